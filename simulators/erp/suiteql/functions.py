@@ -1,0 +1,58 @@
+"""Oracle functions SuiteQL offers that SQLite lacks, registered as SQLite UDFs.
+
+SuiteQL's supported function list is in Oracle's "SuiteQL Supported and
+Unsupported Functions" (docs.oracle.com ... section_158513731864.html). Only a
+few common ones are emulated here; the translator maps them by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+# Oracle format elements -> strftime; longest first so that "MON" wins over "MM".
+_ORACLE_TO_STRFTIME = (
+    ("YYYY", "%Y"),
+    ("HH24", "%H"),
+    ("MONTH", "%B"),
+    ("MON", "%b"),
+    ("MM", "%m"),
+    ("DD", "%d"),
+    ("MI", "%M"),
+    ("SS", "%S"),
+    ("YY", "%y"),
+)
+
+
+def oracle_format_to_strftime(fmt: str) -> str:
+    out = fmt.upper()
+    for oracle, strf in _ORACLE_TO_STRFTIME:
+        out = out.replace(oracle, strf)
+    return out
+
+
+def _to_date(value: object, strftime_format: object = None) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if strftime_format is None:
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    return dt.datetime.strptime(text, str(strftime_format)).date().isoformat()
+
+
+def _to_char(value: object, oracle_format: object = None) -> str | None:
+    if value is None:
+        return None
+    if oracle_format is None:
+        return str(value)
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-":
+        stamp = dt.datetime.fromisoformat(value)
+        return stamp.strftime(oracle_format_to_strftime(str(oracle_format)))
+    return str(value)
+
+
+def register(connection: sqlite3.Connection) -> None:
+    connection.create_function("ns_to_date", 1, _to_date, deterministic=True)
+    connection.create_function("ns_to_date", 2, _to_date, deterministic=True)
+    connection.create_function("ns_to_char", 1, _to_char, deterministic=True)
+    connection.create_function("ns_to_char", 2, _to_char, deterministic=True)
