@@ -1,2 +1,70 @@
-def main() -> None:
-    pass
+"""The ``fintwin`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from simulators.engine.server import DEFAULT_HOST, serve
+from simulators.engine.settings import SimSettings
+
+FAKES = {
+    "billing": ("simulators.billing.app", 8002),
+    "crm": ("simulators.crm.app", 8001),
+    "erp": ("simulators.erp.app", 8003),
+}
+
+
+def _sim_command(args: argparse.Namespace) -> int:
+    module_name, default_port = FAKES[args.fake]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        print(f"fintwin: the {args.fake} fake is not available ({exc})", file=sys.stderr)
+        return 2
+    settings = SimSettings(seed=args.seed, faults=args.faults, state_dir=args.state_dir,
+                           admin_token=args.admin_token, limits=not args.no_limits,
+                           delivery_time_scale=args.delivery_time_scale,
+                           delivery_verify=args.delivery_ca or True)
+    app = module.create_app(settings)
+    serve(app, host=args.host, port=args.port or default_port, tls=args.tls,
+          state_dir=args.state_dir, log_level=args.log_level)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fintwin", description=(
+        "Vendor-exact fakes of CRM, billing and ERP, and the harness that drives an "
+        "integration layer through them."))
+    sub = parser.add_subparsers(dest="command", required=True)
+    sim = sub.add_parser("sim", help="serve one fake (billing, crm or erp)")
+    sim.add_argument("fake", choices=sorted(FAKES))
+    sim.add_argument("--host", default=DEFAULT_HOST,
+                     help="address to bind (default 127.0.0.1: loopback only)")
+    sim.add_argument("--port", type=int, default=0, help="port (billing 8002, crm 8001, erp 8003)")
+    sim.add_argument("--tls", action="store_true",
+                     help="serve HTTPS with a local CA kept in <state-dir or .fintwin>/tls")
+    sim.add_argument("--seed", type=int, default=0, help="run seed for ids and fault decisions")
+    sim.add_argument("--faults", help="fault plan file (YAML/JSON) or chaos profile name")
+    sim.add_argument("--state-dir", help="persist state and webhook outbox here")
+    sim.add_argument("--admin-token", help="require X-Sim-Admin-Token on /_sim/ routes")
+    sim.add_argument("--no-limits", action="store_true",
+                     help="switch off the vendor's default rate/concurrency limits")
+    sim.add_argument("--delivery-time-scale", type=float, default=0.01,
+                     help="multiplier for the vendor's webhook retry schedule (default 0.01)")
+    sim.add_argument("--delivery-ca", help="CA bundle to verify HTTPS webhook receivers")
+    sim.add_argument("--log-level", default="warning")
+    sim.set_defaults(func=_sim_command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

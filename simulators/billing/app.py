@@ -1,0 +1,96 @@
+"""``create_app(settings)``: the Stripe-shaped billing fake as one ASGI app."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from simulators.billing.context import INDEXES
+from simulators.billing.routes import openapi_operations, routes
+from simulators.billing.vendor import StripeVendor
+from simulators.billing.versions import BASIL, PRE_BASIL, parse_version
+from simulators.engine.app import SimApp, build_sim_app
+from simulators.engine.control import ControlError, body_json, jsonr, tenant_of
+from simulators.engine.openapi import Operation, json_body, query_param
+from simulators.engine.runtime import Simulation
+from simulators.engine.settings import SimSettings
+
+DESCRIPTION = """A Stripe-shaped billing fake (fintwin). Wire format, errors, idempotency,
+API versions (pre-basil and 2025-03-31.basil shapes), events, webhooks and test clocks
+behave as Stripe documents them; see the README's scope section for what is simplified."""
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    body = orjson.dumps({"error": {"type": "invalid_request_error",
+                                   "message": f"Unrecognized request URL ({request.method}: "
+                                              f"{request.url.path}). Please see "
+                                              "https://stripe.com/docs or we can help at "
+                                              "https://support.stripe.com/."}})
+    status = getattr(exc, "status_code", 404)
+    return Response(body, 404 if status == 405 else status, media_type="application/json")
+
+
+async def account_settings(request: Request) -> Response:
+    """PUT /_sim/billing/account: the account's default API version and dunning settings."""
+    sim: Simulation = request.scope["fintwin.sim"]
+    tenant = tenant_of(request)
+    data = await body_json(request)
+    if not isinstance(data, dict):
+        raise ControlError(400, "Body must be an object", "body")
+    if "api_version" in data:
+        version = str(data["api_version"])
+        try:
+            parse_version(version)
+        except Exception as exc:
+            raise ControlError(400, f"Invalid Stripe API version: {version}",
+                               "api_version") from exc
+        tenant.meta["api_version"] = version
+    if "dunning_days" in data:
+        days = data["dunning_days"]
+        if not isinstance(days, list) or not all(isinstance(d, int) and d > 0 for d in days):
+            raise ControlError(400, "'dunning_days' must be a list of positive integers",
+                               "dunning_days")
+        tenant.meta["dunning_days"] = days
+    if "dunning_final" in data:
+        if data["dunning_final"] not in ("cancel", "unpaid", "past_due"):
+            raise ControlError(400, "'dunning_final' is one of cancel, unpaid, past_due",
+                               "dunning_final")
+        tenant.meta["dunning_final"] = data["dunning_final"]
+    sim.persist_header(tenant)
+    return jsonr({"id": tenant.id, **tenant.meta})
+
+
+ACCOUNT_OP = Operation(
+    "PUT", "/_sim/billing/account", "simBillingAccount",
+    f"Set the account's default API version (e.g. {PRE_BASIL} or {BASIL}) and dunning",
+    ("control plane",), [query_param("tenant", {"type": "string", "minLength": 1}, True)],
+    json_body({"type": "object", "properties": {
+        "api_version": {"type": "string"},
+        "dunning_days": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+        "dunning_final": {"type": "string", "enum": ["cancel", "unpaid", "past_due"]}}},
+        required=False),
+    {"200": {"description": "OK", "content": {"application/json": {"schema": {
+        "type": "object"}}}},
+     "400": {"description": "Bad request", "content": {"application/json": {"schema": {
+         "type": "object"}}}},
+     "401": {"description": "Admin token", "content": {"application/json": {"schema": {
+         "type": "object"}}}}},
+    security=[{"simAdminToken": []}])
+
+
+def create_app(settings: SimSettings | None = None) -> SimApp:
+    settings = settings or SimSettings()
+    sim = Simulation(StripeVendor(), settings, INDEXES)
+    vendor_app = Starlette(routes=routes(), exception_handlers={404: _not_found,
+                                                                405: _not_found})
+    return build_sim_app(
+        sim, vendor_app, title="fintwin billing (Stripe-shaped)", version="2025-03-31.basil",
+        description=DESCRIPTION, operations=openapi_operations,
+        security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer"},
+                          "basicAuth": {"type": "http", "scheme": "basic"}},
+        default_security=[{"bearerAuth": []}, {"basicAuth": []}],
+        control_extra=[Route("/_sim/billing/account", account_settings, methods=["PUT"])],
+        control_extra_ops=[ACCOUNT_OP])

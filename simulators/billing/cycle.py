@@ -1,0 +1,92 @@
+"""What business time does: renewals, trial ends, period-end cancellations, dunning retries.
+
+When a clock moves from ``before`` to ``after``, every due action in between
+runs in time order, each at its own instant, so events carry the time they
+would have had in a real account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from simulators.billing.context import Ctx
+from simulators.billing.invoices import pay
+from simulators.billing.subscriptions import (
+    INCOMPLETE_EXPIRY,
+    cancel_subscription,
+    expire_incomplete,
+    renew,
+)
+from simulators.engine.store import Record
+
+MAX_ACTIONS = 100_000  # a guard against a runaway loop, far above any real advance
+
+Action = tuple[int, int, Callable[[], None]]
+
+
+def _next_action(ctx: Ctx, customers: set[str], until: int) -> Action | None:
+    best: Action | None = None
+
+    def offer(at: int, order: int, run: Callable[[], None]) -> None:
+        nonlocal best
+        if at <= until and (best is None or (at, order) < (best[0], best[1])):
+            best = (at, order, run)
+
+    store = ctx.store
+    for cust_id in customers:
+        for sub in store.collection("subscription").by_index("customer", cust_id):
+            status = sub["status"]
+            if status in ("active", "trialing", "past_due"):
+                if sub["cancel_at_period_end"]:
+                    offer(sub["current_period_end"], 0, _bind(_cancel, ctx, sub))
+                else:
+                    offer(sub["current_period_end"], 1, _bind(renew, ctx, sub))
+            elif status == "incomplete":
+                offer(sub["_incomplete_since"] + INCOMPLETE_EXPIRY, 2,
+                      _bind(expire_incomplete, ctx, sub))
+        for inv in store.collection("invoice").by_index("customer", cust_id):
+            nxt = inv.get("next_payment_attempt")
+            if inv["status"] == "open" and nxt is not None:
+                offer(nxt, 3, _bind(_retry, ctx, inv))
+    return best
+
+
+def _bind(fn: Callable[[Ctx, Record], object], ctx: Ctx, rec: Record) -> Callable[[], None]:
+    def run() -> None:
+        fn(ctx, rec)
+    return run
+
+
+def _cancel(ctx: Ctx, sub: Record) -> None:
+    cancel_subscription(ctx, sub, {})
+
+
+def _retry(ctx: Ctx, inv: Record) -> None:
+    inv["next_payment_attempt"] = None
+    pay(ctx, inv)
+
+
+def run_until(ctx: Ctx, customers: set[str], until: int) -> int:
+    """Run every due action up to ``until``; returns how many ran."""
+    ran = 0
+    try:
+        while ran < MAX_ACTIONS:
+            action = _next_action(ctx, customers, until)
+            if action is None:
+                break
+            ctx.at = action[0]
+            action[2]()
+            ran += 1
+    finally:
+        ctx.at = None
+    return ran
+
+
+def customers_on_account_clock(ctx: Ctx) -> set[str]:
+    return {c["id"] for c in ctx.store.all("customer")
+            if not c.get("test_clock") and not c.get("deleted")}
+
+
+def customers_on_test_clock(ctx: Ctx, clock_id: str) -> set[str]:
+    return {c["id"] for c in ctx.store.collection("customer").by_index("test_clock", clock_id)
+            if not c.get("deleted")}

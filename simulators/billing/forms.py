@@ -1,0 +1,80 @@
+"""Stripe's request encoding: form fields with bracketed keys.
+
+``metadata[k]=v`` is a hash, ``items[0][price]=p`` an indexed list (what the
+SDK sends), ``expand[]=a`` an appended list (what curl users send). Both list
+forms are accepted, as Stripe does. Source: Stripe API reference, "Expanding
+responses" and the stripe-python encoder (``_api_encode``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from simulators.billing.errors import InvalidRequest
+
+
+def _split(key: str) -> list[str]:
+    """``a[b][0]`` -> ``["a", "b", "0"]``; raises on unbalanced brackets."""
+    head, sep, rest = key.partition("[")
+    parts = [head]
+    if not sep:
+        return parts
+    rest = "[" + rest
+    while rest:
+        if not rest.startswith("[") or "]" not in rest:
+            raise InvalidRequest(f"Invalid parameter name: {key}", param=key,
+                                 code="parameter_unknown")
+        inner, _, rest = rest[1:].partition("]")
+        parts.append(inner)
+    return parts
+
+
+def _assign(target: dict[str, Any], parts: list[str], value: str, full: str) -> None:
+    node: Any = target
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, dict):
+            if last:
+                node[part] = value
+                return
+            nxt = parts[i + 1]
+            child = node.get(part)
+            if child is None:
+                child = [] if nxt == "" else {}
+                node[part] = child
+            elif isinstance(child, str):
+                raise InvalidRequest(f"Invalid hash or array: {full}", param=parts[0],
+                                     code="parameter_invalid_string")
+            node = child
+        elif isinstance(node, list):
+            if part != "":
+                raise InvalidRequest(f"Invalid array: {full}", param=parts[0])
+            if last:
+                node.append(value)
+                return
+            child = {}
+            node.append(child)
+            node = child
+        else:  # pragma: no cover - guarded above
+            raise InvalidRequest(f"Invalid parameter: {full}", param=parts[0])
+
+
+def _indexed_to_lists(value: Any) -> Any:
+    """Hashes whose keys are all decimal indexes become lists, in index order."""
+    if isinstance(value, list):
+        return [_indexed_to_lists(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    converted = {k: _indexed_to_lists(v) for k, v in value.items()}
+    if converted and all(k.isdigit() for k in converted):
+        return [converted[k] for k in sorted(converted, key=int)]
+    return converted
+
+
+def decode_form(body: bytes | str) -> dict[str, Any]:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    out: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        _assign(out, _split(key), value, key)
+    return {k: _indexed_to_lists(v) for k, v in out.items()}

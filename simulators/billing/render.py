@@ -1,0 +1,171 @@
+"""Turning stored records into Stripe's wire shapes: versions, sub-lists, expansion.
+
+Records are stored once, in an internal superset shape; every response and
+webhook is rendered for the API version it is read with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulators.billing.context import Ctx, kind_of_id
+from simulators.billing.errors import InvalidRequest
+from simulators.billing.versions import is_basil
+from simulators.engine.store import Record
+
+MAX_EXPAND_DEPTH = 4  # Stripe API reference, "Expanding responses": at most four levels
+
+
+def sublist(url: str, data: list[Any], has_more: bool = False, total: int | None = None
+            ) -> dict[str, Any]:
+    out: dict[str, Any] = {"object": "list", "data": data, "has_more": has_more, "url": url}
+    if total is not None:
+        out["total_count"] = total
+    return out
+
+
+def _public(obj: Record) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict[str, Any]:
+    """The record as the given API version shows it (no expansion)."""
+    version = version or ctx.version
+    basil = is_basil(version)
+    out = _public(obj)
+    if kind == "subscription":
+        items = [render(ctx, "subscription_item", si, version)
+                 for si in reversed(ctx.store.collection("subscription_item")
+                                    .by_index("subscription", obj["id"]))
+                 if not si.get("deleted")]
+        if basil:
+            for item in items:
+                item["current_period_start"] = obj["current_period_start"]
+                item["current_period_end"] = obj["current_period_end"]
+            out.pop("current_period_start", None)
+            out.pop("current_period_end", None)
+        out["items"] = sublist(f"/v1/subscription_items?subscription={obj['id']}", items,
+                               total=len(items))
+    elif kind == "subscription_item":
+        out["price"] = _price_obj(ctx, obj["price"])
+        out["plan"] = None if basil else _plan_of(out["price"])
+    elif kind == "invoice":
+        lines = [_render_line(ctx, line, basil) for line in obj.get("_lines", [])]
+        out["lines"] = sublist(f"/v1/invoices/{obj['id']}/lines", lines, total=len(lines))
+        if basil:
+            sub = out.pop("subscription", None)
+            out["parent"] = None if sub is None else {
+                "type": "subscription_details", "quote_details": None,
+                "subscription_details": {"subscription": sub,
+                                         "metadata": obj.get("_subscription_metadata", {})}}
+            for gone in ("charge", "payment_intent", "paid", "paid_out_of_band",
+                         "total_tax_amounts", "tax"):
+                out.pop(gone, None)
+            out["total_taxes"] = [
+                {"amount": t["amount"], "tax_behavior": "exclusive",
+                 "tax_rate_details": {"tax_rate": t["tax_rate"]},
+                 "taxability_reason": "standard_rated", "taxable_amount": t["taxable_amount"],
+                 "type": "tax_rate_details"} for t in obj.get("total_tax_amounts", [])]
+    elif kind == "event":
+        data = obj["data"]
+        inner_kind = obj["_object_kind"]
+        out["data"] = {"object": render(ctx, inner_kind, data["object"], obj["api_version"])}
+        if data.get("previous_attributes") is not None:
+            out["data"]["previous_attributes"] = data["previous_attributes"]
+    return out
+
+
+def _plan_of(price: dict[str, Any]) -> dict[str, Any] | None:
+    rec = price.get("recurring")
+    if not rec:
+        return None
+    return {"id": price["id"], "object": "plan", "active": price["active"],
+            "amount": price["unit_amount"], "currency": price["currency"],
+            "interval": rec["interval"], "interval_count": rec["interval_count"],
+            "product": price["product"], "nickname": price.get("nickname"),
+            "usage_type": "licensed", "billing_scheme": "per_unit",
+            "metadata": price.get("metadata", {}), "created": price["created"],
+            "livemode": False}
+
+
+def _price_obj(ctx: Ctx, price_id: str) -> dict[str, Any]:
+    price = ctx.store.get("price", price_id)
+    return _public(price) if price is not None else {"id": price_id, "object": "price"}
+
+
+def _render_line(ctx: Ctx, line: Record, basil: bool) -> dict[str, Any]:
+    out = _public(line)
+    price_id = out.pop("price", None)
+    if basil:
+        price = ctx.store.get("price", price_id) if price_id else None
+        out["pricing"] = None if price_id is None else {
+            "type": "price_details", "unit_amount_decimal": str(line.get("unit_amount", 0)),
+            "price_details": {"price": price_id,
+                              "product": price["product"] if price else None}}
+        sub = out.pop("subscription", None)
+        si = out.pop("subscription_item", None)
+        ii = out.get("invoice_item")
+        out["parent"] = ({"type": "subscription_item_details", "invoice_item_details": None,
+                          "subscription_item_details": {
+                              "subscription": sub, "subscription_item": si,
+                              "proration": line.get("proration", False),
+                              "invoice_item": ii}} if sub else
+                         {"type": "invoice_item_details", "subscription_item_details": None,
+                          "invoice_item_details": {"invoice_item": ii,
+                                                   "proration": line.get("proration", False),
+                                                   "subscription": None}})
+        out.pop("proration", None)
+        out["taxes"] = [{"amount": t["amount"], "tax_behavior": "exclusive",
+                         "tax_rate_details": {"tax_rate": t["tax_rate"]},
+                         "taxability_reason": "standard_rated",
+                         "taxable_amount": t["taxable_amount"], "type": "tax_rate_details"}
+                        for t in line.get("tax_amounts", [])]
+        out.pop("tax_amounts", None)
+    else:
+        out["price"] = None if price_id is None else _price_obj(ctx, price_id)
+        out["plan"] = None if out["price"] is None else _plan_of(out["price"])
+    return out
+
+
+# -- expansion ----------------------------------------------------------------
+def expand(ctx: Ctx, obj: dict[str, Any], paths: list[str], *, in_list: bool = False
+           ) -> dict[str, Any]:
+    """Replace id fields named by ``paths`` with the objects they name (dotted, depth <= 4)."""
+    for i, path in enumerate(paths):
+        parts = path.split(".")
+        if in_list:
+            if parts[0] != "data":
+                continue
+            parts = parts[1:]
+        if len(parts) > MAX_EXPAND_DEPTH:
+            raise InvalidRequest(
+                f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
+                f"Property: {path}", param=f"expand[{i}]")
+        if not parts or not _expand_path(ctx, obj, parts):
+            raise InvalidRequest(f"This property cannot be expanded ({path}).",
+                                 param=f"expand[{i}]")
+    return obj
+
+
+def _expand_path(ctx: Ctx, node: Any, parts: list[str]) -> bool:
+    if isinstance(node, dict) and node.get("object") == "list" and parts[0] == "data":
+        return all(_expand_path(ctx, item, parts[1:]) for item in node["data"]) \
+            if len(parts) > 1 else False
+    if not isinstance(node, dict) or parts[0] not in node:
+        return False
+    head, rest = parts[0], parts[1:]
+    value = node[head]
+    if value is None:
+        return True  # Stripe expands a null reference to null
+    if isinstance(value, str):
+        kind = kind_of_id(value)
+        if kind is None:
+            return False
+        target = ctx.store.get(kind, value)
+        if target is None:
+            return False
+        value = render(ctx, kind, target)
+        node[head] = value
+    if not rest:
+        return isinstance(value, dict) and "id" in value
+    return _expand_path(ctx, value, rest)

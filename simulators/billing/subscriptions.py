@@ -1,0 +1,344 @@
+"""Subscriptions: create, update with proration, cancel now or at period end, dunning states."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from simulators.billing.context import Ctx
+from simulators.billing.customers import attach_payment_method, decline
+from simulators.billing.errors import InvalidRequest, StateError
+from simulators.billing.events import emit
+from simulators.billing.invoices import create_invoice, finalize, new_line, pay
+from simulators.billing.periods import add_interval, days, prorate
+from simulators.billing.render import render
+from simulators.engine.store import Record
+
+SUB_FIELDS = ("status", "cancel_at_period_end", "cancel_at", "canceled_at", "ended_at",
+              "metadata", "default_payment_method", "current_period_start",
+              "current_period_end", "latest_invoice", "trial_end")
+# An incomplete subscription whose first invoice is unpaid expires after 23 hours
+# (Stripe docs, "Subscription statuses").
+INCOMPLETE_EXPIRY = 23 * 3600
+
+
+def items_of(ctx: Ctx, sub: Record) -> list[Record]:
+    return [si for si in reversed(ctx.store.collection("subscription_item")
+                                  .by_index("subscription", sub["id"])) if not si.get("deleted")]
+
+
+def _price(ctx: Ctx, price_id: Any, param: str) -> Record:
+    price = ctx.get("price", price_id, param)
+    if price.get("recurring") is None:
+        raise InvalidRequest("The price specified is set to `type=one_time` but this field "
+                             "only accepts prices with `type=recurring`.", param=param)
+    if not price["active"]:
+        raise InvalidRequest("The price specified is inactive. This field only accepts active "
+                             "prices.", param=param)
+    return price
+
+
+def _period_label(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%d %b %Y")
+
+
+def _item_line(ctx: Ctx, sub: Record, si: Record, period: tuple[int, int]) -> Record:
+    price = ctx.get("price", si["price"])
+    product = ctx.store.get("product", price["product"]) or {"name": price["product"]}
+    return new_line(ctx, amount=price["unit_amount"] * si["quantity"], currency=price["currency"],
+                    description=f"{si['quantity']} x {product['name']} (at "
+                                f"{price['unit_amount']} {price['currency'].upper()} / "
+                                f"{price['recurring']['interval']})",
+                    period=period, price=price["id"], quantity=si["quantity"], proration=False,
+                    subscription=sub["id"], subscription_item=si["id"], invoice_item=None,
+                    tax_rates=si.get("_tax_rates") or sub.get("default_tax_rates") or [],
+                    metadata={}, unit_amount=price["unit_amount"])
+
+
+def _new_item(ctx: Ctx, sub: Record, price: Record, quantity: int, metadata: dict[str, str],
+              tax_rates: list[str] | None) -> Record:
+    si: Record = {"id": ctx.new_id("si_"), "object": "subscription_item",
+                  "created": ctx.now(sub["customer"]), "metadata": metadata,
+                  "price": price["id"], "quantity": quantity, "subscription": sub["id"],
+                  "tax_rates": tax_rates or [], "discounts": [],
+                  "_tax_rates": tax_rates or []}
+    ctx.put("subscription_item", si)
+    return si
+
+
+def create_subscription(ctx: Ctx, p: dict[str, Any]) -> Record:
+    customer = ctx.get("customer", p["customer"], "customer")
+    items = p.get("items") or []
+    if not items:
+        raise InvalidRequest("Missing required param: items.", param="items",
+                             code="parameter_missing")
+    prices = []
+    for i, item in enumerate(items):
+        if not item.get("price"):
+            raise InvalidRequest(f"Missing required param: items[{i}][price].",
+                                 param=f"items[{i}][price]", code="parameter_missing")
+        prices.append(_price(ctx, item["price"], f"items[{i}][price]"))
+    currencies = {pr["currency"] for pr in prices}
+    intervals = {(pr["recurring"]["interval"], pr["recurring"]["interval_count"])
+                 for pr in prices}
+    if len(currencies) > 1 or len(intervals) > 1:
+        raise InvalidRequest("All prices on a subscription must have the same currency and "
+                             "billing interval.", param="items")
+    if p.get("default_payment_method"):
+        pm_id = p["default_payment_method"]
+        pm = ctx.store.get("payment_method", pm_id)
+        if pm is None:
+            pm = attach_payment_method(ctx, pm_id, customer) if pm_id.startswith("pm_card_") \
+                else ctx.get("payment_method", pm_id, "default_payment_method")
+        p["default_payment_method"] = pm["id"]
+    for rid in p.get("default_tax_rates") or []:
+        ctx.get("tax_rate", rid, "default_tax_rates")
+    now = ctx.now(customer["id"])
+    interval, count = next(iter(intervals))
+    trial_end = p.get("trial_end")
+    if p.get("trial_period_days"):
+        trial_end = now + days(p["trial_period_days"])
+    if trial_end is not None and trial_end <= now:
+        raise InvalidRequest("Invalid timestamp: must be an integer Unix timestamp in the "
+                             "future.", param="trial_end")
+    period_end = trial_end if trial_end else add_interval(now, interval, count)
+    collection = p.get("collection_method") or "charge_automatically"
+    if collection == "send_invoice" and p.get("days_until_due") is None:
+        raise InvalidRequest("Missing required param: days_until_due.", param="days_until_due",
+                             code="parameter_missing")
+    sub: Record = {
+        "id": ctx.new_id("sub_"), "object": "subscription", "application": None,
+        "billing_cycle_anchor": now, "cancel_at": None,
+        "cancel_at_period_end": bool(p.get("cancel_at_period_end")), "canceled_at": None,
+        "collection_method": collection, "created": now, "currency": prices[0]["currency"],
+        "current_period_end": period_end, "current_period_start": now,
+        "customer": customer["id"], "days_until_due": p.get("days_until_due"),
+        "default_payment_method": p.get("default_payment_method"),
+        "default_tax_rates": p.get("default_tax_rates") or [], "description":
+            p.get("description"), "discount": None, "discounts": [], "ended_at": None,
+        "latest_invoice": None, "livemode": False, "metadata": p.get("metadata") or {},
+        "pause_collection": None, "pending_update": None, "schedule": None,
+        "start_date": now, "status": "incomplete", "test_clock": customer.get("test_clock"),
+        "trial_end": trial_end, "trial_start": now if trial_end else None,
+        "_interval": [interval, count], "_incomplete_since": now,
+    }
+    ctx.put("subscription", sub)
+    for item, price in zip(items, prices, strict=True):
+        _new_item(ctx, sub, price, item.get("quantity") or 1, item.get("metadata") or {},
+                  item.get("tax_rates"))
+    emit(ctx, "customer.subscription.created", "subscription", sub)
+    period = (now, period_end)
+    lines = [_item_line(ctx, sub, si, period) for si in items_of(ctx, sub)]
+    if trial_end:
+        for line in lines:
+            line.update(amount=0, tax_amounts=[], description="Trial period for "
+                        + line["description"].split(" (at")[0])
+    inv = create_invoice(ctx, customer, subscription=sub, billing_reason="subscription_create",
+                         lines=lines, period=period, collection_method=collection,
+                         days_until_due=p.get("days_until_due"))
+    sub["latest_invoice"] = inv["id"]
+    finalize(ctx, inv)
+    behavior = p.get("payment_behavior") or "allow_incomplete"
+    if inv["status"] == "paid":
+        set_status(ctx, sub, "trialing" if trial_end else "active")
+    elif collection == "send_invoice":
+        set_status(ctx, sub, "active")
+    elif behavior != "default_incomplete":
+        ok = pay(ctx, inv)
+        if not ok and behavior == "error_if_incomplete":
+            charge = ctx.store.get("charge", inv["charge"]) if inv["charge"] else None
+            raise decline(charge["outcome"]["reason"] if charge else "generic_decline",
+                          charge_id=inv["charge"])
+    ctx.put("subscription", sub)
+    return sub
+
+
+def set_status(ctx: Ctx, sub: Record, status: str) -> None:
+    if sub["status"] == status:
+        return
+    prev = sub["status"]
+    sub["status"] = status
+    ctx.put("subscription", sub)
+    emit(ctx, "customer.subscription.updated", "subscription", sub, {"status": prev})
+
+
+def on_payment_failed(ctx: Ctx, sub: Record, inv: Record, *, final: bool) -> None:
+    if sub["status"] in ("active", "trialing") and inv["billing_reason"] != "subscription_create":
+        set_status(ctx, sub, "past_due")
+    if final and sub["status"] in ("past_due", "unpaid"):
+        action = ctx.tenant.meta.get("dunning_final", "cancel")
+        if action == "cancel":
+            cancel_subscription(ctx, sub, {})
+        elif action == "unpaid":
+            set_status(ctx, sub, "unpaid")
+
+
+def _previous(sub: Record, before: dict[str, Any]) -> dict[str, Any] | None:
+    prev = {k: v for k, v in before.items() if sub.get(k) != v}
+    return prev or None
+
+
+def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
+    if sub["status"] in ("canceled", "incomplete_expired"):
+        raise StateError("A canceled subscription can only update its cancellation_details "
+                         "and metadata.", param="subscription")
+    before = {k: sub.get(k) for k in SUB_FIELDS}
+    before_items = [render(ctx, "subscription_item", si) for si in items_of(ctx, sub)]
+    customer = ctx.get("customer", sub["customer"])
+    now = ctx.now(customer["id"])
+    behavior = p.get("proration_behavior") or "create_prorations"
+    changes: list[tuple[Record | None, Record | None, int, int]] = []  # old price/new price/qty
+    items_changed = False
+    for i, item in enumerate(p.get("items") or []):
+        if item.get("id"):
+            si = ctx.get("subscription_item", item["id"], f"items[{i}][id]")
+            if si["subscription"] != sub["id"]:
+                raise InvalidRequest(f"Subscription item {si['id']} does not belong to this "
+                                     "subscription.", param=f"items[{i}][id]")
+            old_price = ctx.get("price", si["price"])
+            old_qty = si["quantity"]
+            if item.get("deleted"):
+                si["deleted"] = True
+                ctx.put("subscription_item", si)
+                changes.append((old_price, None, old_qty, 0))
+                items_changed = True
+                continue
+            new_price = _price(ctx, item["price"], f"items[{i}][price]") \
+                if item.get("price") else old_price
+            new_qty = item.get("quantity") or old_qty
+            if new_price["id"] != old_price["id"] or new_qty != old_qty:
+                si.update(price=new_price["id"], quantity=new_qty)
+                if item.get("metadata") is not None:
+                    si["metadata"] = {**si["metadata"], **item["metadata"]}
+                ctx.put("subscription_item", si)
+                changes.append((old_price, new_price, old_qty, new_qty))
+                items_changed = True
+        else:
+            if not item.get("price"):
+                raise InvalidRequest(f"Missing required param: items[{i}][price].",
+                                     param=f"items[{i}][price]", code="parameter_missing")
+            new_price = _price(ctx, item["price"], f"items[{i}][price]")
+            if new_price["currency"] != sub["currency"]:
+                raise InvalidRequest("All prices on a subscription must have the same "
+                                     "currency.", param=f"items[{i}][price]")
+            si = _new_item(ctx, sub, new_price, item.get("quantity") or 1,
+                           item.get("metadata") or {}, item.get("tax_rates"))
+            changes.append((None, new_price, 0, si["quantity"]))
+            items_changed = True
+    if p.get("cancel_at_period_end") is not None:
+        sub["cancel_at_period_end"] = p["cancel_at_period_end"]
+        sub["cancel_at"] = sub["current_period_end"] if p["cancel_at_period_end"] else None
+        sub["canceled_at"] = now if p["cancel_at_period_end"] else None
+    if "metadata" in p:
+        sub["metadata"] = {k: v for k, v in {**sub["metadata"], **(p["metadata"] or {})}.items()
+                           if v != ""}
+    if p.get("default_payment_method"):
+        ctx.get("payment_method", p["default_payment_method"], "default_payment_method")
+        sub["default_payment_method"] = p["default_payment_method"]
+    if p.get("default_tax_rates") is not None:
+        sub["default_tax_rates"] = p["default_tax_rates"]
+    ctx.put("subscription", sub)
+    if items_changed and behavior != "none" and sub["status"] != "trialing":
+        _prorate(ctx, sub, changes, now)
+    prev = _previous(sub, before)
+    if items_changed:
+        prev = dict(prev or {}, items={"object": "list", "data": before_items})
+    emit(ctx, "customer.subscription.updated", "subscription", sub, prev)
+    if items_changed and behavior == "always_invoice" and sub["status"] != "trialing":
+        inv = create_invoice(ctx, customer, subscription=sub,
+                             billing_reason="subscription_update", lines=[],
+                             period=(now, now), collection_method=sub["collection_method"],
+                             days_until_due=sub.get("days_until_due"))
+        sub["latest_invoice"] = inv["id"]
+        ctx.put("subscription", sub)
+        finalize(ctx, inv)
+        if inv["status"] == "open" and sub["collection_method"] == "charge_automatically":
+            pay(ctx, inv)
+    return sub
+
+
+def _prorate(ctx: Ctx, sub: Record, changes: list[tuple[Record | None, Record | None, int, int]],
+             now: int) -> None:
+    start, end = sub["current_period_start"], sub["current_period_end"]
+    remaining, period = max(0, end - now), end - start
+    label = _period_label(now)
+    for old_price, new_price, old_qty, new_qty in changes:
+        for price, qty, sign, text in ((old_price, old_qty, -1, "Unused time on"),
+                                       (new_price, new_qty, 1, "Remaining time on")):
+            if price is None or qty == 0:
+                continue
+            amount = sign * prorate(price["unit_amount"] * qty, remaining, period)
+            if amount == 0:
+                continue
+            product = ctx.store.get("product", price["product"]) or {"name": price["product"]}
+            ii: Record = {
+                "id": ctx.new_id("ii_"), "object": "invoiceitem", "amount": amount,
+                "currency": price["currency"], "customer": sub["customer"], "date": now,
+                "description": f"{text} {qty} x {product['name']} after {label}",
+                "discountable": False, "invoice": None, "livemode": False, "metadata": {},
+                "period": {"start": now, "end": end}, "price": price["id"], "proration": True,
+                "quantity": qty, "subscription": sub["id"], "subscription_item": None,
+                "unit_amount": amount, "test_clock": sub.get("test_clock"),
+                "_tax_rates": sub.get("default_tax_rates") or [],
+            }
+            ctx.put("invoiceitem", ii)
+            emit(ctx, "invoiceitem.created", "invoiceitem", ii)
+
+
+def cancel_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
+    if sub["status"] == "canceled":
+        raise StateError("This subscription has already been canceled.", param="subscription")
+    before = {k: sub.get(k) for k in SUB_FIELDS}
+    now = ctx.now(sub["customer"])
+    sub.update(status="canceled", canceled_at=sub.get("canceled_at") or now, ended_at=now,
+               cancel_at_period_end=False)
+    ctx.put("subscription", sub)
+    for inv in ctx.store.collection("invoice").by_index("subscription", sub["id"]):
+        if inv["status"] == "open" and inv.get("next_payment_attempt"):
+            inv["next_payment_attempt"] = None
+            ctx.put("invoice", inv)
+    emit(ctx, "customer.subscription.deleted", "subscription", sub, _previous(sub, before))
+    if p.get("invoice_now"):
+        customer = ctx.get("customer", sub["customer"])
+        inv = create_invoice(ctx, customer, subscription=sub, billing_reason="subscription_update",
+                             lines=[], period=(now, now),
+                             collection_method=sub["collection_method"])
+        finalize(ctx, inv)
+        if inv["status"] == "open":
+            pay(ctx, inv)
+    return sub
+
+
+def renew(ctx: Ctx, sub: Record) -> None:
+    """Start the next period at current_period_end: invoice it and collect."""
+    customer = ctx.get("customer", sub["customer"])
+    start = sub["current_period_end"]
+    interval, count = sub["_interval"]
+    end = add_interval(start, interval, count, sub["billing_cycle_anchor"])
+    before = {k: sub.get(k) for k in SUB_FIELDS}
+    sub.update(current_period_start=start, current_period_end=end)
+    if sub["status"] == "trialing":
+        sub["status"] = "active"
+    period = (start, end)
+    lines = [_item_line(ctx, sub, si, period) for si in items_of(ctx, sub)]
+    inv = create_invoice(ctx, customer, subscription=sub, billing_reason="subscription_cycle",
+                         lines=lines, period=period, collection_method=sub["collection_method"],
+                         days_until_due=sub.get("days_until_due"))
+    sub["latest_invoice"] = inv["id"]
+    ctx.put("subscription", sub)
+    emit(ctx, "customer.subscription.updated", "subscription", sub, _previous(sub, before))
+    # Stripe finalizes a renewal invoice about an hour after creating it; the
+    # fake finalizes at once (documented in the README's scope section).
+    finalize(ctx, inv)
+    if inv["status"] == "open" and sub["collection_method"] == "charge_automatically":
+        pay(ctx, inv)
+
+
+def expire_incomplete(ctx: Ctx, sub: Record) -> None:
+    set_status(ctx, sub, "incomplete_expired")
+    if sub.get("latest_invoice"):
+        inv = ctx.store.get("invoice", sub["latest_invoice"])
+        if inv is not None and inv["status"] == "open":
+            from simulators.billing.invoices import void
+
+            void(ctx, inv)

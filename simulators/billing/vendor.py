@@ -1,0 +1,113 @@
+"""Stripe as the engine sees it: who a request is from, errors, signatures, schedules."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from simulators.billing.versions import DEFAULT_VERSION
+from simulators.engine.vendor import ErrorReply, Headers, Scope, Vendor, header, retry_after_header
+
+if TYPE_CHECKING:
+    from simulators.engine.runtime import Simulation
+    from simulators.engine.tenancy import Tenant
+
+# Test-mode secret and restricted keys; a live key is refused (fakes never take live keys).
+_KEY_PREFIXES = (b"sk_test_", b"rk_test_")
+
+
+def account_id_for_key(key: str) -> str:
+    """Each API key is its own account: a stable, non-reversible account id."""
+    return "acct_" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _key_from(scope: Scope) -> bytes | None:
+    auth = header(scope, b"authorization")
+    if not auth:
+        return None
+    scheme, _, value = auth.partition(b" ")
+    scheme = scheme.lower()
+    if scheme == b"bearer":
+        return value.strip()
+    if scheme == b"basic":
+        try:
+            user = base64.b64decode(value.strip()).split(b":", 1)[0]
+        except ValueError:
+            return None
+        return user
+    return None
+
+
+class StripeVendor(Vendor):
+    name = "billing"
+    signature_header = "Stripe-Signature"
+    # Stripe retries failed live-mode deliveries with exponential backoff for up to
+    # three days (Stripe docs, "Webhooks: retry behavior"); this schedule spans ~3 days.
+    retry_schedule = (60.0, 300.0, 1800.0, 3600.0, 3 * 3600.0, 6 * 3600.0, 12 * 3600.0,
+                      24 * 3600.0, 24 * 3600.0)
+    # 25 requests per second per account in test mode (Stripe docs, "Rate limits").
+    default_limits = ({"name": "stripe-test-mode-rate",
+                       "fault": {"rate": {"per_second": 25, "burst": 25}}},)
+
+    def identify(self, sim: Simulation, scope: Scope) -> str | None:
+        key = _key_from(scope)
+        if not key or not key.startswith(_KEY_PREFIXES) or len(key) < 12:
+            return None
+        return account_id_for_key(key.decode("latin-1"))
+
+    def resolve_tenant_ref(self, sim: Simulation, ref: str) -> str:
+        return account_id_for_key(ref) if ref.startswith(("sk_", "rk_")) else ref
+
+    def error(self, status: int, code: str | None, message: str, *, kind: str,
+              retry_after: float | None = None) -> ErrorReply:
+        if status == 429:
+            err: dict[str, Any] = {"type": "invalid_request_error",
+                                   "code": code or ("lock_timeout" if kind == "lock_timeout"
+                                                    else "rate_limit"),
+                                   "message": message if kind == "lock_timeout" else
+                                   "Too many requests hit the API too quickly. We recommend an "
+                                   "exponential backoff of your requests."}
+        elif status >= 500:
+            err = {"type": "api_error", "message": message}
+            if code:
+                err["code"] = code
+        else:
+            err = {"type": "invalid_request_error", "message": message}
+            if code:
+                err["code"] = code
+        headers: Headers = list(retry_after_header(retry_after))
+        if status == 429 and kind == "lock_timeout":
+            headers.append((b"stripe-should-retry", b"true"))
+        return ErrorReply(status, orjson.dumps({"error": err}), headers)
+
+    def lock_key(self, scope: Scope) -> str | None:
+        # Writes to one object serialize on it; a second concurrent write gets
+        # 429 lock_timeout (Stripe docs, "Object lock timeouts").
+        parts = scope["path"].split("/")
+        if len(parts) >= 4 and parts[1] == "v1" and "_" in parts[3]:
+            return parts[3]
+        return None
+
+    def sign(self, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
+        # Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body" keyed by the whole
+        # whsec_ secret> (Stripe docs, "Verify webhook signatures manually").
+        mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+        return {"Stripe-Signature": f"t={timestamp},v1={mac.hexdigest()}"}
+
+    def on_tenant_created(self, sim: Simulation, tenant: Tenant) -> None:
+        tenant.meta.setdefault("api_version",
+                               sim.settings.extra.get("default_api_version", DEFAULT_VERSION))
+
+    def on_clock_advanced(self, sim: Simulation, tenant: Tenant, before: float,
+                          after: float) -> None:
+        from simulators.billing.context import Ctx
+        from simulators.billing.cycle import customers_on_account_clock, run_until
+        from simulators.billing.events import account_version
+
+        ctx = Ctx(sim, tenant, "")
+        ctx.version = account_version(ctx)
+        run_until(ctx, customers_on_account_clock(ctx), int(after))

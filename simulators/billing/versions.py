@@ -1,0 +1,39 @@
+"""Stripe API versions and the response shapes they select.
+
+Since 2025-03-31.basil (Stripe changelog, "2025-03-31.basil"): subscription
+``current_period_start/end`` moved onto subscription items; invoice
+``subscription`` moved to ``parent.subscription_details.subscription``;
+invoice line ``price`` moved to ``pricing.price_details.price``;
+``invoice.charge``, ``invoice.payment_intent`` and ``invoice.paid`` are gone.
+Earlier dates get the pre-basil shapes; later dates (the SDK pins a newer one)
+get the newest shapes implemented here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from simulators.billing.errors import InvalidRequest
+
+PRE_BASIL = "2024-06-20"
+BASIL = "2025-03-31.basil"
+BASIL_DATE = date(2025, 3, 31)
+DEFAULT_VERSION = PRE_BASIL
+_VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\.([a-z]+))?$")
+
+
+def parse_version(value: str) -> date:
+    """The release date of a version string; Stripe refuses malformed versions with 400."""
+    m = _VERSION.match(value)
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            pass
+    raise InvalidRequest(f"Invalid Stripe API version: {value}", param="Stripe-Version",
+                         code=None)
+
+
+def is_basil(version: str) -> bool:
+    return parse_version(version) >= BASIL_DATE

@@ -1,0 +1,63 @@
+"""The request journal: what each tenant sent and what it got back, in order.
+
+Kept in memory, bounded per tenant. The harness reads it to see retries,
+Retry-After compliance and the faults each request met.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+JOURNAL_PER_TENANT = 20_000
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    seq: int
+    wall: float
+    tenant: str
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    idempotency_key: str | None
+    faults: tuple[str, ...]
+    retry_after: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq, "wall": self.wall, "tenant": self.tenant, "method": self.method,
+            "path": self.path, "query": self.query, "status": self.status,
+            "duration_ms": round(self.duration_ms, 3), "idempotency_key": self.idempotency_key,
+            "faults": list(self.faults), "retry_after": self.retry_after,
+        }
+
+
+class RequestJournal:
+    def __init__(self, per_tenant: int = JOURNAL_PER_TENANT) -> None:
+        self.per_tenant = per_tenant
+        self._entries: dict[str, deque[JournalEntry]] = {}
+        self._seq = 0
+
+    def record(self, entry_fields: dict[str, Any]) -> None:
+        self._seq += 1
+        entry = JournalEntry(seq=self._seq, **entry_fields)
+        bucket = self._entries.get(entry.tenant)
+        if bucket is None:
+            bucket = self._entries[entry.tenant] = deque(maxlen=self.per_tenant)
+        bucket.append(entry)
+
+    def entries(self, tenant: str | None = None, since: int = 0) -> list[JournalEntry]:
+        buckets = [self._entries.get(tenant, deque())] if tenant else list(self._entries.values())
+        out = [e for b in buckets for e in b if e.seq > since]
+        out.sort(key=lambda e: e.seq)
+        return out
+
+    def clear(self, tenant: str | None = None) -> None:
+        if tenant is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(tenant, None)

@@ -1,0 +1,235 @@
+"""The engine's ASGI middleware: tenancy, faults, journal and metrics around a vendor app.
+
+It is raw ASGI (not Starlette's BaseHTTPMiddleware) because it sits on every
+request's hot path and must be able to drop a connection, hold it, or swallow
+a response after the write happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from simulators.engine.faults.plan import Fault
+from simulators.engine.faults.runtime import Verdict
+from simulators.engine.runtime import Simulation
+from simulators.engine.tenancy import Tenant
+from simulators.engine.vendor import ErrorReply, header
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+
+
+class SimulatedReset(ConnectionResetError):
+    """Raised in-process where there is no socket to reset; the in-process transport maps it."""
+
+
+async def reset_connection(send: Send) -> None:
+    """Drop the client's connection with a TCP RST, as a crashed peer or middlebox would.
+
+    Under uvicorn the ``send`` callable is a bound method of the request cycle,
+    which holds the asyncio transport; SO_LINGER 0 makes close() send RST.
+    """
+    owner = getattr(send, "__self__", None)
+    transport = getattr(owner, "transport", None)
+    if transport is None:
+        raise SimulatedReset("connection reset by peer (simulated)")
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+    # Let connection_lost run so the server knows not to answer with a 500.
+    await asyncio.sleep(0)
+
+
+async def send_reply(send: Send, reply: ErrorReply, extra: list[tuple[bytes, bytes]]) -> None:
+    headers = [(b"content-type", reply.content_type),
+               (b"content-length", str(len(reply.body)).encode()), *reply.headers, *extra]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+class SimMiddleware:
+    def __init__(self, app: ASGIApp, sim: Simulation, control: ASGIApp) -> None:
+        self.app = app
+        self.sim = sim
+        self.control = control
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive,
+                       send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
+        if kind != "http":
+            await self.app(scope, receive, send)
+            return
+        sim = self.sim
+        path: str = scope["path"]
+        scope["fintwin.sim"] = sim
+        if path.startswith("/_sim/"):
+            await self.control(scope, receive, send)
+            return
+        vendor = sim.vendor
+        tenant_id = vendor.identify(sim, scope)
+        tenant = sim.tenants.get_or_create(tenant_id) if tenant_id else None
+        scope["fintwin.tenant"] = tenant
+        method: str = scope["method"]
+        tkey = tenant_id or "-"
+        day = int(tenant.clock.now() // 86400) if tenant is not None else 0
+        verdict = sim.faults.decide(tkey, method, path, day)
+        started = time.perf_counter()
+        box: list[Any] = [0, None]
+        extra = vendor.response_headers(sim, tenant, scope)
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                box[0] = message["status"]
+                headers = message.get("headers") or []
+                for k, v in headers:
+                    if k == b"retry-after":
+                        box[1] = v.decode()
+                if extra:
+                    message["headers"] = [*headers, *extra]
+            await send(message)
+
+        lock = vendor.lock_key(scope) if method != "GET" and tenant is not None else None
+        try:
+            if lock is not None:
+                assert tenant is not None
+                locks: set[str] = tenant.transient.setdefault("locks", set())
+                if lock in locks:
+                    reply = vendor.error(429, "lock_timeout", (
+                        "This object cannot be accessed right now because another API request "
+                        "or Stripe process is currently accessing it. If you see this error "
+                        "intermittently, retry the request. If you see this error frequently "
+                        "and are making multiple concurrent requests to a single object, make "
+                        "your requests serially or at a lower rate."), kind="lock_timeout")
+                    await send_reply(capture, reply, [])
+                    return
+                locks.add(lock)
+            try:
+                if verdict is None:
+                    await self.app(scope, receive, capture)
+                else:
+                    await self._apply(verdict, scope, receive, send, capture)
+            finally:
+                if lock is not None:
+                    assert tenant is not None
+                    tenant.transient["locks"].discard(lock)
+        finally:
+            if verdict is not None:
+                sim.faults.release(verdict)
+            elapsed = time.perf_counter() - started
+            status = box[0]
+            key = header(scope, b"idempotency-key")
+            sim.journal.record({
+                "wall": time.time(), "tenant": tkey, "method": method, "path": path,
+                "query": scope.get("query_string", b"").decode("latin-1"),
+                "status": status, "duration_ms": elapsed * 1000,
+                "idempotency_key": key.decode("latin-1") if key else None,
+                "faults": tuple(verdict.applied) if verdict else (),
+                "retry_after": box[1],
+            })
+            sim.metrics.inc("requests_total", (("method", method), ("status", str(status))),
+                            help="API requests by method and status (0: connection dropped)")
+            sim.metrics.observe(elapsed, (("method", method),))
+            if tenant is not None and method != "GET" and sim.statedir is not None:
+                sim.persist_header(tenant)
+
+    async def _apply(self, verdict: Verdict, scope: MutableMapping[str, Any], receive: Receive,
+                     send: Send, capture: Send) -> None:
+        sim = self.sim
+        for applied in verdict.applied:
+            sim.metrics.inc("faults_injected_total", (("fault", applied.split(":")[-1]),),
+                            help="Faults injected by kind")
+        if verdict.latency:
+            await asyncio.sleep(verdict.latency)
+        gate = verdict.gate
+        if gate is not None:
+            await self._gate(gate, verdict, scope, receive, send, capture)
+            return
+        ctf = verdict.commit_then_fail
+        if ctf is None:
+            await self.app(scope, receive, capture)
+            return
+
+        async def swallow(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                scope["fintwin.committed_status"] = message["status"]
+
+        await self.app(scope, receive, swallow)
+        if ctf.mode == "reset":
+            await reset_connection(send)
+        else:
+            status = int(ctf.mode)
+            reply = sim.vendor.error(status, None, "An error occurred with our connection "
+                                     "to the upstream server.", kind="commit_then_fail")
+            await send_reply(capture, reply, [])
+
+    async def _gate(self, fault: Fault, verdict: Verdict, scope: MutableMapping[str, Any],
+                    receive: Receive, send: Send, capture: Send) -> None:
+        sim = self.sim
+        kind = fault.kind
+        if kind == "reset" or (kind == "outage" and fault.mode == "reset"):
+            await reset_connection(send)
+            return
+        if kind == "hang":
+            assert fault.duration is not None
+            waiter = asyncio.ensure_future(_wait_disconnect(receive))
+            try:
+                await asyncio.wait({waiter}, timeout=fault.duration)
+            finally:
+                waiter.cancel()
+            await reset_connection(send)
+            return
+        status = {"rate_limit": 429, "rate": 429, "concurrency": 429,
+                  "quota": 403}.get(kind, fault.status)
+        message = fault.message or _default_message(kind)
+        reply = sim.vendor.error(status, fault.code, message, kind=kind,
+                                 retry_after=verdict.retry_after)
+        await send_reply(capture, reply, [])
+
+    async def _lifespan(self, scope: MutableMapping[str, Any], receive: Receive,
+                        send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.sim.deliveries.kick()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.sim.deliveries.stop()
+                self.sim.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _default_message(kind: str) -> str:
+    return {
+        "rate_limit": "Too many requests hit the API too quickly.",
+        "rate": "Too many requests hit the API too quickly.",
+        "concurrency": "Concurrent request limit exceeded.",
+        "quota": "Daily API request limit exceeded.",
+        "outage": "The service is temporarily unavailable.",
+        "error": "An error occurred while processing the request.",
+    }.get(kind, "An error occurred.")
+
+
+def current_tenant(scope: MutableMapping[str, Any]) -> Tenant | None:
+    tenant: Tenant | None = scope.get("fintwin.tenant")
+    return tenant

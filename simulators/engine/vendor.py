@@ -1,0 +1,101 @@
+"""What a fake tells the engine about its vendor.
+
+The engine is vendor-neutral: it asks the vendor profile who a request is
+from, how the vendor renders an error, how it signs webhooks and on what
+schedule it retries them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from simulators.engine.runtime import Simulation
+    from simulators.engine.tenancy import Tenant
+
+from collections.abc import MutableMapping
+
+Scope = MutableMapping[str, Any]
+Headers = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class ErrorReply:
+    """A complete HTTP reply rendered in the vendor's error envelope."""
+
+    status: int
+    body: bytes
+    headers: Headers = field(default_factory=list)
+    content_type: bytes = b"application/json"
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of a request header (``name`` lower-case)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+class Vendor:
+    """Defaults shared by every vendor; each fake subclasses and overrides."""
+
+    name = "vendor"
+    # Seconds between delivery attempts at real scale; scaled by the
+    # simulation's delivery time scale.  Subclasses cite their vendor's doc.
+    retry_schedule: tuple[float, ...] = (60, 300, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
+    signature_header = "X-Fintwin-Signature"
+    default_limits: tuple[dict[str, Any], ...] = ()
+
+    def identify(self, sim: Simulation, scope: Scope) -> str | None:
+        """The tenant a request belongs to, from its credentials; None if none given."""
+        raise NotImplementedError
+
+    def resolve_tenant_ref(self, sim: Simulation, ref: str) -> str:
+        """Control-plane callers may name a tenant by id or by a credential."""
+        return ref
+
+    def error(self, status: int, code: str | None, message: str, *, kind: str,
+              retry_after: float | None = None) -> ErrorReply:
+        body = orjson.dumps({"error": {"code": code or kind, "message": message}})
+        return ErrorReply(status, body, _retry_after(retry_after))
+
+    def lock_key(self, scope: Scope) -> str | None:
+        """An object a write locks for its duration (None: no lock)."""
+        return None
+
+    def sign(self, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
+        import hashlib
+        import hmac
+
+        mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+        return {self.signature_header: f"t={timestamp},v1={mac.hexdigest()}"}
+
+    def on_tenant_created(self, sim: Simulation, tenant: Tenant) -> None:
+        """Seed a new tenant's default data (a standard price book, a chart of accounts...)."""
+
+    def on_tenant_restored(self, sim: Simulation, tenant: Tenant) -> None:
+        """Rebuild derived in-memory state (token tables, indexes) after a restore."""
+
+    def on_clock_advanced(self, sim: Simulation, tenant: Tenant, before: float,
+                          after: float) -> None:
+        """Run what business time drives (renewals, dunning, expiry)."""
+
+    def response_headers(self, sim: Simulation, tenant: Tenant | None, scope: Scope) -> Headers:
+        """Headers the vendor adds to every response (request ids, limit info)."""
+        return []
+
+
+def _retry_after(seconds: float | None) -> Headers:
+    if seconds is None:
+        return []
+    # Retry-After is whole seconds (RFC 9110 section 10.2.3); round up so a
+    # client that honours it is never early.
+    whole = int(seconds) if float(seconds).is_integer() else int(seconds) + 1
+    return [(b"retry-after", str(max(whole, 0)).encode())]
+
+
+retry_after_header = _retry_after
