@@ -14,6 +14,11 @@ from urllib.parse import parse_qsl
 from simulators.billing.errors import InvalidRequest
 
 
+def is_index(key: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts superscripts such as '²'."""
+    return key.isascii() and key.isdigit()
+
+
 def _split(key: str) -> list[str]:
     """``a[b][0]`` -> ``["a", "b", "0"]``; raises on unbalanced brackets."""
     head, sep, rest = key.partition("[")
@@ -67,7 +72,7 @@ def _indexed_to_lists(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     converted = {k: _indexed_to_lists(v) for k, v in value.items()}
-    if converted and all(k.isdigit() for k in converted):
+    if converted and all(is_index(k) for k in converted):
         return [converted[k] for k in sorted(converted, key=int)]
     return converted
 

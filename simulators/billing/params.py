@@ -7,12 +7,17 @@ the operation in the fake's OpenAPI document.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.billing.errors import InvalidRequest
+from simulators.billing.forms import is_index as _is_index
 
 _MAX_INT = 2**63 - 1
+
+
+_INT = re.compile(r"-?[0-9]{1,18}")
 
 
 def _bad(message: str, path: str, code: str = "parameter_invalid") -> InvalidRequest:
@@ -64,7 +69,7 @@ class Int(P):
     def check(self, value: Any, path: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             n = value
-        elif isinstance(value, str) and value.lstrip("-").isdigit() and len(value) < 19:
+        elif isinstance(value, str) and _INT.fullmatch(value):
             n = int(value)
         else:
             raise _bad(f"Invalid integer: {value}", path, "parameter_invalid_integer")
@@ -172,7 +177,7 @@ class ListOf(P):
     def check(self, value: Any, path: str) -> Any:
         if value == "" and not self.required:
             return []
-        if isinstance(value, dict) and all(k.isdigit() for k in value):
+        if isinstance(value, dict) and all(_is_index(k) for k in value):
             value = [value[k] for k in sorted(value, key=int)]
         if not isinstance(value, list):
             raise _bad(f"Invalid array: {path} must be an array", path, "parameter_invalid")

@@ -124,7 +124,7 @@ async def put_faults(request: Request) -> Response:
     data = await body_json(request)
     try:
         if isinstance(data, dict) and set(data) == {"profile"}:
-            plan = FaultPlan.load(str(data["profile"]))
+            plan = FaultPlan.load_profile(str(data["profile"]))
         else:
             plan = FaultPlan.parse(data)
     except PlanError as exc:
@@ -184,7 +184,7 @@ async def advance_clock(request: Request) -> Response:
                                                                 field="seconds"))
         else:
             raise ControlError(400, "Give 'seconds' (or 'by': '2d') or 'to' (unix time)", "seconds")
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise ControlError(400, str(exc), "seconds") from exc
     sim.persist_header(tenant)
     return jsonr({"before": before, "after": after, **tenant.clock.to_json()})

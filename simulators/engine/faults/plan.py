@@ -367,20 +367,27 @@ class FaultPlan:
     def load(cls, path: str | Path) -> FaultPlan:
         """Read a plan from a YAML or JSON file, or a named chaos profile."""
         p = Path(path)
-        if not p.exists():
-            named = Path(__file__).parent.parent / "profiles" / f"{path}.yaml"
-            if named.exists():
-                p = named
-            else:
-                raise PlanError(f"no fault plan file or chaos profile named {str(path)!r}")
+        if not p.is_file():
+            return cls.load_profile(str(path))
         return cls.parse(yaml.safe_load(p.read_text()))
+
+    @classmethod
+    def load_profile(cls, name: str) -> FaultPlan:
+        """A chaos profile shipped with fintwin, by name only (never a path: the control
+        plane must not read arbitrary files)."""
+        if name not in profile_names():
+            raise PlanError(f"profile: no chaos profile named {name!r}; one of "
+                            f"{', '.join(profile_names())}")
+        return cls.parse(yaml.safe_load((_PROFILES / f"{name}.yaml").read_text()))
 
     def to_json(self) -> dict[str, Any]:
         return {"seed": self.seed, "rules": [r.to_json() for r in self.rules],
                 "deliveries": self.deliveries.to_json(), "source": self.source}
 
 
+_PROFILES = Path(__file__).parent.parent / "profiles"
+
+
 def profile_names() -> list[str]:
     """Names of the chaos profiles shipped with fintwin."""
-    folder = Path(__file__).parent.parent / "profiles"
-    return sorted(p.stem for p in folder.glob("*.yaml"))
+    return sorted(p.stem for p in _PROFILES.glob("*.yaml"))
