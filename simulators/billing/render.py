@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from simulators.billing.context import Ctx, kind_of_id
 from simulators.billing.errors import InvalidRequest
 from simulators.billing.versions import is_basil
@@ -69,7 +71,8 @@ def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict
     elif kind == "event":
         data = obj["data"]
         inner_kind = obj["_object_kind"]
-        out["data"] = {"object": render(ctx, inner_kind, data["object"], obj["api_version"])}
+        out["data"] = {"object": render(ctx, inner_kind, orjson.loads(data["object_json"]),
+                                        obj["api_version"])}
         if data.get("previous_attributes") is not None:
             out["data"]["previous_attributes"] = data["previous_attributes"]
     return out

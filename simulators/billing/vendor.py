@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 _KEY_PREFIXES = (b"sk_test_", b"rk_test_")
 
 
+@functools.lru_cache(maxsize=65536)
 def account_id_for_key(key: str) -> str:
     """Each API key is its own account: a stable, non-reversible account id."""
     return "acct_" + hashlib.sha256(key.encode()).hexdigest()[:16]

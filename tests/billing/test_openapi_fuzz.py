@@ -1,4 +1,4 @@
-"""Schemathesis over the billing fake's own OpenAPI document: no server errors, responses conform."""
+"""Schemathesis over the billing fake's OpenAPI document: no 5xx, responses conform."""
 
 from __future__ import annotations
 
