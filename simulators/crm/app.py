@@ -1,0 +1,37 @@
+"""``create_app(settings)``: the Salesforce-shaped CRM fake as one ASGI app.
+
+Served by ``fintwin sim crm --port 8001 [--tls]``; simple-salesforce needs the TLS mode
+(it builds https:// URLs itself) and a session that trusts the fake's local CA.
+"""
+
+from __future__ import annotations
+
+from simulators.crm.control import routes as control_routes
+from simulators.crm.http import CrmApp, LongRunningTracker
+from simulators.crm.openapi import control_operations, operations
+from simulators.crm.vendor import SalesforceVendor
+from simulators.engine.app import SimApp, build_sim_app
+from simulators.engine.runtime import Simulation
+from simulators.engine.settings import SimSettings
+
+DESCRIPTION = """A Salesforce-shaped CRM fake (fintwin): OAuth tokens, sObject CRUD and
+upsert, SOQL query/queryAll with batches, composite and sObject collections, describe,
+limits and change events. See the README's scope section for what is simplified."""
+
+
+def create_app(settings: SimSettings | None = None) -> SimApp:
+    settings = settings or SimSettings()
+    sim = Simulation(SalesforceVendor(), settings)
+    inner = build_sim_app(
+        sim,
+        CrmApp(sim),
+        title="fintwin crm (Salesforce-shaped)",
+        version="62.0",
+        description=DESCRIPTION,
+        operations=operations,
+        security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        default_security=[{"bearerAuth": []}],
+        control_extra=control_routes(),
+        control_extra_ops=control_operations(),
+    )
+    return SimApp(LongRunningTracker(inner, sim), sim)

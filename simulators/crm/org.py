@@ -1,0 +1,110 @@
+"""One org at run time: its schema (standard objects plus declared custom fields) and the
+SOQL data source over the tenant's store, rebuilt from the store whenever it is missing.
+
+The schema and the indexes are derived state: the store holds every record (kind = the
+sObject name) and every custom field declaration (kind ``_custom_field``), so a snapshot
+restore or a restart with ``--state-dir`` rebuilds the same org.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from simulators.crm.ids import id_key
+from simulators.crm.schema import NUMBER_TYPES, FieldType, ObjectDef, OrgSchema
+from simulators.crm.soql.source import InMemorySource
+from simulators.engine.tenancy import Tenant
+
+CUSTOM_FIELDS = "_custom_field"
+_ORG_KEY = "crm.org"
+
+
+class StoreSource(InMemorySource):
+    """The SOQL ``DataSource`` over the engine store's record dicts (no copies).
+
+    Records are replaced, never mutated in place, so the inherited index maintenance
+    (unindex the old dict, index the new one) stays exact.
+    """
+
+    def put(self, sobject: str, record: Mapping[str, Any]) -> None:
+        obj = self._schema.object(sobject).name
+        new = record if isinstance(record, dict) else dict(record)
+        key = id_key(str(new["Id"]))
+        table = self._records.setdefault(obj, {})
+        old = table.get(key)
+        if old is not None:
+            self._unindex(obj, key, old)
+        table[key] = new
+        self._index(obj, key, new)
+
+    def remove(self, sobject: str, record_id: str) -> None:
+        """Forget a record entirely (a rolled-back create)."""
+        obj = self._schema.object(sobject).name
+        key = id_key(record_id)
+        table = self._records.get(obj, {})
+        old = table.pop(key, None)
+        if old is not None:
+            self._unindex(obj, key, old)
+
+    def reindex(self, sobject: str) -> None:
+        """Drop the lazily built indexes of an object (after its schema changed)."""
+        obj = self._schema.object(sobject).name
+        for key in [k for k in self._equal if k[0] == obj]:
+            del self._equal[key]
+        for key in [k for k in self._range if k[0] == obj]:
+            del self._range[key]
+
+
+class Org:
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+        self.schema = OrgSchema()
+        for spec in tenant.store.all(CUSTOM_FIELDS):
+            declare(self.schema, spec)
+        self.source = StoreSource(self.schema)
+        for obj in self.schema.objects():
+            numbers = [f.name for f in obj.fields if f.type in NUMBER_TYPES]
+            for record in tenant.store.all(obj.name):
+                _revive_numbers(record, numbers)
+                self.source.put(obj.name, record)
+
+    def object(self, name: str) -> ObjectDef | None:
+        return self.schema.find_object(name)
+
+
+def declare(schema: OrgSchema, spec: Mapping[str, Any]) -> None:
+    schema.add_custom_field(
+        str(spec["sobject"]),
+        str(spec["name"]),
+        FieldType(spec["type"]),
+        length=int(spec.get("length") or 0),
+        external_id=bool(spec.get("externalId")),
+        unique=bool(spec.get("unique")),
+        picklist_values=tuple(spec.get("picklistValues") or ()),
+        required=bool(spec.get("required")),
+        label=spec.get("label"),
+    )
+
+
+def _revive_numbers(record: dict[str, Any], numbers: list[str]) -> None:
+    # A snapshot or the write-ahead log wrote Decimal as text; money is Decimal again in
+    # memory so that arithmetic and SOQL comparisons stay exact.
+    for name in numbers:
+        value = record.get(name)
+        if isinstance(value, str | float):
+            record[name] = Decimal(str(value))
+
+
+def org_of(tenant: Tenant) -> Org:
+    org = tenant.transient.get(_ORG_KEY)
+    if org is None:
+        org = Org(tenant)
+        tenant.transient[_ORG_KEY] = org
+    assert isinstance(org, Org)
+    return org
+
+
+def forget(tenant: Tenant) -> None:
+    tenant.transient.pop(_ORG_KEY, None)

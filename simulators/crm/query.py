@@ -1,0 +1,118 @@
+"""``/query`` and ``/queryAll``: SOQL through the parser and executor, in batches.
+
+REST API Developer Guide, "Query": the answer is ``{totalSize, done, records}`` plus
+``nextRecordsUrl`` (a path starting with ``/``) while more batches remain; the next batch is
+``GET .../query/<locator>-<offset>``. Batches hold 2,000 records unless the
+``Sforce-Query-Options: batchSize=n`` header asks for 200 to 2,000 ("Query Options
+Header"). Open cursors are kept per org (wall-time state, like Salesforce's query cursors
+that expire after 15 minutes of inactivity); an unknown or expired locator answers 400
+INVALID_QUERY_LOCATOR.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from simulators.crm import errors as E
+from simulators.crm.api import Ctx, Reply
+from simulators.crm.ids import to_18
+from simulators.crm.soql import MALFORMED_QUERY, SoqlError, execute, parse
+
+log = logging.getLogger("fintwin.crm.query")
+
+DEFAULT_BATCH = 2000
+MIN_BATCH = 200
+MAX_BATCH = 2000
+CURSOR_TTL = 15 * 60.0
+MAX_CURSORS = 100
+_CURSORS = "crm.cursors"
+
+
+def batch_size(headers: Mapping[str, str]) -> int:
+    raw = headers.get("sforce-query-options", "")
+    for part in raw.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "batchsize":
+            try:
+                return min(max(int(value.strip()), MIN_BATCH), MAX_BATCH)
+            except ValueError:
+                return DEFAULT_BATCH
+    return DEFAULT_BATCH
+
+
+def _cursors(ctx: Ctx) -> OrderedDict[str, dict[str, Any]]:
+    cursors: OrderedDict[str, dict[str, Any]] = ctx.tenant.transient.setdefault(
+        _CURSORS, OrderedDict()
+    )
+    now = time.monotonic()
+    for key in [k for k, c in cursors.items() if now - c["touched"] > CURSOR_TTL]:
+        del cursors[key]
+    return cursors
+
+
+def run_query(ctx: Ctx, include_deleted: bool, rest: list[str], query: Mapping[str, str]) -> Reply:
+    if rest:
+        return _more(ctx, "/".join(rest))
+    text = query.get("q")
+    if not text:
+        raise E.bad_request(MALFORMED_QUERY, "A query string must be provided")
+    try:
+        parsed = parse(text)
+        result = execute(
+            parsed,
+            ctx.org.schema,
+            ctx.org.source,
+            now=ctx.now(),
+            api_version=ctx.version,
+            include_deleted=include_deleted,
+        )
+    except SoqlError as exc:
+        raise E.bad_request(exc.error_code, exc.message) from None
+    except (ValueError, TypeError, ArithmeticError, RecursionError, KeyError) as exc:
+        # A query the parser accepted but the executor could not run: answer like a bad
+        # query rather than a server error, and leave a trace for whoever debugs it.
+        log.warning("SOQL failed: %r: %s", text, exc)
+        raise E.bad_request(MALFORMED_QUERY, f"unable to run query: {exc}") from None
+    records = result.records
+    size = batch_size(ctx.headers)
+    body: dict[str, Any] = {"totalSize": result.total_size, "done": True}
+    if len(records) > size:
+        cursors = _cursors(ctx)
+        locator = to_18(ctx.tenant.new_id("01g", 12))
+        cursors[locator] = {"records": records, "touched": time.monotonic()}
+        while len(cursors) > MAX_CURSORS:
+            cursors.popitem(last=False)
+        body["done"] = False
+        body["nextRecordsUrl"] = f"{ctx.prefix}/query/{locator}-{size}"
+        records = records[:size]
+    body["records"] = records
+    return Reply(200, body)
+
+
+def _more(ctx: Ctx, locator_text: str) -> Reply:
+    locator, _, offset_text = locator_text.partition("-")
+    cursors = _cursors(ctx)
+    cursor = cursors.get(locator)
+    try:
+        offset = int(offset_text)
+    except ValueError:
+        cursor = None
+        offset = 0
+    if cursor is None or offset < 0 or offset > len(cursor["records"]):
+        raise E.bad_request(E.INVALID_QUERY_LOCATOR, "invalid query locator")
+    cursor["touched"] = time.monotonic()
+    cursors.move_to_end(locator)
+    size = batch_size(ctx.headers)
+    records = cursor["records"]
+    batch = records[offset : offset + size]
+    body: dict[str, Any] = {"totalSize": len(records), "done": offset + size >= len(records)}
+    if not body["done"]:
+        body["nextRecordsUrl"] = f"{ctx.prefix}/query/{locator}-{offset + size}"
+    else:
+        del cursors[locator]
+    body["records"] = batch
+    return Reply(200, body)

@@ -1,0 +1,56 @@
+"""The CRM's wire formats: JSON with exact decimals, and Salesforce's datetime text."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from simulators.crm.errors import JSON_PARSER_ERROR, bad_request
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # Money goes out as a JSON number with its exact digits, never through float.
+        return orjson.Fragment(format(value, "f"))
+    return str(value)
+
+
+def dumps(data: Any) -> bytes:
+    return orjson.dumps(data, default=_default)
+
+
+def loads_body(raw: bytes) -> Any:
+    """A JSON request body with numbers as Decimal (ints stay int); JSON_PARSER_ERROR else."""
+    try:
+        return json.loads(raw.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, ValueError) as exc:
+        line = getattr(exc, "lineno", 1)
+        col = getattr(exc, "colno", 1)
+        raise bad_request(
+            JSON_PARSER_ERROR,
+            f"Unexpected character in request body at [line:{line}, column:{col}]",
+        ) from None
+
+
+def sf_datetime(ts: float) -> str:
+    """``2024-01-31T10:00:00.000+0000``: how the REST API writes datetimes (UTC, millis)."""
+    moment = datetime.fromtimestamp(ts, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """An ISO 8601 datetime as clients send it (``Z``, ``+00:00`` or ``+0000``); None if bad."""
+    raw = text.strip().replace(" ", "+")
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    if len(raw) >= 5 and raw[-5] in "+-" and raw[-3] != ":" and "T" in raw:
+        raw = raw[:-2] + ":" + raw[-2:]
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
