@@ -1,10 +1,11 @@
-# fintwin: `make demo` runs the main job, `make test` runs every check.
+# fintwin: `make sim` serves the billing fake (the main job until `fintwin demo` lands),
+# `make test` runs every check.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest demo bench clean
+.PHONY: venv test lint typecheck pytest sim bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,11 +26,11 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
-demo: $(STAMP)
-	$(BIN)/fintwin demo
-
 bench: $(STAMP)
 	$(BIN)/python benchmarks/billing_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+sim: $(STAMP)
+	$(BIN)/fintwin sim billing --port 8002
