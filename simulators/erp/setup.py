@@ -1,0 +1,163 @@
+"""The default account every new tenant starts with.
+
+A parent subsidiary (USD) and two foreign ones (GBP, EUR) with their own base
+currencies, a chart of accounts with the types the scenarios need (bank per
+subsidiary, A/R, undeposited funds, tax payable, deferred revenue, A/P, equity,
+income, expense), monthly accounting periods for the current year of the
+tenant's business clock (with quarters and the year as summary periods), terms
+and a few items. Everything is created through the record layer, so the
+SuiteQL mirror is written too. The names are the fake's; NetSuite's own
+defaults differ by edition.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from simulators.engine.runtime import Simulation
+from simulators.engine.tenancy import Tenant
+from simulators.erp import service
+from simulators.erp.context import Ctx
+
+CURRENCIES = (
+    ("USD", "US Dollar", "1"),
+    ("GBP", "British Pound", "1.25"),
+    ("EUR", "Euro", "1.08"),
+    ("JPY", "Japanese Yen", "0.0067"),
+)
+SUBSIDIARIES = (
+    ("Fintwin Inc.", "USD", "US"),
+    ("Fintwin Ltd. (UK)", "GBP", "GB"),
+    ("Fintwin GmbH", "EUR", "DE"),
+)
+ACCOUNTS = (
+    ("1100", "Accounts Receivable", "AcctRec", None),
+    ("1200", "Undeposited Funds", "OthCurrAsset", None),
+    ("2000", "Accounts Payable", "AcctPay", None),
+    ("2200", "Sales Tax Payable", "OthCurrLiab", None),
+    ("2400", "Deferred Revenue", "DeferRevenue", None),
+    ("3000", "Common Stock", "Equity", None),
+    ("3900", "Retained Earnings", "RetainedEarnings", None),
+    ("4000", "Services Revenue", "Income", None),
+    ("4100", "Product Revenue", "Income", None),
+    ("6000", "Operating Expenses", "Expense", None),
+    ("6100", "Bank Fees", "Expense", None),
+)
+TERMS = (("Due on receipt", 0), ("Net 15", 15), ("Net 30", 30), ("Net 60", 60))
+
+
+def install(sim: Simulation, tenant: Tenant) -> None:
+    ctx = Ctx(sim, tenant, sim.settings.base_url)
+
+    def make(type_name: str, body: dict[str, Any]) -> str:
+        return str(service.create(ctx, service.record_type(type_name), body)["id"])
+
+    currency_ids = {}
+    for symbol, name, rate in CURRENCIES:
+        currency_ids[symbol] = make(
+            "currency", {"symbol": symbol, "name": name, "exchangeRate": rate}
+        )
+    parent: str | None = None
+    subs = []
+    for name, symbol, country in SUBSIDIARIES:
+        body: dict[str, Any] = {
+            "name": name,
+            "currency": {"id": currency_ids[symbol]},
+            "country": country,
+        }
+        if parent is not None:
+            body["parent"] = {"id": parent}
+        sub_id = make("subsidiary", body)
+        parent = parent or sub_id
+        subs.append((sub_id, name, symbol))
+    for index, (sub_id, _name, symbol) in enumerate(subs):
+        make(
+            "account",
+            {
+                "acctNumber": f"10{index}0",
+                "acctName": f"Operating Bank {symbol}",
+                "acctType": "Bank",
+                "subsidiary": {"id": sub_id},
+                "currency": {"id": currency_ids[symbol]},
+            },
+        )
+    accounts = {}
+    for number, name, acct_type, _ in ACCOUNTS:
+        accounts[number] = make(
+            "account", {"acctNumber": number, "acctName": name, "acctType": acct_type}
+        )
+    year = ctx.today().year
+    install_year(ctx, year)
+    for name, days in TERMS:
+        make("term", {"name": name, "daysUntilNetDue": days})
+    make(
+        "serviceSaleItem",
+        {
+            "itemId": "Consulting",
+            "displayName": "Consulting (hour)",
+            "incomeAccount": {"id": accounts["4000"]},
+            "basePrice": "150",
+        },
+    )
+    make(
+        "serviceSaleItem",
+        {
+            "itemId": "Subscription",
+            "displayName": "Annual subscription",
+            "incomeAccount": {"id": accounts["4000"]},
+            "basePrice": "1200",
+        },
+    )
+    make(
+        "nonInventorySaleItem",
+        {
+            "itemId": "Hardware",
+            "displayName": "Hardware kit",
+            "incomeAccount": {"id": accounts["4100"]},
+            "basePrice": "99.99",
+        },
+    )
+
+
+def install_year(ctx: Ctx, year: int) -> None:
+    """Monthly periods of ``year`` plus its quarters and the year (summary periods)."""
+    ptype = service.record_type("accountingPeriod")
+    year_id = service.create(
+        ctx,
+        ptype,
+        {
+            "periodName": f"FY {year}",
+            "startDate": f"{year}-01-01",
+            "endDate": f"{year}-12-31",
+            "isYear": True,
+        },
+    )["id"]
+    for quarter in range(4):
+        first = quarter * 3 + 1
+        last_day = calendar.monthrange(year, first + 2)[1]
+        q_id = service.create(
+            ctx,
+            ptype,
+            {
+                "periodName": f"Q{quarter + 1} {year}",
+                "startDate": f"{year}-{first:02d}-01",
+                "endDate": f"{year}-{first + 2:02d}-{last_day}",
+                "isQuarter": True,
+                "parent": {"id": year_id},
+            },
+        )["id"]
+        for month in range(first, first + 3):
+            days = calendar.monthrange(year, month)[1]
+            name = dt.date(year, month, 1).strftime("%b %Y")
+            service.create(
+                ctx,
+                ptype,
+                {
+                    "periodName": name,
+                    "startDate": f"{year}-{month:02d}-01",
+                    "endDate": f"{year}-{month:02d}-{days}",
+                    "parent": {"id": q_id},
+                },
+            )
