@@ -173,8 +173,9 @@ def _run_sub(
                 E.error_item(
                     E.PROCESSING_HALTED,
                     (
-                        f"Invalid reference specified. No value for {exc.ref}{exc.path} found in "
-                        f"{exc.ref}. Provided referenceId ('{exc.ref}') must exist and be successful."
+                        f"Invalid reference specified. No value for {exc.ref}{exc.path} found "
+                        f"in {exc.ref}. Provided referenceId ('{exc.ref}') must exist and be "
+                        "successful."
                     ),
                 )
             ],
