@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.loadgen import Result, request, run  # noqa: E402
+from benchmarks.loadgen import Result, request, run
 
 KEY = "sk_test_benchmark_key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
