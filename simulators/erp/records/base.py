@@ -146,6 +146,7 @@ class RecordType:
                         else None
                     )
                     if target is not None:
+                        self.line_updated(sub.name, target, line)
                         target.update({k: v for k, v in line.items() if k != "line"})
                     else:
                         current.append(dict(line))
@@ -203,6 +204,9 @@ class RecordType:
             )
 
     # -- behaviour subclasses override -----------------------------------------
+    def line_updated(self, sublist: str, line: dict[str, Any], update: dict[str, Any]) -> None:
+        """A PATCH changes ``line`` with ``update``: drop values derived from what changed."""
+
     def prepare(self, ctx: Ctx, rec: Record, old: Record | None) -> None:
         """Fill defaults and derived fields (after references are resolved)."""
 
@@ -232,16 +236,6 @@ class RecordType:
         external_id: str | None = None,
     ) -> tuple[Record, WritePlan]:
         values, lines = self.parse(body, strict=strict)
-        if old is not None:
-            for name in self.fixed:
-                if name in values and old.get(name) is not None:
-                    new = values[name]
-                    if (
-                        new is not None
-                        and new != old.get(name)
-                        and not (isinstance(new, dict) and new.get("id") == ref_id(old.get(name)))
-                    ):
-                        raise UserError(f"You cannot change the {name} of this record.", name)
         rec = self.merged(old, values, lines, replace)
         if external_id is not None:
             rec["externalId"] = external_id
@@ -249,6 +243,10 @@ class RecordType:
             rec["id"] = "pending"
         self.check_required(rec)
         self.resolve_refs(ctx, rec)
+        if old is not None:
+            for name in self.fixed:
+                if old.get(name) is not None and rec.get(name) != old.get(name):
+                    raise UserError(f"You cannot change the {name} of this record.", name)
         self.check_external_id(ctx, rec)
         if old is None:
             # Ids are taken only once everything that parses has been checked,

@@ -60,6 +60,13 @@ class SalesType(TransactionType):
     sign = 1
     sublists: tuple[Sublist, ...] = (ITEM_LINE,)
 
+    def line_updated(self, sublist: str, line: dict[str, Any], update: dict[str, Any]) -> None:
+        # An amount computed from quantity x rate follows a new quantity or rate
+        # unless the update gives the amount itself.
+        if sublist == "item" and "amount" not in update and (
+                "quantity" in update or "rate" in update):
+            line.pop("amount", None)
+
     def lines(self, ctx: Ctx, rec: Record, symbol: str) -> tuple[list[dict[str, Any]], Decimal]:
         out: list[dict[str, Any]] = []
         tax_total = Decimal(0)
@@ -95,11 +102,11 @@ class SalesType(TransactionType):
                 )
             line["amount"] = str(amount)
             line.setdefault("quantity", str(quantity))
-            if line.get("tax1Amt") is not None:
-                tax = money(line["tax1Amt"], symbol)
-            elif line.get("taxRate1") is not None:
+            if line.get("taxRate1") is not None:
                 tax = money(amount * Decimal(line["taxRate1"]) / 100, symbol)
                 line["tax1Amt"] = str(tax)
+            elif line.get("tax1Amt") is not None:
+                tax = money(line["tax1Amt"], symbol)
             else:
                 tax = Decimal(0)
             if tax < 0:
