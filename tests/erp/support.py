@@ -35,7 +35,8 @@ USD, GBP, EUR, JPY = "1", "2", "3", "4"
 US_SUB, UK_SUB, DE_SUB = "1", "2", "3"
 US_BANK, UK_BANK, DE_BANK = "1", "2", "3"
 AR, UNDEPOSITED, AP, TAX, DEFERRED, EQUITY, RETAINED, SERVICES, PRODUCT, OPEX, FEES = (
-    str(n) for n in range(4, 15))
+    str(n) for n in range(4, 15)
+)
 CONSULTING, SUBSCRIPTION, HARDWARE = "1", "2", "3"  # items
 NET_30 = "3"  # terms
 
@@ -48,8 +49,9 @@ class Erp:
         self.app = create_app(settings or SimSettings(seed=7, base_url=BASE))
         self.sim = self.app.sim
         auth.register(self.sim, ACCOUNT, CLIENT_ID, secret=SECRET)
-        self.client = httpx.AsyncClient(transport=InProcessTransport(self.app),
-                                        base_url="http://erp.test")
+        self.client = httpx.AsyncClient(
+            transport=InProcessTransport(self.app), base_url="http://erp.test"
+        )
         self.token = self.fetch_token()
         self.headers = {"Authorization": f"Bearer {self.token}"}
 
@@ -67,8 +69,11 @@ class Erp:
         return tenant
 
     def fetch_token(self) -> str:
-        response = self.run(self.client.post(TOKEN, data={"grant_type": "client_credentials"},
-                                              auth=(CLIENT_ID, SECRET)))
+        response = self.run(
+            self.client.post(
+                TOKEN, data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, SECRET)
+            )
+        )
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
 
@@ -99,35 +104,48 @@ class Erp:
         return body
 
     def suiteql(self, q: str, **params: Any) -> dict[str, Any]:
-        response = self.post(SUITEQL, json={"q": q}, params=params,
-                             headers={"Prefer": "transient"})
+        response = self.post(SUITEQL, json={"q": q}, params=params, headers={"Prefer": "transient"})
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
 
     def rows(self, q: str) -> list[dict[str, Any]]:
-        return [{k: v for k, v in item.items() if k != "links"}
-                for item in self.suiteql(q)["items"]]
+        return [
+            {k: v for k, v in item.items() if k != "links"} for item in self.suiteql(q)["items"]
+        ]
 
     def state(self) -> dict[str, Any]:
         """Business state (records and SuiteQL rows), for "nothing was written" checks."""
-        store = {k: v for k, v in self.tenant.store.snapshot().items()
-                 if k not in (TOKENS, JOBS)}
-        ledger = {table: self.rows(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
-                  for table in ("transaction", "transactionLine", "transactionAccountingLine",
-                                "customer", "account", "subsidiary", "accountingPeriod")}
+        store = {k: v for k, v in self.tenant.store.snapshot().items() if k not in (TOKENS, JOBS)}
+        ledger = {
+            table: self.rows(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
+            for table in (
+                "transaction",
+                "transactionLine",
+                "transactionAccountingLine",
+                "customer",
+                "account",
+                "subsidiary",
+                "accountingPeriod",
+            )
+        }
         return {"store": store, "ledger": ledger}
 
     def customer(self, subsidiary: str = US_SUB, **extra: Any) -> str:
-        body = {"companyName": extra.pop("companyName", "Acme Corp"),
-                "subsidiary": {"id": subsidiary}, **extra}
+        body = {
+            "companyName": extra.pop("companyName", "Acme Corp"),
+            "subsidiary": {"id": subsidiary},
+            **extra,
+        }
         return self.create("customer", body)
 
-    def invoice(self, customer: str, lines: list[dict[str, Any]] | None = None,
-                **extra: Any) -> str:
+    def invoice(
+        self, customer: str, lines: list[dict[str, Any]] | None = None, **extra: Any
+    ) -> str:
         items = lines or [{"item": {"id": CONSULTING}, "quantity": 2, "rate": "100"}]
-        return self.create("invoice", {"entity": {"id": customer}, "item": {"items": items},
-                                       **extra})
+        return self.create(
+            "invoice", {"entity": {"id": customer}, "item": {"items": items}, **extra}
+        )
 
     def period_id(self, name: str) -> str:
         found = self.rows(f"SELECT id FROM accountingPeriod WHERE periodname = '{name}'")
@@ -140,8 +158,9 @@ class Erp:
         return self.period_id(name)
 
 
-def assert_error(response: httpx.Response, status: int, code: str,
-                 path: str | None = None) -> dict[str, Any]:
+def assert_error(
+    response: httpx.Response, status: int, code: str, path: str | None = None
+) -> dict[str, Any]:
     """NetSuite's error envelope with one detail of ``code`` (and ``o:errorPath``)."""
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()

@@ -18,21 +18,41 @@ ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def pem(key: Any) -> str:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def register_key(erp: Erp, client_id: str, key: Any, kid: str) -> None:
-    response = erp.run(erp.client.post(f"/_sim/erp/clients?tenant={ACCOUNT}", json={
-        "client_id": client_id, "kid": kid, "public_key": pem(key)}))
+    response = erp.run(
+        erp.client.post(
+            f"/_sim/erp/clients?tenant={ACCOUNT}",
+            json={"client_id": client_id, "kid": kid, "public_key": pem(key)},
+        )
+    )
     assert response.status_code == 201, response.text
 
 
-def assertion(key: Any, *, alg: str = "PS256", kid: str = "cert-1", iss: str = "m2m",
-              lifetime: int = 300, **claims: Any) -> str:
+def assertion(
+    key: Any,
+    *,
+    alg: str = "PS256",
+    kid: str = "cert-1",
+    iss: str = "m2m",
+    lifetime: int = 300,
+    **claims: Any,
+) -> str:
     now = int(time.time())
-    payload = {"iss": iss, "scope": ["rest_webservices"], "aud": AUD, "iat": now,
-               "exp": now + lifetime, **claims}
+    payload = {
+        "iss": iss,
+        "scope": ["rest_webservices"],
+        "aud": AUD,
+        "iat": now,
+        "exp": now + lifetime,
+        **claims,
+    }
     return jwt.encode(payload, key, algorithm=alg, headers={"kid": kid, "typ": "JWT"})
 
 
@@ -41,10 +61,17 @@ def token_request(erp: Erp, form: dict[str, str], **kwargs: Any) -> Any:
 
 
 def test_secret_as_basic_and_as_form(erp: Erp) -> None:
-    basic = token_request(erp, {"grant_type": "client_credentials"},
-                          auth=("fintwin-tests", "s3cret"))
-    form = token_request(erp, {"grant_type": "client_credentials",
-                               "client_id": "fintwin-tests", "client_secret": "s3cret"})
+    basic = token_request(
+        erp, {"grant_type": "client_credentials"}, auth=("fintwin-tests", "s3cret")
+    )
+    form = token_request(
+        erp,
+        {
+            "grant_type": "client_credentials",
+            "client_id": "fintwin-tests",
+            "client_secret": "s3cret",
+        },
+    )
     for response in (basic, form):
         assert response.status_code == 200
         body = response.json()
@@ -53,13 +80,17 @@ def test_secret_as_basic_and_as_form(erp: Erp) -> None:
     assert basic.json()["access_token"] != form.json()["access_token"]
 
 
-@pytest.mark.parametrize(("form", "auth", "error", "status"), [
-    ({"grant_type": "client_credentials"}, ("fintwin-tests", "wrong"), "invalid_client", 401),
-    ({"grant_type": "password"}, ("fintwin-tests", "s3cret"), "unsupported_grant_type", 400),
-    ({"grant_type": "client_credentials"}, None, "invalid_client", 401),
-])
-def test_bad_client_credentials(erp: Erp, form: dict[str, str], auth: Any, error: str,
-                                status: int) -> None:
+@pytest.mark.parametrize(
+    ("form", "auth", "error", "status"),
+    [
+        ({"grant_type": "client_credentials"}, ("fintwin-tests", "wrong"), "invalid_client", 401),
+        ({"grant_type": "password"}, ("fintwin-tests", "s3cret"), "unsupported_grant_type", 400),
+        ({"grant_type": "client_credentials"}, None, "invalid_client", 401),
+    ],
+)
+def test_bad_client_credentials(
+    erp: Erp, form: dict[str, str], auth: Any, error: str, status: int
+) -> None:
     response = token_request(erp, form, auth=auth)
     assert response.status_code == status
     assert response.json()["error"] == error
@@ -83,12 +114,20 @@ def test_unknown_client_gets_a_default_account_of_its_own(erp: Erp) -> None:
 
 @pytest.mark.parametrize("alg", ["PS256", "ES256"])
 def test_jwt_bearer_assertion(erp: Erp, alg: str) -> None:
-    key: Any = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                if alg.startswith("PS") else ec.generate_private_key(ec.SECP256R1()))
+    key: Any = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if alg.startswith("PS")
+        else ec.generate_private_key(ec.SECP256R1())
+    )
     register_key(erp, "m2m", key, "cert-1")
-    response = token_request(erp, {"grant_type": "client_credentials",
-                                   "client_assertion_type": ASSERTION,
-                                   "client_assertion": assertion(key, alg=alg)})
+    response = token_request(
+        erp,
+        {
+            "grant_type": "client_credentials",
+            "client_assertion_type": ASSERTION,
+            "client_assertion": assertion(key, alg=alg),
+        },
+    )
     assert response.status_code == 200, response.text
     headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
     assert erp.run(erp.client.get(f"{RECORDS}/customer", headers=headers)).status_code == 200
@@ -99,30 +138,41 @@ def rsa_key() -> Any:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@pytest.mark.parametrize(("make", "error"), [
-    (lambda k: assertion(rsa.generate_private_key(public_exponent=65537, key_size=2048)),
-     "invalid_grant"),
-    (lambda k: assertion(k, kid="other"), "invalid_client"),
-    (lambda k: assertion(k, alg="RS256"), "invalid_request"),
-    (lambda k: assertion(k, lifetime=-10), "invalid_grant"),
-    (lambda k: assertion(k, lifetime=7200), "invalid_grant"),
-    (lambda k: assertion(k, aud="https://elsewhere.test/token"), "invalid_grant"),
-    (lambda k: assertion(k, scope=["restlets"]), "invalid_scope"),
-    (lambda k: "not-a-jwt", "invalid_request"),
-])
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (
+            lambda k: assertion(rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+            "invalid_grant",
+        ),
+        (lambda k: assertion(k, kid="other"), "invalid_client"),
+        (lambda k: assertion(k, alg="RS256"), "invalid_request"),
+        (lambda k: assertion(k, lifetime=-10), "invalid_grant"),
+        (lambda k: assertion(k, lifetime=7200), "invalid_grant"),
+        (lambda k: assertion(k, aud="https://elsewhere.test/token"), "invalid_grant"),
+        (lambda k: assertion(k, scope=["restlets"]), "invalid_scope"),
+        (lambda k: "not-a-jwt", "invalid_request"),
+    ],
+)
 def test_bad_assertions_are_refused(erp: Erp, rsa_key: Any, make: Any, error: str) -> None:
     register_key(erp, "m2m", rsa_key, "cert-1")
-    response = token_request(erp, {"grant_type": "client_credentials",
-                                   "client_assertion_type": ASSERTION,
-                                   "client_assertion": make(rsa_key)})
+    response = token_request(
+        erp,
+        {
+            "grant_type": "client_credentials",
+            "client_assertion_type": ASSERTION,
+            "client_assertion": make(rsa_key),
+        },
+    )
     assert response.status_code in (400, 401)
     assert response.json()["error"] == error
 
 
 def test_token_expires_after_an_hour_of_business_time(erp: Erp) -> None:
     assert erp.get(f"{RECORDS}/customer").status_code == 200
-    advance = erp.run(erp.client.post(f"/_sim/clock/advance?tenant={ACCOUNT}",
-                                      json={"seconds": 3599}))
+    advance = erp.run(
+        erp.client.post(f"/_sim/clock/advance?tenant={ACCOUNT}", json={"seconds": 3599})
+    )
     assert advance.status_code == 200
     assert erp.get(f"{RECORDS}/customer").status_code == 200
     erp.run(erp.client.post(f"/_sim/clock/advance?tenant={ACCOUNT}", json={"seconds": 2}))

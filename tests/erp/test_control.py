@@ -6,8 +6,12 @@ from tests.erp.support import ACCOUNT, CLIENT_ID, RECORDS, Erp, assert_error
 
 
 def test_add_and_remove_a_subsidiary(erp: Erp) -> None:
-    response = erp.run(erp.client.post(f"/_sim/erp/subsidiaries?tenant={ACCOUNT}", json={
-        "name": "Fintwin KK", "currency": "JPY", "parent": "1", "country": "JP"}))
+    response = erp.run(
+        erp.client.post(
+            f"/_sim/erp/subsidiaries?tenant={ACCOUNT}",
+            json={"name": "Fintwin KK", "currency": "JPY", "parent": "1", "country": "JP"},
+        )
+    )
     assert response.status_code == 201, response.text
     sub = response.json()["id"]
     customer = erp.customer(subsidiary=sub)
@@ -15,8 +19,12 @@ def test_add_and_remove_a_subsidiary(erp: Erp) -> None:
     assert erp.record("invoice", invoice)["total"] == 1000  # JPY has no minor unit
     refused = erp.run(erp.client.delete(f"/_sim/erp/subsidiaries/{sub}?tenant={ACCOUNT}"))
     assert_error(refused, 400, "USER_ERROR")
-    empty = erp.run(erp.client.post(f"/_sim/erp/subsidiaries?tenant={ACCOUNT}", json={
-        "name": "Dormant", "currency": "EUR", "parent": "1"})).json()["id"]
+    empty = erp.run(
+        erp.client.post(
+            f"/_sim/erp/subsidiaries?tenant={ACCOUNT}",
+            json={"name": "Dormant", "currency": "EUR", "parent": "1"},
+        )
+    ).json()["id"]
     gone = erp.run(erp.client.delete(f"/_sim/erp/subsidiaries/{empty}?tenant={ACCOUNT}"))
     assert gone.status_code == 200
     assert erp.rows(f"SELECT COUNT(*) AS n FROM subsidiary WHERE id = {empty}") == [{"n": "0"}]
@@ -25,39 +33,62 @@ def test_add_and_remove_a_subsidiary(erp: Erp) -> None:
 def test_period_actions_show_in_record_and_suiteql(erp: Erp) -> None:
     period = erp.current_period()
     for action, expected in (("close", "T"), ("reopen", "F")):
-        response = erp.run(erp.client.post(
-            f"/_sim/erp/periods/{period}/{action}?tenant={ACCOUNT}"))
+        response = erp.run(erp.client.post(f"/_sim/erp/periods/{period}/{action}?tenant={ACCOUNT}"))
         assert response.status_code == 200
         assert erp.rows(f"SELECT closed FROM accountingPeriod WHERE id = {period}") == [
-            {"closed": expected}]
-    erp.run(erp.client.post(f"/_sim/erp/periods/{period}/lock?tenant={ACCOUNT}",
-                            json={"scope": "ar"}))
+            {"closed": expected}
+        ]
+    erp.run(
+        erp.client.post(f"/_sim/erp/periods/{period}/lock?tenant={ACCOUNT}", json={"scope": "ar"})
+    )
     assert erp.record("accountingPeriod", period)["arLocked"] is True
     bad = erp.run(erp.client.post(f"/_sim/erp/periods/{period}/explode?tenant={ACCOUNT}"))
     assert bad.status_code == 404
 
 
 def test_add_next_year(erp: Erp) -> None:
-    response = erp.run(erp.client.post(f"/_sim/erp/periods/year?tenant={ACCOUNT}",
-                                       json={"year": 2099}))
+    response = erp.run(
+        erp.client.post(f"/_sim/erp/periods/year?tenant={ACCOUNT}", json={"year": 2099})
+    )
     assert response.status_code == 201
-    erp.create("journalEntry", {"subsidiary": {"id": "1"}, "tranDate": "2099-02-03",
-                                "line": {"items": [{"account": {"id": "13"}, "debit": 1},
-                                                   {"account": {"id": "1"}, "credit": 1}]}})
-    again = erp.run(erp.client.post(f"/_sim/erp/periods/year?tenant={ACCOUNT}",
-                                    json={"year": 2099}))
+    erp.create(
+        "journalEntry",
+        {
+            "subsidiary": {"id": "1"},
+            "tranDate": "2099-02-03",
+            "line": {
+                "items": [
+                    {"account": {"id": "13"}, "debit": 1},
+                    {"account": {"id": "1"}, "credit": 1},
+                ]
+            },
+        },
+    )
+    again = erp.run(
+        erp.client.post(f"/_sim/erp/periods/year?tenant={ACCOUNT}", json={"year": 2099})
+    )
     assert again.status_code == 409
 
 
 def test_seed_goes_through_the_record_layer(erp: Erp) -> None:
-    response = erp.run(erp.client.post(f"/_sim/erp/seed?tenant={ACCOUNT}", json={
-        "customers": 3, "records": [{"type": "term", "body": {"name": "Net 90",
-                                                              "daysUntilNetDue": 90}}]}))
+    response = erp.run(
+        erp.client.post(
+            f"/_sim/erp/seed?tenant={ACCOUNT}",
+            json={
+                "customers": 3,
+                "records": [{"type": "term", "body": {"name": "Net 90", "daysUntilNetDue": 90}}],
+            },
+        )
+    )
     assert response.status_code == 201
     assert len(response.json()["created"]) == 4
     assert erp.get(f"{RECORDS}/customer").json()["totalResults"] == 3
-    bad = erp.run(erp.client.post(f"/_sim/erp/seed?tenant={ACCOUNT}", json={
-        "records": [{"type": "journalEntry", "body": {"subsidiary": {"id": "1"}}}]}))
+    bad = erp.run(
+        erp.client.post(
+            f"/_sim/erp/seed?tenant={ACCOUNT}",
+            json={"records": [{"type": "journalEntry", "body": {"subsidiary": {"id": "1"}}}]},
+        )
+    )
     assert bad.status_code == 400
     assert bad.json()["o:errorDetails"][0]["o:errorCode"] == "USER_ERROR"
 
@@ -90,7 +121,8 @@ def test_snapshot_restore_rebuilds_ledger_and_tokens(erp: Erp) -> None:
     assert erp.get(f"{RECORDS}/invoice").json()["totalResults"] == 1
     assert erp.rows("SELECT COUNT(*) AS n FROM transaction") == [{"n": "1"}]
     assert erp.rows(f"SELECT foreigntotal FROM transaction WHERE id = {invoice}") == [
-        {"foreigntotal": "200"}]
+        {"foreigntotal": "200"}
+    ]
     # Ids continue from the snapshot's counters.
     assert erp.invoice(customer) == str(int(invoice) + 1)
 

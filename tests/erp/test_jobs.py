@@ -6,10 +6,23 @@ from typing import Any
 
 import httpx
 
-from tests.erp.support import BASE, CONSULTING, RECORDS, US_BANK, US_SUB, Erp, assert_error, wait_for
+from tests.erp.support import (
+    BASE,
+    CONSULTING,
+    RECORDS,
+    US_BANK,
+    US_SUB,
+    Erp,
+    assert_error,
+    wait_for,
+)
 
-JOURNAL = {"subsidiary": {"id": US_SUB}, "line": {"items": [
-    {"account": {"id": "13"}, "debit": 5}, {"account": {"id": US_BANK}, "credit": 5}]}}
+JOURNAL = {
+    "subsidiary": {"id": US_SUB},
+    "line": {
+        "items": [{"account": {"id": "13"}, "debit": 5}, {"account": {"id": US_BANK}, "credit": 5}]
+    },
+}
 
 
 def submit(erp: Erp, body: Any, key: str | None = None) -> httpx.Response:
@@ -64,8 +77,15 @@ def test_duplicate_idempotency_key_points_to_the_first_job(erp: Erp) -> None:
 
 
 def test_failed_job_keeps_the_error(erp: Erp) -> None:
-    unbalanced = {**JOURNAL, "line": {"items": [{"account": {"id": "13"}, "debit": 5},
-                                                {"account": {"id": US_BANK}, "credit": 4}]}}
+    unbalanced = {
+        **JOURNAL,
+        "line": {
+            "items": [
+                {"account": {"id": "13"}, "debit": 5},
+                {"account": {"id": US_BANK}, "credit": 4},
+            ]
+        },
+    }
     location = submit(erp, unbalanced, key="bad").headers["location"]
     job = poll(erp, location)
     assert job["progress"] == "failed"
@@ -77,16 +97,21 @@ def test_failed_job_keeps_the_error(erp: Erp) -> None:
 def test_synchronous_requests_ignore_the_key(erp: Erp) -> None:
     headers = {"X-NetSuite-Idempotency-Key": "sync"}
     customer = erp.customer()
-    body = {"entity": {"id": customer}, "item": {"items": [
-        {"item": {"id": CONSULTING}, "amount": 1}]}}
+    body = {
+        "entity": {"id": customer},
+        "item": {"items": [{"item": {"id": CONSULTING}, "amount": 1}]},
+    }
     for _ in range(2):
         assert erp.post(f"{RECORDS}/invoice", json=body, headers=headers).status_code == 204
     assert erp.get(f"{RECORDS}/invoice").json()["totalResults"] == 2
 
 
 def test_async_suiteql_and_unknown_job(erp: Erp) -> None:
-    response = erp.post("/services/rest/query/v1/suiteql", json={"q": "SELECT id FROM currency"},
-                        headers={"Prefer": "respond-async"})
+    response = erp.post(
+        "/services/rest/query/v1/suiteql",
+        json={"q": "SELECT id FROM currency"},
+        headers={"Prefer": "respond-async"},
+    )
     assert response.status_code == 202
     location = response.headers["location"]
     poll(erp, location)

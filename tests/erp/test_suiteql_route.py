@@ -17,9 +17,12 @@ def test_join_and_aggregate_over_the_ledger(erp: Erp) -> None:
         "JOIN customer c ON c.id = t.entity "
         "JOIN transactionAccountingLine tal ON tal.transaction = t.id "
         f"WHERE t.type = 'CustInvc' AND tal.account = {AR} "
-        "GROUP BY c.companyname ORDER BY c.companyname")
-    assert rows == [{"name": "Acme", "invoices": "2", "ar": "400"},
-                    {"name": "Britco", "invoices": "1", "ar": "200"}]
+        "GROUP BY c.companyname ORDER BY c.companyname"
+    )
+    assert rows == [
+        {"name": "Acme", "invoices": "2", "ar": "400"},
+        {"name": "Britco", "invoices": "1", "ar": "200"},
+    ]
 
 
 def test_trial_balance_by_subsidiary_is_zero(erp: Erp) -> None:
@@ -29,7 +32,8 @@ def test_trial_balance_by_subsidiary_is_zero(erp: Erp) -> None:
         "SELECT tl.subsidiary AS sub, SUM(NVL(tal.debit, 0) - NVL(tal.credit, 0)) AS net "
         "FROM transactionAccountingLine tal JOIN transactionLine tl "
         "ON tl.transaction = tal.transaction AND tl.id = tal.transactionline "
-        "GROUP BY tl.subsidiary ORDER BY tl.subsidiary")
+        "GROUP BY tl.subsidiary ORDER BY tl.subsidiary"
+    )
     assert rows == [{"sub": US_SUB, "net": "0"}, {"sub": UK_SUB, "net": "0"}]
 
 
@@ -48,8 +52,11 @@ def test_bad_sql_is_400_invalid_parameter(erp: Erp) -> None:
 
 
 def test_transaction_subsidiary_is_not_exposed(erp: Erp) -> None:
-    response = erp.post(SUITEQL, json={"q": "SELECT t.subsidiary FROM transaction t"},
-                        headers={"Prefer": "transient"})
+    response = erp.post(
+        SUITEQL,
+        json={"q": "SELECT t.subsidiary FROM transaction t"},
+        headers={"Prefer": "transient"},
+    )
     body = assert_error(response, 400, "INVALID_PARAMETER")
     assert "NOT_EXPOSED" in body["o:errorDetails"][0]["detail"]
 

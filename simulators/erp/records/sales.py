@@ -63,8 +63,11 @@ class SalesType(TransactionType):
     def line_updated(self, sublist: str, line: dict[str, Any], update: dict[str, Any]) -> None:
         # An amount computed from quantity x rate follows a new quantity or rate
         # unless the update gives the amount itself.
-        if sublist == "item" and "amount" not in update and (
-                "quantity" in update or "rate" in update):
+        if (
+            sublist == "item"
+            and "amount" not in update
+            and ("quantity" in update or "rate" in update)
+        ):
             line.pop("amount", None)
 
     def lines(self, ctx: Ctx, rec: Record, symbol: str) -> tuple[list[dict[str, Any]], Decimal]:
