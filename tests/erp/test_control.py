@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.erp.support import ACCOUNT, CLIENT_ID, RECORDS, Erp, assert_error
 
 
@@ -133,3 +135,24 @@ def test_reset_drops_the_account_and_its_tokens(erp: Erp) -> None:
     assert_error(erp.get(f"{RECORDS}/customer"), 401, "INVALID_LOGIN")
     erp.headers = {"Authorization": f"Bearer {erp.fetch_token()}"}
     assert erp.get(f"{RECORDS}/customer").json()["totalResults"] == 0
+
+
+def test_restart_from_state_dir_keeps_clients_tokens_and_ledger(tmp_path: Path) -> None:
+    from simulators.engine.settings import SimSettings
+    from tests.erp.support import BASE
+
+    settings = SimSettings(seed=5, base_url=BASE, state_dir=str(tmp_path))
+    first = Erp(settings)
+    invoice = first.invoice(first.customer())
+    token = first.token
+    first.sim.close()
+    first.close()
+    second = Erp(SimSettings(seed=5, base_url=BASE, state_dir=str(tmp_path)))
+    try:
+        second.headers = {"Authorization": f"Bearer {token}"}
+        assert second.record("invoice", invoice)["total"] == 200
+        assert second.rows(f"SELECT foreigntotal FROM transaction WHERE id = {invoice}") == [
+            {"foreigntotal": "200"}
+        ]
+    finally:
+        second.close()
