@@ -279,15 +279,23 @@ def coerce(org: Org, obj: ObjectDef, f: FieldDef, value: Any) -> Any:
         if kind is FieldType.INT:
             if number != number.to_integral_value():
                 raise _deserialize_error(f, value)
+            if abs(number) >= 2**31:
+                # int fields are 32-bit (SOAP API Developer Guide, "Primitive Data Types").
+                raise E.bad_request(
+                    "NUMBER_OUTSIDE_VALID_RANGE",
+                    f"{f.label}: value outside of valid range on numeric field: {value}",
+                    [f.name],
+                )
             return int(number)
         quantum = Decimal(1).scaleb(-f.scale) if f.scale else Decimal(1)
-        rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
-        if f.precision and len(rounded.as_tuple().digits) > f.precision:
+        digits = f.precision or 18
+        if number.adjusted() >= digits - f.scale:
             raise E.bad_request(
                 "NUMBER_OUTSIDE_VALID_RANGE",
                 f"{f.label}: value outside of valid range on numeric field: {value}",
                 [f.name],
             )
+        rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
         return rounded
     if kind is FieldType.DATE:
         if not isinstance(value, str):

@@ -20,7 +20,24 @@ def _default(value: Any) -> Any:
 
 
 def dumps(data: Any) -> bytes:
-    return orjson.dumps(data, default=_default)
+    try:
+        return orjson.dumps(data, default=_default)
+    except TypeError:
+        # orjson refuses integers beyond 64 bits (a client may send or echo one); write
+        # them as exact JSON numbers through the Decimal path instead.
+        return orjson.dumps(_wide_ints(data), default=_default)
+
+
+def _wide_ints(data: Any) -> Any:
+    if isinstance(data, bool):
+        return data
+    if isinstance(data, int) and not -(2**63) <= data < 2**64:
+        return Decimal(data)
+    if isinstance(data, dict):
+        return {k: _wide_ints(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_wide_ints(v) for v in data]
+    return data
 
 
 def loads_body(raw: bytes) -> Any:
