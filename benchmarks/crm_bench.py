@@ -33,15 +33,15 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.billing_bench import free_port, show  # noqa: E402
-from benchmarks.loadgen import Result, request, run  # noqa: E402
-from simulators.crm.app import create_app  # noqa: E402
-from simulators.crm.auth import org_id_for  # noqa: E402
-from simulators.crm.ids import new_record_id  # noqa: E402
-from simulators.crm.org import org_of  # noqa: E402
-from simulators.crm.soql import execute, parse  # noqa: E402
-from simulators.crm.wire import sf_datetime  # noqa: E402
-from simulators.engine.settings import SimSettings  # noqa: E402
+from benchmarks.billing_bench import free_port, show
+from benchmarks.loadgen import Result, request, run
+from simulators.crm.app import create_app
+from simulators.crm.auth import org_id_for
+from simulators.crm.ids import new_record_id
+from simulators.crm.org import org_of
+from simulators.crm.soql import execute, parse
+from simulators.crm.wire import sf_datetime
+from simulators.engine.settings import SimSettings
 
 T0 = 1706695200.0
 VERSION = "59.0"
@@ -60,13 +60,26 @@ def build_org(size: int) -> tuple[object, list[str]]:
         record_id = new_record_id(tenant, "006")
         # One second apart, so a SystemModstamp range picks a fixed number of rows.
         stamp = sf_datetime(T0 - size + i)
-        record = {"id": record_id, "Id": record_id, "IsDeleted": False, "Name": f"Opp {i}",
-                  "StageName": "Prospecting", "CloseDate": "2024-06-30",
-                  "Amount": Decimal(i % 1000) + Decimal("0.50"), "Probability": Decimal(10),
-                  "IsClosed": False, "IsWon": False, "External_Id__c": f"ext-{i}",
-                  "CurrencyIsoCode": "USD", "OwnerId": user, "CreatedDate": stamp,
-                  "LastModifiedDate": stamp, "SystemModstamp": stamp,
-                  "CreatedById": user, "LastModifiedById": user}
+        record = {
+            "id": record_id,
+            "Id": record_id,
+            "IsDeleted": False,
+            "Name": f"Opp {i}",
+            "StageName": "Prospecting",
+            "CloseDate": "2024-06-30",
+            "Amount": Decimal(i % 1000) + Decimal("0.50"),
+            "Probability": Decimal(10),
+            "IsClosed": False,
+            "IsWon": False,
+            "External_Id__c": f"ext-{i}",
+            "CurrencyIsoCode": "USD",
+            "OwnerId": user,
+            "CreatedDate": stamp,
+            "LastModifiedDate": stamp,
+            "SystemModstamp": stamp,
+            "CreatedById": user,
+            "LastModifiedById": user,
+        }
         tenant.store.put("Opportunity", record)
         org.source.put("Opportunity", record)
         ids.append(record_id)
@@ -98,27 +111,35 @@ def soql_figures(sizes: list[int], reps: int) -> None:
         built = time.perf_counter() - started
         step = max(size // reps, 1)
         window = 100 if size >= 100 else size
+
+        def by_id(n: int, ids: list[str] = ids, step: int = step, size: int = size) -> str:
+            return f"SELECT Id, Name, Amount FROM Opportunity WHERE Id = '{ids[n * step % size]}'"
+
+        def by_external(n: int, step: int = step, size: int = size) -> str:
+            return (
+                f"SELECT Id, Name FROM Opportunity WHERE External_Id__c = 'ext-{n * step % size}'"
+            )
+
+        def by_range(n: int, size: int = size, window: int = window) -> str:
+            return _range_query(size, window, n)
+
         queries: dict[str, tuple[Callable[[int], str], int]] = {
-            "by Id": (lambda n: f"SELECT Id, Name, Amount FROM Opportunity "
-                                f"WHERE Id = '{ids[(n * step) % size]}'", 1),
-            "by External_Id__c": (lambda n: "SELECT Id, Name FROM Opportunity WHERE "
-                                            f"External_Id__c = 'ext-{(n * step) % size}'", 1),
-            "by SystemModstamp range": (lambda n: _range_query(size, window, n), window),
+            "by Id": (by_id, 1),
+            "by External_Id__c": (by_external, 1),
+            "by SystemModstamp range": (by_range, window),
         }
         print(f"  {size:>7,} opportunities (built in {built:.1f} s):")
         for name, (make, expect) in queries.items():
             us = time_query(app, make, expect, reps)
             base.setdefault(name, us)
-            print(f"    {name:<26} {us:9.1f} us/query   x{us / base[name]:.2f} vs "
-                  f"{sizes[0]:,}")
+            print(f"    {name:<26} {us:9.1f} us/query   x{us / base[name]:.2f} vs {sizes[0]:,}")
 
 
 def _range_query(size: int, window: int, n: int) -> str:
     start = T0 - size + (n * 7919) % max(size - window, 1)
     lo = datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     hi = datetime.fromtimestamp(start + window, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return ("SELECT Id FROM Opportunity WHERE SystemModstamp >= "
-            f"{lo} AND SystemModstamp < {hi}")
+    return f"SELECT Id FROM Opportunity WHERE SystemModstamp >= {lo} AND SystemModstamp < {hi}"
 
 
 # --- part 2: HTTP throughput -----------------------------------------------------------------
@@ -127,8 +148,7 @@ def _range_query(size: int, window: int, n: int) -> str:
 def serve_crm(port: int) -> None:
     from simulators.engine.server import serve
 
-    app = create_app(SimSettings(seed=1, limits=False,
-                                 extra={"daily_api_requests": 10**9}))
+    app = create_app(SimSettings(seed=1, limits=False, extra={"daily_api_requests": 10**9}))
     serve(app, port=port, announce=False)
 
 
@@ -151,10 +171,17 @@ def http_figures(seconds: float) -> None:
     here = Path(__file__).resolve().parent
     proc, port = start([sys.executable, str(here / "serve.py"), "bare"], "/hello")
     try:
-        bare_get = asyncio.run(run("127.0.0.1", port, lambda n: request("GET", "/hello", {}),
-                                   seconds=seconds))
-        bare_post = asyncio.run(run("127.0.0.1", port, lambda n: request(
-            "POST", "/hello", {}, b"name=Acme&email=ap%40acme.test"), seconds=seconds))
+        bare_get = asyncio.run(
+            run("127.0.0.1", port, lambda n: request("GET", "/hello", {}), seconds=seconds)
+        )
+        bare_post = asyncio.run(
+            run(
+                "127.0.0.1",
+                port,
+                lambda n: request("POST", "/hello", {}, b"name=Acme&email=ap%40acme.test"),
+                seconds=seconds,
+            )
+        )
     finally:
         proc.terminate()
         proc.wait()
@@ -162,22 +189,30 @@ def http_figures(seconds: float) -> None:
     show("GET /hello", bare_get, None)
     show("POST /hello", bare_post, None)
 
-    proc, port = start([sys.executable, str(here / "crm_bench.py"), "--serve"],
-                       "/_sim/health")
+    proc, port = start([sys.executable, str(here / "crm_bench.py"), "--serve"], "/_sim/health")
     try:
         base = f"http://127.0.0.1:{port}"
-        token = httpx.post(f"{base}/services/oauth2/token", data={
-            "grant_type": "client_credentials", "client_id": "bench",
-            "client_secret": "s"}).json()["access_token"]
+        token = httpx.post(
+            f"{base}/services/oauth2/token",
+            data={"grant_type": "client_credentials", "client_id": "bench", "client_secret": "s"},
+        ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         data = f"/services/data/v{VERSION}/sobjects/Account"
         made = httpx.post(f"{base}{data}/", json={"Name": "Probe"}, headers=auth).json()["id"]
-        body = orjson.dumps({"Name": "Acme", "Industry": "Technology",
-                             "AnnualRevenue": 1234.5})
-        create: Result = asyncio.run(run("127.0.0.1", port, lambda n: request(
-            "POST", f"{data}/", auth, body), seconds=seconds))
-        get: Result = asyncio.run(run("127.0.0.1", port, lambda n: request(
-            "GET", f"{data}/{made}", auth), seconds=seconds))
+        body = orjson.dumps({"Name": "Acme", "Industry": "Technology", "AnnualRevenue": 1234.5})
+        create: Result = asyncio.run(
+            run(
+                "127.0.0.1",
+                port,
+                lambda n: request("POST", f"{data}/", auth, body),
+                seconds=seconds,
+            )
+        )
+        get: Result = asyncio.run(
+            run(
+                "127.0.0.1", port, lambda n: request("GET", f"{data}/{made}", auth), seconds=seconds
+            )
+        )
     finally:
         proc.terminate()
         proc.wait()

@@ -128,6 +128,11 @@ def issue(sim: Simulation, scope: Scope, body: bytes, base_url: str) -> dict[str
     tenant.store.put(CLIENT, client)
     ttl = float(sim.settings.extra.get("token_ttl_seconds", DEFAULT_TTL))
     now = tenant.clock.now()
+    # Forget sessions that expired a while ago so the store does not grow with every
+    # token a long run fetches (an expired one answers 401 either way).
+    for old in tenant.store.all(TOKENS):
+        if float(old["expires_at"]) + ttl < now:
+            tenant.store.delete(TOKENS, old["id"])
     token = tenant.id[:15] + "!" + tenant.new_id("AQ", 94)
     tenant.store.put(
         TOKENS, {"id": token, "client_id": client_id, "issued_at": now, "expires_at": now + ttl}
