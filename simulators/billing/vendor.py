@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import hmac
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -46,6 +45,9 @@ def _key_from(scope: Scope) -> bytes | None:
 
 class StripeVendor(Vendor):
     name = "billing"
+    # The engine's default signing is Stripe's scheme: t=<unix>,v1=<hex HMAC-SHA256 of
+    # "t.body" keyed by the whole whsec_ secret> (Stripe docs, "Verify webhook
+    # signatures manually"); only the header name is Stripe's own.
     signature_header = "Stripe-Signature"
     # Stripe retries failed live-mode deliveries with exponential backoff for up to
     # three days (Stripe docs, "Webhooks: retry behavior"); this schedule spans ~3 days.
@@ -93,12 +95,6 @@ class StripeVendor(Vendor):
         if len(parts) >= 4 and parts[1] == "v1" and "_" in parts[3]:
             return parts[3]
         return None
-
-    def sign(self, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
-        # Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body" keyed by the whole
-        # whsec_ secret> (Stripe docs, "Verify webhook signatures manually").
-        mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-        return {"Stripe-Signature": f"t={timestamp},v1={mac.hexdigest()}"}
 
     def on_tenant_created(self, sim: Simulation, tenant: Tenant) -> None:
         tenant.meta.setdefault("api_version",

@@ -21,6 +21,15 @@ ERRORS = {
     },
 }
 RECORD = {"type": "object", "additionalProperties": True}
+# The body of every sObject Collections write: {"allOrNone", "records": [...]}.
+COLLECTION_BODY = {
+    "type": "object",
+    "required": ["records"],
+    "properties": {
+        "allOrNone": {"type": "boolean"},
+        "records": {"type": "array", "items": RECORD},
+    },
+}
 SAVE_RESULT = {
     "type": "object",
     "required": ["id", "success", "errors"],
@@ -344,16 +353,7 @@ def operations() -> list[Operation]:
             "Create up to 200 records",
             ("composite",),
             [_VERSION],
-            json_body(
-                {
-                    "type": "object",
-                    "required": ["records"],
-                    "properties": {
-                        "allOrNone": {"type": "boolean"},
-                        "records": {"type": "array", "items": RECORD},
-                    },
-                }
-            ),
+            json_body(COLLECTION_BODY),
             {"200": json_response("Results", {"type": "array"}), **_errors(*common)},
         ),
         Operation(
@@ -363,16 +363,7 @@ def operations() -> list[Operation]:
             "Update up to 200 records",
             ("composite",),
             [_VERSION],
-            json_body(
-                {
-                    "type": "object",
-                    "required": ["records"],
-                    "properties": {
-                        "allOrNone": {"type": "boolean"},
-                        "records": {"type": "array", "items": RECORD},
-                    },
-                }
-            ),
+            json_body(COLLECTION_BODY),
             {"200": json_response("Results", {"type": "array"}), **_errors(*common)},
         ),
         Operation(
@@ -409,16 +400,7 @@ def operations() -> list[Operation]:
             "Upsert up to 200 records by external id",
             ("composite",),
             [_VERSION, _SOBJECT, _path("field")],
-            json_body(
-                {
-                    "type": "object",
-                    "required": ["records"],
-                    "properties": {
-                        "allOrNone": {"type": "boolean"},
-                        "records": {"type": "array", "items": RECORD},
-                    },
-                }
-            ),
+            json_body(COLLECTION_BODY),
             {"200": json_response("Results", {"type": "array"}), **_errors(*common)},
         ),
         Operation(

@@ -7,6 +7,8 @@ schedule it retries them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -68,9 +70,8 @@ class Vendor:
         return None
 
     def sign(self, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
-        import hashlib
-        import hmac
-
+        """``t=<unix>,v1=<hex HMAC-SHA256 of "t.body">``, Stripe's scheme, which the other
+        fakes reuse for their (vendor-less) webhooks."""
         mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
         return {self.signature_header: f"t={timestamp},v1={mac.hexdigest()}"}
 

@@ -94,12 +94,13 @@ def test_failing_receiver_is_retried_until_it_recovers(api_key: str) -> None:
 
 
 def test_hold_then_burst(receiver: Receiver, api_key: str) -> None:
-    server, client = _serve(receiver.url, api_key, {"deliveries": {"hold": {"for": "0.4s"}}})
+    server, client = _serve(receiver.url, api_key, {"deliveries": {"hold": {"for": "3s"}}})
     try:
         for i in range(5):
             client.v1.customers.create({"name": f"held{i}"})
         assert receiver.bodies() == []  # held: the hold window has not ended yet
-        eventually(lambda: len(receiver.bodies()) == 5, what="burst after the hold")
+        eventually(lambda: len(receiver.bodies()) == 5, timeout=15,
+                   what="burst after the hold")
     finally:
         server.stop()
 
