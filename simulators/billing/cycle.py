@@ -15,6 +15,7 @@ from simulators.billing.subscriptions import (
     INCOMPLETE_EXPIRY,
     cancel_subscription,
     expire_incomplete,
+    finalize_renewal,
     renew,
 )
 from simulators.engine.store import Record
@@ -45,6 +46,9 @@ def _next_action(ctx: Ctx, customers: set[str], until: int) -> Action | None:
                 offer(sub["_incomplete_since"] + INCOMPLETE_EXPIRY, 2,
                       _bind(expire_incomplete, ctx, sub))
         for inv in store.collection("invoice").by_index("customer", cust_id):
+            due = inv.get("_finalize_at")
+            if due is not None and inv["status"] == "draft":
+                offer(due, 3, _bind(finalize_renewal, ctx, inv))
             nxt = inv.get("next_payment_attempt")
             if inv["status"] == "open" and nxt is not None:
                 offer(nxt, 3, _bind(_retry, ctx, inv))

@@ -20,6 +20,7 @@ SUB_FIELDS = ("status", "cancel_at_period_end", "cancel_at", "canceled_at", "end
 # An incomplete subscription whose first invoice is unpaid expires after 23 hours
 # (Stripe docs, "Subscription statuses").
 INCOMPLETE_EXPIRY = 23 * 3600
+RENEWAL_DRAFT_SECONDS = 3600
 
 
 def items_of(ctx: Ctx, sub: Record) -> list[Record]:
@@ -327,10 +328,22 @@ def renew(ctx: Ctx, sub: Record) -> None:
     sub["latest_invoice"] = inv["id"]
     ctx.put("subscription", sub)
     emit(ctx, "customer.subscription.updated", "subscription", sub, _previous(sub, before))
-    # Stripe finalizes a renewal invoice about an hour after creating it; the
-    # fake finalizes at once (documented in the README's scope section).
+    # Stripe leaves a renewal invoice in draft for about an hour after
+    # invoice.created, then finalizes it (and charges it) if auto_advance is still
+    # true ("How subscriptions work", invoice lifecycle). Integrations use that hour to
+    # hold an invoice (auto_advance=false); billing.cycle runs the finalization.
+    inv["_finalize_at"] = ctx.now(customer["id"]) + RENEWAL_DRAFT_SECONDS
+    ctx.put("invoice", inv)
+
+
+def finalize_renewal(ctx: Ctx, inv: Record) -> None:
+    """The end of a renewal invoice's draft hour: finalize and charge unless held."""
+    inv.pop("_finalize_at", None)
+    if inv["status"] != "draft" or not inv.get("auto_advance", True):
+        ctx.put("invoice", inv)
+        return
     finalize(ctx, inv)
-    if inv["status"] == "open" and sub["collection_method"] == "charge_automatically":
+    if inv["status"] == "open" and inv.get("collection_method") == "charge_automatically":
         pay(ctx, inv)
 
 

@@ -91,6 +91,12 @@ class SimMiddleware:
         scope["fintwin.tenant"] = tenant
         method: str = scope["method"]
         tkey = tenant_id or "-"
+        if _is_observer(sim, scope):
+            # The harness's oracle reads end state through the vendor API as an observer:
+            # no faults, no journal entry, no quota use (vendors check fintwin.observer).
+            scope["fintwin.observer"] = True
+            await self.app(scope, receive, send)
+            return
         day = int(tenant.clock.now() // 86400) if tenant is not None else 0
         verdict = sim.faults.decide(tkey, method, path, day)
         started = time.perf_counter()
@@ -228,6 +234,18 @@ def _default_message(kind: str) -> str:
         "outage": "The service is temporarily unavailable.",
         "error": "An error occurred while processing the request.",
     }.get(kind, "An error occurred.")
+
+
+OBSERVER_HEADER = b"x-fintwin-observer"
+
+
+def _is_observer(sim: Simulation, scope: MutableMapping[str, Any]) -> bool:
+    value = header(scope, OBSERVER_HEADER)
+    if value is None:
+        return False
+    token = sim.settings.admin_token
+    # With a locked control plane the observer must present the admin token.
+    return token is None or value.decode("latin-1") == token
 
 
 def current_tenant(scope: MutableMapping[str, Any]) -> Tenant | None:

@@ -13,6 +13,7 @@ from simulators.engine.app import SimApp
 from tests.conftest import Receiver
 
 MONTH = 31 * 86400
+HOUR = 3600
 
 
 def _catalog(client: stripe.StripeClient, amount: int = 1500) -> stripe.Price:
@@ -83,9 +84,29 @@ def test_test_clock_advance_renews_and_charges(client: stripe.StripeClient) -> N
     client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": 1_767_225_600 + MONTH})
     invoices = client.v1.invoices.list({"subscription": sub.id}).data
     assert [i.billing_reason for i in invoices] == ["subscription_cycle", "subscription_create"]
+    # The renewal stays a draft for an hour, then is finalized and charged.
+    assert invoices[0].status == "draft"
+    client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": 1_767_225_600 + MONTH
+                                                          + HOUR})
+    invoices = client.v1.invoices.list({"subscription": sub.id}).data
     assert all(i.status == "paid" and i.amount_paid == 2000 for i in invoices)
     renewed = client.v1.subscriptions.retrieve(sub.id)
     assert renewed.items.data[0].current_period_start == invoices[0].period_start
+
+
+def test_held_renewal_invoice_stays_draft_until_released(client: stripe.StripeClient) -> None:
+    clock = client.v1.test_helpers.test_clocks.create({"frozen_time": 1_767_225_600})
+    cust = _customer(client, test_clock=clock.id)
+    price = _catalog(client, 2000)
+    sub = client.v1.subscriptions.create({"customer": cust.id, "items": [{"price": price.id}]})
+    client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": 1_767_225_600 + MONTH})
+    renewal = client.v1.invoices.list({"subscription": sub.id}).data[0]
+    client.v1.invoices.update(renewal.id, {"auto_advance": False})
+    client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": 1_767_225_600 + MONTH
+                                                          + 2 * HOUR})
+    assert client.v1.invoices.retrieve(renewal.id).status == "draft"
+    client.v1.invoices.finalize_invoice(renewal.id)
+    assert client.v1.invoices.pay(renewal.id).status == "paid"
 
 
 def test_declined_card_runs_dunning_to_cancellation(client: stripe.StripeClient) -> None:
@@ -97,7 +118,7 @@ def test_declined_card_runs_dunning_to_cancellation(client: stripe.StripeClient)
                                                {"customer": cust.id})
     client.v1.customers.update(cust.id, {"invoice_settings": {
         "default_payment_method": failing.id}})
-    t = 1_767_225_600 + MONTH
+    t = 1_767_225_600 + MONTH + HOUR
     client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": t})
     assert client.v1.subscriptions.retrieve(sub.id).status == "past_due"
     assert client.v1.customers.retrieve(cust.id).delinquent is True
