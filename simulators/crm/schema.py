@@ -771,6 +771,8 @@ class OrgSchema:
         self.add_custom_field("Account", "Legal_Entity__c", s, length=80)
         self.add_custom_field("Opportunity", "Billing_Subscription_Id__c", s, length=255)
         self.add_custom_field("Contract", "Billing_Subscription_Id__c", s, length=255)
+        # Set by a user to end the contract's subscription at the end of its period.
+        self.add_custom_field("Contract", "Cancel_At_Period_End__c", FieldType.BOOLEAN)
 
     def _add_multicurrency(self) -> None:
         # With multi-currency enabled every object with amounts gets a standard
