@@ -1,0 +1,292 @@
+"""The SUT manifest: how the harness starts, configures and talks to a system under test.
+
+A manifest is a small TOML file shipped with the SUT (``integration_layer/fintwin-sut.toml``
+for the reference; docs/quote-to-cash.md describes the contract)::
+
+    name = "reference"
+    [start]
+    command = ["fintwin", "serve", "integration-layer", "--port", "{port}"]  # or url = "..."
+    health = "/health"
+    [env]                      # names of the environment variables the SUT reads
+    crm_base_url = "FINTWIN_CRM_URL"
+    [webhooks]                 # receiver paths; {connection} is the connection id
+    billing = "/webhooks/billing/{connection}"
+    [admin]
+    connections = "/admin/connections"
+    [inprocess]
+    factory = "integration_layer.service.app:create_inprocess_app"
+
+Every error names the file and the key that is wrong.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+VENDORS = ("crm", "billing", "erp")
+
+# Logical setting -> what it carries.  The manifest maps each to the name of the
+# environment variable the SUT reads it from.
+ENV_KEYS: dict[str, str] = {
+    "crm_base_url": "CRM fake base URL (https in local mode)",
+    "crm_client_id": "CRM OAuth client id (one client id is one org)",
+    "crm_client_secret": "CRM OAuth client secret",
+    "crm_webhook_secret": "secret the CRM signs change events with (X-Fintwin-Signature)",
+    "billing_base_url": "billing fake base URL",
+    "billing_api_key": "billing secret key (sk_test_...; one key is one account)",
+    "billing_webhook_secret": "billing webhook endpoint secret (whsec_...)",
+    "erp_base_url": "ERP fake base URL",
+    "erp_account_id": "ERP account id",
+    "erp_client_id": "ERP OAuth client id",
+    "erp_client_secret": "ERP OAuth client secret",
+    "ca_bundle": "PEM bundle of the local CA that signs the fakes' TLS certificates",
+    "database_url": "the SUT's database (sqlite:///... by default)",
+    "admin_token": "token the harness presents on the SUT's admin paths",
+    "seed": "the run seed (informational)",
+    "connection_id": "the connection id in the webhook paths of a single-tenant SUT",
+}
+# Settings that carry one tenant's credentials: a single-tenant SUT reads them from its
+# environment; a multi-tenant SUT gets them per connection instead.
+TENANT_ENV_KEYS = frozenset({
+    "crm_client_id", "crm_client_secret", "crm_webhook_secret", "billing_api_key",
+    "billing_webhook_secret", "erp_account_id", "erp_client_id", "erp_client_secret",
+    "connection_id",
+})
+# Settings a multi-tenant SUT gets from its environment; everything else (base URLs
+# included) travels in each connection it is given.
+SERVICE_ENV_KEYS = frozenset({"ca_bundle", "database_url", "admin_token", "seed"})
+ADMIN_KEYS = ("connections", "replay", "dlq", "token_header")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TOP_KEYS = {"name", "description", "start", "env", "webhooks", "admin", "inprocess"}
+_START_KEYS = {"command", "url", "health", "cwd", "timeout", "env"}
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be used; the message names the file and the bad key."""
+
+
+@dataclass(frozen=True)
+class StartSpec:
+    """How the SUT runs: a command (``{port}`` is substituted) and/or a URL already up."""
+
+    command: tuple[str, ...] | None = None
+    url: str | None = None
+    health: str = "/health"
+    cwd: Path | None = None
+    timeout: float = 60.0
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def argv(self, port: int) -> list[str]:
+        if self.command is None:
+            raise ManifestError("the manifest has no [start].command to run")
+        return [part.replace("{port}", str(port)) for part in self.command]
+
+
+@dataclass(frozen=True)
+class AdminSpec:
+    connections: str | None = None
+    replay: str | None = None
+    dlq: str | None = None
+    token_header: str = "Authorization"
+
+    def headers(self, token: str | None) -> dict[str, str]:
+        """Headers that present ``token`` (``Authorization: Bearer <token>`` by default)."""
+        if not token:
+            return {}
+        if self.token_header.lower() == "authorization":
+            return {"Authorization": f"Bearer {token}"}
+        return {self.token_header: token}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    start: StartSpec
+    env: Mapping[str, str]  # logical key (ENV_KEYS) -> environment variable name
+    webhooks: Mapping[str, str]  # vendor -> receiver path, may contain {connection}
+    admin: AdminSpec
+    factory: str | None = None  # "module:callable" for the in-process stack
+    description: str = ""
+    path: Path | None = None
+
+    @property
+    def multi_tenant(self) -> bool:
+        """True when the SUT takes connections at run time (``[admin].connections``)."""
+        return self.admin.connections is not None
+
+    def webhook_path(self, vendor: str, connection: str) -> str | None:
+        template = self.webhooks.get(vendor)
+        return None if template is None else template.replace("{connection}", connection)
+
+    def environment(self, values: Mapping[str, str | None]) -> dict[str, str]:
+        """Map logical settings to the SUT's variable names (unset or unnamed ones skipped)."""
+        return {self.env[key]: str(value) for key, value in values.items()
+                if value is not None and key in self.env}
+
+    def settings_from_environment(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """The logical settings found in ``environ`` under the SUT's variable names."""
+        return {key: environ[name] for key, name in self.env.items() if name in environ}
+
+    def load_factory(self) -> Callable[..., Any]:
+        """Import the ``[inprocess] factory``."""
+        if self.factory is None:
+            raise ManifestError(f"{self._where()}: no [inprocess].factory; the in-process "
+                                "stack needs one (use --fintwin-stack local or external)")
+        module_name, _, attr = self.factory.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ManifestError(f"{self._where()}: [inprocess].factory: cannot import "
+                                f"{module_name!r} ({exc})") from exc
+        target: Any = module
+        for part in attr.split("."):
+            target = getattr(target, part, None)
+            if target is None:
+                raise ManifestError(f"{self._where()}: [inprocess].factory: {module_name!r} "
+                                    f"has no attribute {attr!r}")
+        if not callable(target):
+            raise ManifestError(f"{self._where()}: [inprocess].factory: {self.factory!r} "
+                                "is not callable")
+        return target
+
+    def _where(self) -> str:
+        return str(self.path) if self.path else f"manifest {self.name!r}"
+
+
+def reference_manifest_path() -> Path:
+    """The reference integration layer's manifest."""
+    return Path(__file__).resolve().parent.parent / "integration_layer" / "fintwin-sut.toml"
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a manifest file (raises ManifestError naming the bad key)."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{p}: no such SUT manifest") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{p}: not valid TOML: {exc}") from exc
+    return parse_manifest(data, path=p)
+
+
+def parse_manifest(data: Mapping[str, Any], *, path: Path | None = None) -> Manifest:
+    """Validate manifest data already parsed from TOML."""
+    where = str(path) if path else "manifest"
+
+    def fail(key: str, message: str) -> ManifestError:
+        return ManifestError(f"{where}: {key}: {message}")
+
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise fail(unknown[0], f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise fail("name", "required, a non-empty string")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise fail("description", "must be a string")
+
+    start = _table(data, "start", fail, required=True)
+    bad = sorted(set(start) - _START_KEYS)
+    if bad:
+        raise fail(f"start.{bad[0]}", f"unknown key (known: {', '.join(sorted(_START_KEYS))})")
+    command = start.get("command")
+    if command is not None:
+        if isinstance(command, str):
+            raise fail("start.command", "must be a list of strings (argv), not one string")
+        if (not isinstance(command, list) or not command
+                or not all(isinstance(c, str) and c for c in command)):
+            raise fail("start.command", "must be a non-empty list of strings")
+    url = start.get("url")
+    if url is not None and (not isinstance(url, str)
+                            or not url.startswith(("http://", "https://"))):
+        raise fail("start.url", "must be an http(s) URL")
+    if command is None and url is None:
+        raise fail("start", "give 'command' (with a {port} placeholder) or 'url'")
+    if command is not None and url is None and not any("{port}" in c for c in command):
+        raise fail("start.command", "needs a {port} placeholder (or give start.url too)")
+    health = start.get("health", "/health")
+    _path(health, "start.health", fail)
+    cwd = start.get("cwd")
+    if cwd is not None and not isinstance(cwd, str):
+        raise fail("start.cwd", "must be a string (relative to the manifest)")
+    base = path.parent if path else Path.cwd()
+    timeout = start.get("timeout", 60.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise fail("start.timeout", "must be a positive number of seconds")
+    fixed_env = start.get("env", {})
+    if not isinstance(fixed_env, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in fixed_env.items()):
+        raise fail("start.env", "must be a table of strings")
+
+    env = _table(data, "env", fail, required=True)
+    for key, value in env.items():
+        if key not in ENV_KEYS:
+            raise fail(f"env.{key}", f"unknown setting (known: {', '.join(ENV_KEYS)})")
+        if not isinstance(value, str) or not _ENV_NAME.match(value):
+            raise fail(f"env.{key}", "must be an environment variable name")
+    for vendor in VENDORS:
+        if f"{vendor}_base_url" not in env:
+            raise fail(f"env.{vendor}_base_url", "required: how the SUT finds the fake")
+
+    admin_data = _table(data, "admin", fail)
+    for key, value in admin_data.items():
+        if key not in ADMIN_KEYS:
+            raise fail(f"admin.{key}", f"unknown key (known: {', '.join(ADMIN_KEYS)})")
+        if key == "token_header":
+            if not isinstance(value, str) or not value:
+                raise fail("admin.token_header", "must be a header name")
+        else:
+            _path(value, f"admin.{key}", fail)
+    admin = AdminSpec(**admin_data)
+
+    webhooks = _table(data, "webhooks", fail, required=True)
+    for key, value in webhooks.items():
+        if key not in VENDORS:
+            raise fail(f"webhooks.{key}", f"unknown vendor (known: {', '.join(VENDORS)})")
+        _path(value, f"webhooks.{key}", fail)
+        if admin.connections is not None and "{connection}" not in value:
+            raise fail(f"webhooks.{key}", "a multi-tenant SUT ([admin].connections) needs "
+                       "{connection} in each receiver path")
+    if "billing" not in webhooks:
+        raise fail("webhooks.billing", "required: the billing fake's events go here")
+
+    inprocess = _table(data, "inprocess", fail)
+    factory = inprocess.get("factory")
+    extra = sorted(set(inprocess) - {"factory"})
+    if extra:
+        raise fail(f"inprocess.{extra[0]}", "unknown key (known: factory)")
+    if factory is not None and (not isinstance(factory, str)
+                                or not re.match(r"^[\w.]+:[\w.]+$", factory)):
+        raise fail("inprocess.factory", "must be 'module:callable'")
+
+    return Manifest(
+        name=name, description=description, path=path, factory=factory,
+        start=StartSpec(command=None if command is None else tuple(command), url=url,
+                        health=health, cwd=None if cwd is None else (base / cwd).resolve(),
+                        timeout=float(timeout), env=dict(fixed_env)),
+        env=dict(env), webhooks=dict(webhooks), admin=admin)
+
+
+def _table(data: Mapping[str, Any], key: str, fail: Callable[[str, str], ManifestError],
+           *, required: bool = False) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise fail(key, "required table is missing")
+        return {}
+    if not isinstance(value, dict):
+        raise fail(key, "must be a table")
+    return value
+
+
+def _path(value: Any, key: str, fail: Callable[[str, str], ManifestError]) -> None:
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise fail(key, "must be a path starting with '/'")
