@@ -86,20 +86,41 @@ def _netsuite(exc: NetSuiteError) -> Response:
 
 
 async def add_subsidiary(request: Request) -> Response:
+    """``{name, currency, country, parent?}``: a subsidiary with its own base currency
+    (a symbol such as ``"EUR"`` or a currency id), an ISO 3166-1 alpha-2 country
+    (``"FR"``) and, by default, the parent subsidiary as its parent; it gets an
+    operating bank account in its currency (see :func:`setup.add_subsidiary`)."""
     ctx = _ctx(request)
     data = await _object(request)
+    unknown = sorted(set(data) - {"name", "currency", "country", "parent"})
+    if unknown:
+        raise ControlError(400, f"Unknown property: {unknown[0]}", unknown[0])
+    name = _str(data, "name")
+    assert name is not None
     currency = data.get("currency")
-    if isinstance(currency, str) and not currency.isdigit():
+    if isinstance(currency, dict):
+        currency = currency.get("id")
+    if not isinstance(currency, str) or not currency:
+        raise ControlError(400, "'currency' must be a currency symbol or id", "currency")
+    if currency.isdigit():
+        currency_id = currency
+    else:
         found = [c for c in ctx.store.all("currency") if c["symbol"] == currency.upper()]
         if not found:
             raise ControlError(400, f"No currency with the symbol {currency}", "currency")
-        data["currency"] = {"id": found[0]["id"]}
-    elif isinstance(currency, str):
-        data["currency"] = {"id": currency}
-    if isinstance(data.get("parent"), str):
-        data["parent"] = {"id": data["parent"]}
+        currency_id = found[0]["id"]
+    country = data.get("country")
+    if not isinstance(country, str | dict):
+        raise ControlError(400, "'country' must be an ISO 3166-1 alpha-2 code", "country")
+    parent = data.get("parent", "1")
+    if isinstance(parent, dict):
+        parent = parent.get("id")
+    if parent is not None and not isinstance(parent, str | int):
+        raise ControlError(400, "'parent' must be a subsidiary id or null", "parent")
     try:
-        rec = service.create(ctx, service.record_type("subsidiary"), data)
+        rec = setup.add_subsidiary(
+            ctx, name, currency_id, country, None if parent is None else str(parent)
+        )
     except NetSuiteError as exc:
         return _netsuite(exc)
     return jsonr(service.render(ctx, "subsidiary", rec), 201)
@@ -107,13 +128,12 @@ async def add_subsidiary(request: Request) -> Response:
 
 async def remove_subsidiary(request: Request) -> Response:
     ctx = _ctx(request)
-    rtype = service.record_type("subsidiary")
+    sub_id = request.path_params["sub_id"]
     try:
-        rec = service.find(ctx, rtype, request.path_params["sub_id"])
-        service.delete(ctx, rtype, rec)
+        setup.remove_subsidiary(ctx, sub_id)
     except NetSuiteError as exc:
         return _netsuite(exc)
-    return jsonr({"deleted": rec["id"]})
+    return jsonr({"deleted": sub_id})
 
 
 _PERIOD_ACTIONS = {
@@ -296,15 +316,17 @@ def control_operations() -> list[Operation]:
             "POST",
             "/_sim/erp/subsidiaries",
             "simErpAddSubsidiary",
-            "Add a subsidiary (currency by symbol or id)",
+            "Add a subsidiary: currency by symbol or id, ISO 3166-1 alpha-2 country, parent "
+            "(default the parent subsidiary, 1); it gets an operating bank account",
             ok="201",
             body={
                 "type": "object",
+                "required": ["name", "currency", "country"],
                 "properties": {
                     "name": {"type": "string"},
-                    "currency": {"type": "string"},
+                    "currency": {"oneOf": [{"type": "string"}, ref]},
                     "parent": {"oneOf": [{"type": "string"}, ref]},
-                    "country": {"type": "string"},
+                    "country": {"oneOf": [{"type": "string"}, ref]},
                 },
             },
         ),
@@ -312,7 +334,7 @@ def control_operations() -> list[Operation]:
             "DELETE",
             "/_sim/erp/subsidiaries/{sub_id}",
             "simErpRemoveSubsidiary",
-            "Remove a subsidiary without dependent records",
+            "Remove a subsidiary (and its own unused accounts) without other dependent records",
             params=[path_param("sub_id")],
         ),
         _op(

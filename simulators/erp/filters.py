@@ -128,7 +128,9 @@ def _kind(rtype: RecordType, name: str) -> str:
     spec = rtype.field(name)
     if spec is None:
         raise _bad(f"unknown field {name}")
-    return {"money": "number", "int": "number", "enum": "text"}.get(spec.kind, spec.kind)
+    return {"money": "number", "int": "number", "enum": "text", "country": "text"}.get(
+        spec.kind, spec.kind
+    )
 
 
 def _date(text: str) -> str:

@@ -7,7 +7,8 @@ respond-async``). Facts per operation (Oracle, SuiteTalk REST Web Services):
 - create: POST answers 204 with no body and the new record's URL in
   ``Location`` ("Creating a Record Instance");
 - get: ``expandSubResources=true`` expands sublists, ``fields=a,b`` limits the
-  properties ("Getting a Record Instance");
+  properties ("Getting a Record Instance"); ``simpleEnumFormat=true`` renders
+  enum values as their bare id ("Format of Enumeration Values");
 - update: PATCH answers 204; ``replace=item,apply`` replaces those sublists
   instead of merging ("Updating a Record Instance");
 - upsert: ``PUT .../{type}/eid:{externalId}`` creates or updates, 204 with
@@ -139,8 +140,11 @@ def get_record(ctx: Ctx, req: Req) -> Reply:
     rtype = service.record_type(req.params["type"])
     rec = service.find(ctx, rtype, req.params["key"])
     expand = req.query.get("expandSubResources", "false").lower() == "true"
+    simple_enum = req.query.get("simpleEnumFormat", "false").lower() == "true"
     fields = _names(req.query.get("fields")) or None
-    return json_reply(service.render(ctx, rtype.kind, rec, expand=expand, fields=fields))
+    return json_reply(
+        service.render(ctx, rtype.kind, rec, expand=expand, fields=fields, simple_enum=simple_enum)
+    )
 
 
 def get_sublist(ctx: Ctx, req: Req) -> Reply:

@@ -150,6 +150,7 @@ def operations() -> list[Operation]:
                 _TYPE,
                 path_param("id"),
                 query_param("expandSubResources", {"type": "boolean"}),
+                query_param("simpleEnumFormat", {"type": "boolean"}),
                 query_param("fields", {"type": "string"}),
                 _PREFER,
             ],

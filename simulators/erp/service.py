@@ -97,9 +97,17 @@ def delete(ctx: Ctx, rtype: RecordType, rec: Record) -> None:
 
 
 def render(
-    ctx: Ctx, kind: str, rec: Record, *, expand: bool = False, fields: set[str] | None = None
+    ctx: Ctx,
+    kind: str,
+    rec: Record,
+    *,
+    expand: bool = False,
+    fields: set[str] | None = None,
+    simple_enum: bool = False,
 ) -> dict[str, Any]:
-    return type_of_record(kind, rec).render(ctx, rec, expand=expand, fields=fields)
+    return type_of_record(kind, rec).render(
+        ctx, rec, expand=expand, fields=fields, simple_enum=simple_enum
+    )
 
 
 def listing(ctx: Ctx, rtype: RecordType) -> list[Record]:

@@ -20,6 +20,7 @@ from simulators.engine.runtime import Simulation
 from simulators.engine.tenancy import Tenant
 from simulators.erp import service
 from simulators.erp.context import Ctx
+from simulators.erp.errors import NetSuiteError, UserError
 
 CURRENCIES = (
     ("USD", "US Dollar", "1"),
@@ -60,29 +61,9 @@ def install(sim: Simulation, tenant: Tenant) -> None:
             "currency", {"symbol": symbol, "name": name, "exchangeRate": rate}
         )
     parent: str | None = None
-    subs = []
     for name, symbol, country in SUBSIDIARIES:
-        body: dict[str, Any] = {
-            "name": name,
-            "currency": {"id": currency_ids[symbol]},
-            "country": country,
-        }
-        if parent is not None:
-            body["parent"] = {"id": parent}
-        sub_id = make("subsidiary", body)
+        sub_id = add_subsidiary(ctx, name, currency_ids[symbol], country, parent)["id"]
         parent = parent or sub_id
-        subs.append((sub_id, name, symbol))
-    for index, (sub_id, _name, symbol) in enumerate(subs):
-        make(
-            "account",
-            {
-                "acctNumber": f"10{index}0",
-                "acctName": f"Operating Bank {symbol}",
-                "acctType": "Bank",
-                "subsidiary": {"id": sub_id},
-                "currency": {"id": currency_ids[symbol]},
-            },
-        )
     accounts = {}
     for number, name, acct_type, _ in ACCOUNTS:
         accounts[number] = make(
@@ -119,6 +100,69 @@ def install(sim: Simulation, tenant: Tenant) -> None:
             "basePrice": "99.99",
         },
     )
+
+
+def add_subsidiary(
+    ctx: Ctx, name: str, currency_id: str, country: str | dict[str, Any], parent: str | None
+) -> dict[str, Any]:
+    """A subsidiary and its operating bank account (in its base currency), so
+    that payments in it have a default deposit account. Used by the default
+    setup and by ``POST /_sim/erp/subsidiaries``; if the bank account cannot be
+    created the subsidiary is removed again (nothing half-written)."""
+    body: dict[str, Any] = {"name": name, "currency": {"id": currency_id}, "country": country}
+    if parent is not None:
+        body["parent"] = {"id": parent}
+    stype = service.record_type("subsidiary")
+    sub = service.create(ctx, stype, body)
+    currency = ctx.get("currency", sub["currency"]["id"])
+    assert currency is not None  # resolved by the record layer
+    bank_name = f"Operating Bank {currency['symbol']}"
+    if int(sub["id"]) > len(SUBSIDIARIES):  # added later: say whose bank it is
+        bank_name += f" ({name})"
+    try:
+        service.create(
+            ctx,
+            service.record_type("account"),
+            {
+                "acctNumber": _free_account_number(ctx, f"10{int(sub['id']) - 1}0"),
+                "acctName": bank_name,
+                "acctType": "Bank",
+                "subsidiary": {"id": sub["id"]},
+                "currency": {"id": currency["id"]},
+            },
+        )
+    except NetSuiteError:
+        service.delete(ctx, stype, sub)
+        raise
+    return sub
+
+
+def remove_subsidiary(ctx: Ctx, sub_id: str) -> None:
+    """Delete a subsidiary together with the accounts restricted to it (its bank
+    account from :func:`add_subsidiary`), in one write; refused with USER_ERROR
+    if anything else refers to it or any of those accounts has postings."""
+    from simulators.erp.records.base import WritePlan
+    from simulators.erp.records.subsidiary import has_dependents
+
+    stype = service.record_type("subsidiary")
+    atype = service.record_type("account")
+    sub = service.find(ctx, stype, sub_id)
+    own = [a for a in ctx.store.all("account") if (a.get("subsidiary") or {}).get("id") == sub_id]
+    plan = WritePlan()
+    for account in own:
+        plan.deletes.extend(atype.plan_delete(ctx, account).deletes)
+    if has_dependents(ctx, "subsidiary", sub_id, frozenset(("account", a["id"]) for a in own)):
+        raise UserError("This record cannot be deleted because it has dependent records.")
+    plan.deletes.append(("subsidiary", sub["id"]))
+    plan.commit(ctx)
+
+
+def _free_account_number(ctx: Ctx, wanted: str) -> str:
+    taken = {a.get("acctNumber") for a in ctx.store.all("account")}
+    number, n = wanted, 1
+    while number in taken:
+        number, n = f"{wanted}-{n}", n + 1
+    return number
 
 
 def install_year(ctx: Ctx, year: int) -> None:

@@ -24,7 +24,7 @@ def test_add_and_remove_a_subsidiary(erp: Erp) -> None:
     empty = erp.run(
         erp.client.post(
             f"/_sim/erp/subsidiaries?tenant={ACCOUNT}",
-            json={"name": "Dormant", "currency": "EUR", "parent": "1"},
+            json={"name": "Dormant", "currency": "EUR", "parent": "1", "country": "AT"},
         )
     ).json()["id"]
     gone = erp.run(erp.client.delete(f"/_sim/erp/subsidiaries/{empty}?tenant={ACCOUNT}"))

@@ -15,6 +15,7 @@ from typing import Any
 from simulators.engine.store import Record
 from simulators.erp import mirror
 from simulators.erp.context import Ctx
+from simulators.erp.countries import COUNTRIES
 from simulators.erp.errors import DupRcrd, InvalidContent, UserError
 from simulators.erp.records.fields import (
     ECHOED,
@@ -260,8 +261,17 @@ class RecordType:
 
     # -- rendering -------------------------------------------------------------
     def render(
-        self, ctx: Ctx, rec: Record, *, expand: bool, fields: set[str] | None = None
+        self,
+        ctx: Ctx,
+        rec: Record,
+        *,
+        expand: bool,
+        fields: set[str] | None = None,
+        simple_enum: bool = False,
     ) -> dict[str, Any]:
+        """The GET body. ``simple_enum`` (``simpleEnumFormat=true``) renders enum
+        values as their bare id instead of ``{id, refName}`` (Oracle, "Format of
+        Enumeration Values")."""
         url = ctx.record_url(self.name, rec["id"])
         out: dict[str, Any] = {"links": [{"rel": "self", "href": url}]}
         for key, value in rec.items():
@@ -273,7 +283,9 @@ class RecordType:
             if sub is not None:
                 sub_url = f"{url}/{key}"
                 if expand:
-                    items = [self._render_line(ctx, sub, line) for line in value["items"]]
+                    items = [
+                        self._render_line(ctx, sub, line, simple_enum) for line in value["items"]
+                    ]
                     out[key] = {
                         "links": [{"rel": "self", "href": sub_url}],
                         "items": items,
@@ -286,18 +298,29 @@ class RecordType:
                     out[key] = {"links": [{"rel": "self", "href": sub_url}]}
                 continue
             spec = self.field(key)
-            out[key] = self._render_value(ctx, spec, value)
+            out[key] = self._render_value(ctx, spec, value, simple_enum)
         return out
 
-    def _render_line(self, ctx: Ctx, sub: Sublist, line: dict[str, Any]) -> dict[str, Any]:
+    def _render_line(
+        self, ctx: Ctx, sub: Sublist, line: dict[str, Any], simple_enum: bool
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {"links": []}
         for key, value in line.items():
-            out[key] = self._render_value(ctx, sub.field(key), value)
+            out[key] = self._render_value(ctx, sub.field(key), value, simple_enum)
         return out
 
-    def _render_value(self, ctx: Ctx, spec: Field | None, value: Any) -> Any:
+    def _render_value(
+        self, ctx: Ctx, spec: Field | None, value: Any, simple_enum: bool = False
+    ) -> Any:
         if spec is None:
             return value
+        if spec.kind == "country":
+            # Stored as the ISO code; rendered as NetSuite's enum {id, refName}.
+            if simple_enum:
+                return value
+            return {"id": value, "refName": COUNTRIES.get(value, value)}
+        if simple_enum and spec.kind != "ref" and isinstance(value, dict) and "refName" in value:
+            return value.get("id")  # an enum such as a transaction's status
         if spec.kind == "ref" and isinstance(value, dict) and spec.ref is not None:
             from simulators.erp.records import type_for_kind
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from simulators.erp.countries import country_code
 from simulators.erp.errors import InvalidContent
 
 # Properties a GET returns that a client may echo back in a PATCH; never stored.
@@ -24,7 +25,7 @@ ECHOED = frozenset({"links", "refName", "id"})
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text | bool | ref | money | number | int | date | enum
+    kind: str  # text | bool | ref | money | number | int | date | enum | country
     ref: str | None = None  # the store kind a reference points to
     required: bool = False
     read_only: bool = False
@@ -114,7 +115,22 @@ def parse_value(field: Field, value: Any, path: str) -> Any:
         if value not in field.choices:
             raise invalid(value, name, path)
         return value
+    if kind == "country":
+        return _country(value, name, path)
     raise AssertionError(kind)
+
+
+def _country(value: Any, name: str, path: str) -> str:
+    """A country enum value: ``"FR"``, ``{"id": "FR"}`` or ``{"refName": "France"}``
+    (Oracle, "Format of Enumeration Values": writes take the internal id or the
+    reference name) -> the stored ISO 3166-1 alpha-2 code."""
+    raw = value
+    if isinstance(value, dict):
+        raw = value.get("id") if value.get("id") is not None else value.get("refName")
+    code = country_code(raw) if isinstance(raw, str) else None
+    if code is None:
+        raise invalid(value, name, path)
+    return code
 
 
 def parse_lines(sublist: Sublist, value: Any, strict: bool) -> list[dict[str, Any]]:

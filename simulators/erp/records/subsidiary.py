@@ -16,7 +16,8 @@ class SubsidiaryType(RecordType):
         Field("name", "text", required=True),
         Field("currency", "ref", "currency", required=True),
         Field("parent", "ref", "subsidiary"),
-        Field("country", "text"),
+        # NetSuite's Country enum (ISO 3166-1 alpha-2); see simulators/erp/countries.py.
+        Field("country", "country", required=True),
         Field("isInactive", "bool"),
         Field("isElimination", "bool"),
     )
@@ -36,8 +37,11 @@ class SubsidiaryType(RecordType):
         return super().plan_delete(ctx, rec)
 
 
-def has_dependents(ctx: Ctx, field: str, obj_id: str) -> bool:
-    """Whether any record references ``obj_id`` through ``field`` (a linear scan)."""
+def has_dependents(
+    ctx: Ctx, field: str, obj_id: str, ignore: frozenset[tuple[str, str]] = frozenset()
+) -> bool:
+    """Whether any record (other than the ``(kind, id)`` pairs in ``ignore``)
+    references ``obj_id`` through ``field`` (a linear scan)."""
     for kind in (
         "subsidiary",
         "customer",
@@ -49,6 +53,8 @@ def has_dependents(ctx: Ctx, field: str, obj_id: str) -> bool:
         "item",
     ):
         for rec in ctx.store.all(kind):
+            if (kind, rec["id"]) in ignore:
+                continue
             ref = rec.get(field if kind != "subsidiary" else "parent")
             if isinstance(ref, dict) and ref.get("id") == obj_id:
                 return True
