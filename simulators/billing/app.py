@@ -15,6 +15,7 @@ from simulators.billing.versions import BASIL, PRE_BASIL, parse_version
 from simulators.engine.app import SimApp, build_sim_app
 from simulators.engine.control import ControlError, body_json, jsonr, tenant_of
 from simulators.engine.openapi import Operation, json_body, query_param
+from simulators.engine.routing import FastDispatch
 from simulators.engine.runtime import Simulation
 from simulators.engine.settings import SimSettings
 
@@ -84,10 +85,12 @@ ACCOUNT_OP = Operation(
 def create_app(settings: SimSettings | None = None) -> SimApp:
     settings = settings or SimSettings()
     sim = Simulation(StripeVendor(), settings, INDEXES)
-    vendor_app = Starlette(routes=routes(), exception_handlers={404: _not_found,
-                                                                405: _not_found})
+    api_routes = routes()
+    vendor_app = Starlette(routes=api_routes, exception_handlers={404: _not_found,
+                                                                 405: _not_found})
     return build_sim_app(
-        sim, vendor_app, title="fintwin billing (Stripe-shaped)", version="2025-03-31.basil",
+        sim, FastDispatch(vendor_app, api_routes), title="fintwin billing (Stripe-shaped)",
+        version="2025-03-31.basil",
         description=DESCRIPTION, operations=openapi_operations,
         security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer"},
                           "basicAuth": {"type": "http", "scheme": "basic"}},

@@ -6,6 +6,7 @@ Routes parse, call the model, serialise. Every operation is declared once
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -13,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import URL
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from simulators.billing import (
@@ -54,9 +55,11 @@ from simulators.billing.params import (
     check_fields,
 )
 from simulators.billing.render import expand, render, sublist
-from simulators.billing.versions import parse_version
+from simulators.billing.versions import DEFAULT_VERSION, parse_version
+from simulators.engine.middleware import Receive, Send
 from simulators.engine.openapi import Operation
 from simulators.engine.store import Record
+from simulators.engine.vendor import Scope, header
 
 log = logging.getLogger("fintwin.billing")
 
@@ -714,12 +717,43 @@ def operations() -> list[Op]:
 
 
 # -- HTTP plumbing ---------------------------------------------------------------
-def _json(body: bytes, status: int, headers: dict[str, str]) -> Response:
-    return Response(body, status, headers=headers, media_type="application/json")
+# Raw ASGI rather than Starlette Request/Response: this is every API call's hot
+# path. The replies are byte for byte what Starlette's Response would send:
+# the given headers in order, then content-length, then content-type.
+_JSON_TAIL = (b"content-type", b"application/json")
 
 
-def _auth_error(request: Request) -> StripeError:
-    auth = request.headers.get("authorization", "")
+async def _reply(send: Send, status: int, body: bytes,
+                 headers: list[tuple[bytes, bytes]]) -> None:
+    headers.append((b"content-length", str(len(body)).encode()))
+    headers.append(_JSON_TAIL)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+
+
+def _url_path(scope: Scope) -> str:
+    """``request.url.path`` as Starlette computes it (used in idempotency fingerprints)."""
+    path: str = scope["path"]
+    if any(c in path for c in "?#\\\t\r\n"):
+        return URL(scope=scope).path
+    return path
+
+
+def _auth_error(scope: Scope) -> StripeError:
+    raw = header(scope, b"authorization")
+    auth = raw.decode("latin-1") if raw else ""
     if not auth:
         return AuthenticationError(
             "You did not provide an API key. You need to provide your API key in the "
@@ -731,35 +765,49 @@ def _auth_error(request: Request) -> StripeError:
     return AuthenticationError(f"Invalid API Key provided: {masked}")
 
 
-def make_endpoint(op: Op) -> Callable[[Request], Any]:
-    is_post = op.method == "POST"
+@functools.lru_cache(maxsize=256)
+def _checked_version(version: str) -> str:
+    parse_version(version)  # raises InvalidRequest (not cached) for a malformed version
+    return version
 
-    async def endpoint(request: Request) -> Response:
-        sim = request.scope["fintwin.sim"]
-        tenant = request.scope.get("fintwin.tenant")
+
+class Endpoint:
+    """One operation as an ASGI app: parse, idempotency, call the model, serialise."""
+
+    __slots__ = ("is_post", "op")
+
+    def __init__(self, op: Op) -> None:
+        self.op = op
+        self.is_post = op.method == "POST"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        op = self.op
+        sim = scope["fintwin.sim"]
+        tenant = scope.get("fintwin.tenant")
         request_id = sim.request_id()
-        headers = {"request-id": request_id}
+        headers: list[tuple[bytes, bytes]] = [(b"request-id", request_id.encode())]
         if tenant is None:
-            return _json(_auth_error(request).render(), 401, headers)
-        version = request.headers.get("stripe-version") or tenant.meta.get("api_version")
+            await _reply(send, 401, _auth_error(scope).render(), headers)
+            return
+        raw_version = header(scope, b"stripe-version")
+        version = raw_version.decode("latin-1") if raw_version else tenant.meta.get(
+            "api_version")
         try:
-            if version:
-                parse_version(version)
-            else:
-                from simulators.billing.versions import DEFAULT_VERSION
-                version = DEFAULT_VERSION
+            version = _checked_version(version) if version else DEFAULT_VERSION
             if op.method == "GET":
-                raw: Any = decode_form(request.scope.get("query_string", b""))
+                raw: Any = decode_form(scope.get("query_string", b""))
             else:
-                raw = decode_form(await request.body())
-                query = request.scope.get("query_string", b"")
+                raw = decode_form(await _read_body(receive))
+                query = scope.get("query_string", b"")
                 if query:
                     raw = {**decode_form(query), **raw}
             params = check_fields(op.params, raw)
         except StripeError as exc:
-            return _json(exc.render(), exc.status, headers)
-        headers["stripe-version"] = version
-        key = request.headers.get("idempotency-key") if is_post else None
+            await _reply(send, exc.status, exc.render(), headers)
+            return
+        headers.append((b"stripe-version", version.encode("latin-1")))
+        raw_key = header(scope, b"idempotency-key") if self.is_post else None
+        key = raw_key.decode("latin-1") if raw_key is not None else None
         entries = cache(tenant) if key else None
         fp = b""
         if key is not None and entries is not None:
@@ -767,9 +815,10 @@ def make_endpoint(op: Op) -> Callable[[Request], Any]:
                 err: StripeError = InvalidRequest(
                     f"Idempotency-Key must be at most {MAX_KEY_LENGTH} characters.",
                     param="Idempotency-Key")
-                return _json(err.render(), 400, headers)
-            headers["idempotency-key"] = key
-            fp = fingerprint(op.method, request.url.path, raw)
+                await _reply(send, 400, err.render(), headers)
+                return
+            headers.append((b"idempotency-key", key.encode("latin-1")))
+            fp = fingerprint(op.method, _url_path(scope), raw)
             prune(entries, time.monotonic())
             entry = entries.get(key)
             if entry is not None:
@@ -778,22 +827,24 @@ def make_endpoint(op: Op) -> Callable[[Request], Any]:
                         "Keys for idempotent requests can only be used with the same parameters "
                         "they were first used with. Try using a key other than "
                         f"'{key}' if you meant to execute a different request.")
-                    return _json(err.render(), 400, headers)
+                    await _reply(send, 400, err.render(), headers)
+                    return
                 if not entry.done:
                     err = IdempotencyInUse(
                         "There is currently another in-progress request using this "
                         "Idempotent Key (that probably means you submitted twice, and the other "
                         "request is still going through): "
                         f"{key}. Please try again later.", code="idempotency_key_in_use")
-                    return _json(err.render(), 409, {**headers, "stripe-should-retry": "true"})
-                return _json(entry.body, entry.status, {**headers,
-                                                        "idempotent-replayed": "true"})
+                    headers.append((b"stripe-should-retry", b"true"))
+                    await _reply(send, 409, err.render(), headers)
+                    return
+                headers.append((b"idempotent-replayed", b"true"))
+                await _reply(send, entry.status, entry.body, headers)
+                return
             entries[key] = Entry(fp)
-        from simulators.billing.context import Ctx
-
         ctx = Ctx(sim, tenant, version, request_id, key)
         try:
-            result = op.handler(ctx, params, request.path_params)
+            result = op.handler(ctx, params, scope["path_params"])
             out = render(ctx, op.kind, result) if op.kind is not None else result
             if op.kind is not None and params.get("expand"):
                 out = expand(ctx, out, params["expand"])
@@ -806,13 +857,11 @@ def make_endpoint(op: Op) -> Callable[[Request], Any]:
                 "An unknown error occurred while processing your request.").render()
         if key is not None and entries is not None:
             entries[key] = Entry(fp, True, status, body)
-        return _json(body, status, headers)
-
-    return endpoint
+        await _reply(send, status, body, headers)
 
 
 def routes() -> list[Route]:
-    return [Route(op.path, make_endpoint(op), methods=[op.method]) for op in operations()]
+    return [Route(op.path, Endpoint(op), methods=[op.method]) for op in operations()]
 
 
 def openapi_operations() -> list[Operation]:

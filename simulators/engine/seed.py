@@ -15,12 +15,9 @@ _MAX = float(1 << 64)
 
 
 def _digest(seed: int, *parts: object) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(str(seed).encode())
-    for part in parts:
-        h.update(b"\x1f")
-        h.update(str(part).encode())
-    return h.digest()
+    # blake2b over "seed\x1fpart\x1fpart...": one buffer, one call.
+    data = "\x1f".join([str(seed), *map(str, parts)]).encode()
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def uniform(seed: int, *parts: object) -> float:
@@ -28,17 +25,35 @@ def uniform(seed: int, *parts: object) -> float:
     return int.from_bytes(_digest(seed, *parts)[:8], "big") / _MAX
 
 
+# Base62 digits are emitted least significant first; converting 5 digits per
+# big-int division (and 2 per table lookup) gives the same string, faster.
+_PAIRS = tuple(_ALPHABET[i % 62] + _ALPHABET[i // 62] for i in range(62 * 62))
+_CHUNK = 62**5
+
+
+def _base62_lsb_first(value: int) -> str:
+    out: list[str] = []
+    while value >= _CHUNK:
+        value, low = divmod(value, _CHUNK)
+        high, a = divmod(low, 3844)
+        c, b = divmod(high, 3844)
+        out.append(_PAIRS[a] + _PAIRS[b] + _ALPHABET[c])
+    while value:
+        value, rem = divmod(value, 62)
+        out.append(_ALPHABET[rem])
+    return "".join(out)
+
+
 def token(seed: int, length: int, *parts: object) -> str:
     """A base62 string of ``length`` characters determined by the seed and the parts."""
-    out: list[str] = []
+    prefix = "\x1f".join([str(seed), *map(str, parts)]).encode()
+    text = ""
     counter = 0
-    while len(out) < length:
-        value = int.from_bytes(_digest(seed, *parts, counter), "big")
-        while value and len(out) < length:
-            value, rem = divmod(value, 62)
-            out.append(_ALPHABET[rem])
+    while len(text) < length:
+        digest = hashlib.blake2b(b"%b\x1f%d" % (prefix, counter), digest_size=16).digest()
+        text += _base62_lsb_first(int.from_bytes(digest, "big"))
         counter += 1
-    return "".join(out)
+    return text[:length]
 
 
 class Streams:
