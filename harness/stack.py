@@ -1,0 +1,1052 @@
+"""The stack: three fakes and one SUT, wired together, in one of several modes.
+
+- ``inprocess``: the fakes (``create_app(SimSettings)``) and the SUT's in-process factory
+  run as ASGI apps in one event loop on a background thread. The SUT reaches the fakes and
+  the fakes deliver webhooks to the SUT through ``RoutingTransport`` (by host name);
+  the test thread reaches everything through a bridging httpx transport. Fastest.
+- ``local``: each fake is a uvicorn server on its own 127.0.0.1 port (a ``fintwin sim``
+  subprocess, or a ``ServerThread`` with ``fakes="thread"``); the CRM serves TLS with the
+  engine's local CA; the SUT runs the manifest's command with its environment set, and is
+  ready when its health path answers 2xx.
+- ``external``: the SUT is already running at the manifest's ``start.url``. The fakes are
+  the ones named by the manifest's base-URL variables in the harness's own environment
+  when those are set, else the harness starts its own on loopback (as ``local``).
+- ``containers`` (a later issue): subclass :class:`Stack`, start the fakes and the SUT as
+  containers in ``_start``, fill ``urls``/``ca_bundle``, stop them in ``_stop``, and add
+  the class to ``MODES``.
+
+Every stack exposes the same surface: ``urls``, ``client()``/``async_client()`` (and
+``transport()``/``async_transport()``) per target, ``ca_bundle``, ``admin_token``, ``seed``,
+the control plane of each fake (``control()``, ``set_faults()``, ``fault_log()``,
+``deliveries()``, ``journal()``), ``new_tenant()`` and the SUT's admin paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+import httpx
+import yaml
+
+from harness.manifest import SERVICE_ENV_KEYS, VENDORS, Manifest
+from simulators.billing.vendor import account_id_for_key
+from simulators.engine.faults.plan import FaultPlan, PlanError
+from simulators.engine.settings import SimSettings
+from simulators.engine.tls import ensure_local_ca
+from simulators.engine.transport import RoutingTransport
+
+if TYPE_CHECKING:
+    from harness.drivers import Endpoints, TenantCredentials, World
+
+T = TypeVar("T")
+
+MODES_HELP = "inprocess | local | external"
+SUT = "sut"
+TARGETS = (*VENDORS, SUT)
+APP_MODULES = {"crm": "simulators.crm.app", "billing": "simulators.billing.app",
+               "erp": "simulators.erp.app"}
+ADMIN_HEADER = "X-Sim-Admin-Token"
+OBSERVER_HEADER = "X-Fintwin-Observer"
+# In-process host names: RoutingTransport routes by host, the scheme is cosmetic (the CRM
+# is https because Salesforce clients build https URLs themselves).
+INPROCESS_URLS = {"crm": "https://crm.fintwin.test", "billing": "http://billing.fintwin.test",
+                  "erp": "http://erp.fintwin.test", SUT: "http://sut.fintwin.test"}
+
+
+class StackError(RuntimeError):
+    """The stack could not start, or a fake or the SUT refused a harness request."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """What every mode shares. ``chaos`` is a profile name or a plan file (None: none)."""
+
+    seed: int = 0
+    chaos: str | None = None
+    run_dir: Path | None = None  # logs, CA, SUT database; a temp dir when None
+    delivery_time_scale: float = 0.01
+    limits: bool = True  # the vendors' own rate/concurrency limits
+    lock_fakes: bool = False  # require the admin token on the fakes' /_sim/ routes
+    tls: tuple[str, ...] = ("crm",)  # local mode: fakes served over HTTPS
+    fakes: str = "process"  # local mode: "process" (fintwin sim) or "thread" (ServerThread)
+    startup_timeout: float = 30.0
+    sut_env: Mapping[str, str] = field(default_factory=dict)  # extra env for the SUT
+
+
+# -- tenants -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrmTenant:
+    client_id: str
+    client_secret: str
+    org_id: str
+    webhook_secret: str | None = None
+    subscription_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BillingTenant:
+    api_key: str
+    account_id: str
+    webhook_secret: str | None = None
+    endpoint_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ErpTenant:
+    account_id: str
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """One company's accounts in the three fakes, and its connection id in the SUT."""
+
+    label: str
+    connection: str
+    crm: CrmTenant
+    billing: BillingTenant
+    erp: ErpTenant
+    registered: bool = False  # registered with a multi-tenant SUT
+
+    @property
+    def credentials(self) -> TenantCredentials:
+        """The drivers' view of this tenant (``harness.drivers.World(endpoints, creds)``)."""
+        from harness.drivers import TenantCredentials
+
+        return TenantCredentials(
+            id=self.connection, billing_api_key=self.billing.api_key,
+            crm_client_id=self.crm.client_id, crm_client_secret=self.crm.client_secret,
+            erp_account_id=self.erp.account_id, erp_client_id=self.erp.client_id,
+            erp_client_secret=self.erp.client_secret)
+
+    @property
+    def ids(self) -> dict[str, str]:
+        """The tenant id each fake knows this tenant by (fault rules, logs, state)."""
+        return {"crm": self.crm.org_id, "billing": self.billing.account_id,
+                "erp": self.erp.account_id}
+
+    def ref(self, vendor: str) -> str:
+        """How to name this tenant in ``?tenant=`` on a fake's control plane."""
+        return self.ids[vendor]
+
+    def connection_body(self, urls: Mapping[str, str]) -> dict[str, Any]:
+        """The ``POST /admin/connections`` body (docs/quote-to-cash.md)."""
+        return {
+            "id": self.connection,
+            "crm": {"base_url": urls["crm"], "client_id": self.crm.client_id,
+                    "client_secret": self.crm.client_secret,
+                    "webhook_secret": self.crm.webhook_secret or ""},
+            "billing": {"base_url": urls["billing"], "api_key": self.billing.api_key,
+                        "webhook_secret": self.billing.webhook_secret or ""},
+            "erp": {"base_url": urls["erp"], "account_id": self.erp.account_id,
+                    "client_id": self.erp.client_id,
+                    "client_secret": self.erp.client_secret},
+        }
+
+    def settings(self) -> dict[str, str]:
+        """Logical settings (manifest ENV_KEYS) with this tenant's credentials."""
+        return {
+            "crm_client_id": self.crm.client_id, "crm_client_secret": self.crm.client_secret,
+            "crm_webhook_secret": self.crm.webhook_secret or "",
+            "billing_api_key": self.billing.api_key,
+            "billing_webhook_secret": self.billing.webhook_secret or "",
+            "erp_account_id": self.erp.account_id, "erp_client_id": self.erp.client_id,
+            "erp_client_secret": self.erp.client_secret, "connection_id": self.connection,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "connection": self.connection, "ids": self.ids,
+                "billing_api_key": self.billing.api_key, "crm_client_id": self.crm.client_id,
+                "erp_client_id": self.erp.client_id}
+
+
+def crm_webhook_secret(seed: int, label: str) -> str:
+    """The secret the CRM signs this tenant's change events with (deterministic)."""
+    return "whsec_crm" + hashlib.sha256(f"fintwin:{seed}:{label}:crm".encode()).hexdigest()[:32]
+
+
+# -- the event loop thread and the transports that cross into it ----------------------
+
+
+class LoopThread:
+    """An asyncio event loop on a daemon thread; ``run()`` a coroutine on it from any
+    other thread and wait for the result."""
+
+    def __init__(self, name: str = "fintwin-stack") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+        self._thread.start()
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+        self.loop.close()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = 60.0) -> T:
+        if self.in_loop():
+            coro.close()
+            raise RuntimeError("LoopThread.run() called from its own loop; await instead")
+        return self.submit(coro).result(timeout)
+
+    def in_loop(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def stop(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from sync code, even when this thread already runs an
+    event loop (then on a helper thread with its own loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            result.append(asyncio.run(coro))
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=main, name="fintwin-run-sync")
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+async def _buffered(transport: httpx.AsyncBaseTransport, method: str, url: httpx.URL,
+                    headers: list[tuple[bytes, bytes]], body: bytes,
+                    extensions: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    request = httpx.Request(method, url, headers=headers, content=body, extensions=extensions)
+    response = await transport.handle_async_request(request)
+    try:
+        content = await response.aread()
+    finally:
+        await response.aclose()
+    return response.status_code, response.headers.raw, content
+
+
+class BridgeTransport(httpx.BaseTransport):
+    """A sync httpx transport that sends each request through an async transport running
+    on a :class:`LoopThread` (the test thread's way into the in-process stack)."""
+
+    def __init__(self, loop: LoopThread, transport: httpx.AsyncBaseTransport) -> None:
+        self.loop = loop
+        self.inner = transport
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        timeout = (request.extensions.get("timeout") or {}).get("read")
+        status, headers, content = self.loop.run(
+            _buffered(self.inner, request.method, request.url, request.headers.raw,
+                      body, {"timeout": request.extensions.get("timeout", {})}),
+            timeout=None if timeout is None else timeout + 5.0)
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+class AsyncBridgeTransport(httpx.AsyncBaseTransport):
+    """An async transport usable from any event loop: requests run on the stack's loop."""
+
+    def __init__(self, loop: LoopThread, transport: httpx.AsyncBaseTransport) -> None:
+        self.loop = loop
+        self.inner = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        coro = _buffered(self.inner, request.method, request.url, request.headers.raw,
+                         body, {"timeout": request.extensions.get("timeout", {})})
+        if self.loop.in_loop():
+            status, headers, content = await coro
+        else:
+            status, headers, content = await asyncio.wrap_future(self.loop.submit(coro))
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+class Lifespan:
+    """Runs an ASGI app's lifespan protocol (startup now, shutdown later)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.supported = True
+
+    async def _run(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
+        try:
+            await self.app(scope, self._inbox.get, self._outbox.put)
+        except Exception as exc:  # an app without lifespan support raises on the scope
+            self.supported = False
+            await self._outbox.put({"type": "lifespan.unsupported", "message": repr(exc)})
+
+    async def startup(self, timeout: float) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        await self._inbox.put({"type": "lifespan.startup"})
+        message = await asyncio.wait_for(self._outbox.get(), timeout)
+        if message["type"] == "lifespan.startup.failed":
+            raise StackError(f"startup failed: {message.get('message', '')}")
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        if self._task is None or not self.supported or self._task.done():
+            return
+        await self._inbox.put({"type": "lifespan.shutdown"})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._outbox.get(), timeout)
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(self._task, timeout)
+
+
+# -- the stack -------------------------------------------------------------------------
+
+
+class Stack:
+    """Base of every mode. Use as a context manager, or ``start()`` then ``close()``."""
+
+    mode: ClassVar[str] = ""
+
+    def __init__(self, manifest: Manifest, config: StackConfig | None = None) -> None:
+        self.manifest = manifest
+        self.config = config or StackConfig()
+        self.seed = self.config.seed
+        self.urls: dict[str, str] = {}
+        self.ca_bundle: Path | None = None
+        self.admin_token: str = secrets.token_hex(16)  # the SUT's admin token
+        self.sim_admin_token: str | None = secrets.token_hex(16) if self.config.lock_fakes \
+            else None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.run_dir: Path = Path()
+        self._labels: dict[str, int] = {}
+        self._tenants: list[Tenant] = []
+        self._base_plan: dict[str, Any] = {}
+        self._clients: dict[str, httpx.Client] = {}
+        self.started = False
+
+    # lifecycle
+    def start(self) -> Self:
+        if self.started:
+            return self
+        if self.config.run_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="fintwin-stack-")
+            self.run_dir = Path(self._tmp.name)
+        else:
+            self.run_dir = Path(self.config.run_dir)
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start()
+            self.started = True
+            self._base_plan = self._chaos_plan()
+            self.set_faults(self._base_plan)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+        try:
+            self._stop()
+        finally:
+            self.started = False
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def _stop(self) -> None:
+        raise NotImplementedError
+
+    # reaching the fakes and the SUT
+    def transport(self, target: str) -> httpx.BaseTransport | None:
+        """A sync transport to ``target`` (None: a plain socket transport will do)."""
+        return None
+
+    def async_transport(self, target: str) -> httpx.AsyncBaseTransport | None:
+        """An async transport to ``target`` usable from any event loop (None: sockets)."""
+        return None
+
+    def verify(self) -> ssl.SSLContext | bool:
+        """What httpx should verify the fakes' TLS with (the local CA when there is one)."""
+        return True if self.ca_bundle is None else ssl_context(self.ca_bundle)
+
+    def client(self, target: str, **kwargs: Any) -> httpx.Client:
+        """A new sync client with ``base_url`` set to ``target`` (crm, billing, erp, sut)."""
+        kwargs.setdefault("base_url", self.urls[target])
+        kwargs.setdefault("timeout", 30.0)
+        transport = self.transport(target)
+        if transport is not None:
+            kwargs.setdefault("transport", transport)
+        elif self.ca_bundle is not None:
+            kwargs.setdefault("verify", self.verify())
+        return httpx.Client(**kwargs)
+
+    def async_client(self, target: str, **kwargs: Any) -> httpx.AsyncClient:
+        """A new async client to ``target``; works from any event loop."""
+        kwargs.setdefault("base_url", self.urls[target])
+        kwargs.setdefault("timeout", 30.0)
+        transport = self.async_transport(target)
+        if transport is not None:
+            kwargs.setdefault("transport", transport)
+        elif self.ca_bundle is not None:
+            kwargs.setdefault("verify", self.verify())
+        return httpx.AsyncClient(**kwargs)
+
+    def _shared(self, target: str) -> httpx.Client:
+        if target not in self._clients:
+            self._clients[target] = self.client(target)
+        return self._clients[target]
+
+    def control_headers(self) -> dict[str, str]:
+        """Headers for a fake's ``/_sim/`` routes."""
+        return {ADMIN_HEADER: self.sim_admin_token} if self.sim_admin_token else {}
+
+    def observer_headers(self) -> dict[str, str]:
+        """Headers that make a vendor-API request an observer's (no faults, no journal,
+        no quota): for the oracle and for the harness acting as the vendors' admin."""
+        return {OBSERVER_HEADER: self.sim_admin_token or "1"}
+
+    def admin_headers(self) -> dict[str, str]:
+        """Headers for the SUT's admin paths."""
+        return self.manifest.admin.headers(self.admin_token)
+
+    # the fakes' control planes
+    def control(self, vendor: str, method: str, path: str, *, tenant: str | None = None,
+                json: Any = None, expect: int | tuple[int, ...] | None = (200, 201)
+                ) -> httpx.Response:
+        """Call a fake's control plane (``path`` under ``/_sim/``)."""
+        params = {"tenant": tenant} if tenant else None
+        response = self._shared(vendor).request(method, path, params=params, json=json,
+                                                headers=self.control_headers())
+        expected = (expect,) if isinstance(expect, int) else expect
+        if expected and response.status_code not in expected:
+            raise StackError(f"{vendor} {method} {path}: {response.status_code} "
+                             f"{response.text[:500]}")
+        return response
+
+    def set_faults(self, plan: Mapping[str, Any] | None, vendors: tuple[str, ...] = VENDORS
+                   ) -> None:
+        """Install ``plan`` (a FaultPlan mapping; empty or None clears) on the fakes."""
+        for vendor in vendors:
+            if plan:
+                self.control(vendor, "PUT", "/_sim/faults", json=dict(plan))
+            else:
+                self.control(vendor, "DELETE", "/_sim/faults")
+
+    @property
+    def base_plan(self) -> dict[str, Any]:
+        """The run's chaos plan (as data; empty when no chaos)."""
+        return dict(self._base_plan)
+
+    def restore_faults(self) -> None:
+        """Back to the run's chaos plan (after a test installed its own rules)."""
+        self.set_faults(self._base_plan)
+
+    def _chaos_plan(self) -> dict[str, Any]:
+        chaos = self.config.chaos
+        if not chaos or chaos == "none":
+            return {}
+        try:
+            path = Path(chaos)
+            if path.is_file():
+                data = yaml.safe_load(path.read_text())
+                FaultPlan.parse(data)
+                return dict(data)
+            plan = FaultPlan.load_profile(chaos)
+        except PlanError as exc:
+            raise StackError(f"chaos: {exc}") from exc
+        return dict(plan.source)
+
+    def fault_log(self, vendor: str, tenant: Tenant | None = None) -> list[dict[str, Any]]:
+        ref = tenant.ref(vendor) if tenant else None
+        data: list[dict[str, Any]] = self.control(vendor, "GET", "/_sim/faults/log",
+                                                  tenant=ref).json()["data"]
+        return data
+
+    def deliveries(self, vendor: str, tenant: Tenant) -> list[dict[str, Any]]:
+        data: list[dict[str, Any]] = self.control(vendor, "GET", "/_sim/deliveries",
+                                                  tenant=tenant.ref(vendor)).json()["data"]
+        return data
+
+    def journal(self, vendor: str, tenant: Tenant) -> list[dict[str, Any]]:
+        data: list[dict[str, Any]] = self.control(vendor, "GET", "/_sim/journal",
+                                                  tenant=tenant.ref(vendor)).json()["data"]
+        return data
+
+    def collect(self, tenant: Tenant) -> dict[str, Any]:
+        """What the fakes recorded for ``tenant``: faults, deliveries and journal."""
+        out: dict[str, Any] = {"tenant": tenant.to_json(), "faults": {}, "deliveries": {},
+                               "journal": {}}
+        for vendor in VENDORS:
+            out["faults"][vendor] = self.fault_log(vendor, tenant)
+            out["deliveries"][vendor] = self.deliveries(vendor, tenant)
+            out["journal"][vendor] = self.journal(vendor, tenant)
+        return out
+
+    # the SUT's admin paths
+    def sut_admin(self, which: str, method: str, json: Any = None, **params: str
+                  ) -> httpx.Response:
+        """Call the SUT's ``[admin]`` path ``which`` (connections, replay, dlq)."""
+        path = getattr(self.manifest.admin, which, None)
+        if not isinstance(path, str):
+            raise StackError(f"the SUT manifest has no [admin].{which}")
+        return self._shared(SUT).request(method, path, json=json, params=params or None,
+                                         headers=self.admin_headers())
+
+    def replay(self, tenant: Tenant) -> httpx.Response:
+        return self.sut_admin("replay", "POST", json={"connection": tenant.connection})
+
+    def dlq(self, tenant: Tenant | None = None) -> httpx.Response:
+        params = {"connection": tenant.connection} if tenant else {}
+        return self.sut_admin("dlq", "GET", **params)
+
+    # tenants
+    def new_tenant(self, label: str | None = None) -> Tenant:
+        """A fresh tenant in each fake, wired to the SUT.
+
+        Billing: a new ``sk_test_`` key (a new account) with a webhook endpoint for the
+        SUT's receiver; CRM: a new OAuth client id (a new org) with a change-event
+        subscription; ERP: a new account with a registered client. A multi-tenant SUT
+        gets the connection registered; a single-tenant SUT has one tenant for the whole
+        run (the one it was started with), returned every time.
+        """
+        if not self.manifest.multi_tenant and self._tenants:
+            return self._tenants[0]
+        tenant = self._provision(self._unique(label))
+        if self.manifest.multi_tenant:
+            self.register(tenant)
+            tenant = Tenant(**{**tenant.__dict__, "registered": True})
+        self._tenants.append(tenant)
+        return tenant
+
+    @property
+    def tenants(self) -> list[Tenant]:
+        return list(self._tenants)
+
+    def _unique(self, label: str | None) -> str:
+        base = label or f"tenant-{len(self._labels) + 1}"
+        n = self._labels.get(base, 0) + 1
+        self._labels[base] = n
+        return base if n == 1 else f"{base}#{n}"
+
+    def _provision(self, label: str) -> Tenant:
+        return run_sync(self.aprovision(label))
+
+    async def aprovision(self, label: str) -> Tenant:
+        """Provision ``label``'s tenant in each fake with the drivers (no SUT registration).
+
+        The harness acts as the vendors' admin here, so it reads and writes as an observer:
+        the run's chaos never hits provisioning.
+        """
+        from harness.drivers import TenantCredentials, World
+        from simulators.crm.ids import to_18
+
+        creds = TenantCredentials.derive(self.seed, label)
+        world = World(self.endpoints(), creds, observer=True)
+        connection = creds.id
+        try:
+            await world.erp.register_client()
+            await world.erp.login()
+            token = await world.crm.login()  # a new client id is a new org
+            org_id = to_18(token.partition("!")[0])
+            crm_secret: str | None = None
+            crm_sub: str | None = None
+            crm_path = self.manifest.webhook_path("crm", connection)
+            if crm_path is not None:
+                crm_secret = crm_webhook_secret(self.seed, label)
+                sub = await world.crm.control("POST", "/_sim/subscriptions", json={
+                    "url": self.urls[SUT] + crm_path, "secret": crm_secret, "events": ["*"]})
+                crm_sub = str(sub["id"])
+            billing_secret: str | None = None
+            endpoint_id: str | None = None
+            billing_path = self.manifest.webhook_path("billing", connection)
+            if billing_path is not None:
+                endpoint_id, billing_secret = await world.billing.register_webhook(
+                    self.urls[SUT] + billing_path)
+        finally:
+            await world.aclose()
+        return Tenant(
+            label=label, connection=connection,
+            crm=CrmTenant(creds.crm_client_id, creds.crm_client_secret, org_id, crm_secret,
+                          crm_sub),
+            billing=BillingTenant(creds.billing_api_key,
+                                  account_id_for_key(creds.billing_api_key), billing_secret,
+                                  endpoint_id),
+            erp=ErpTenant(creds.erp_account_id, creds.erp_client_id, creds.erp_client_secret))
+
+    def endpoints(self) -> Endpoints:
+        """Where the fakes are, for ``harness.drivers`` (works from any event loop)."""
+        from harness.drivers import Endpoint, Endpoints
+
+        def one(vendor: str) -> Endpoint:
+            # Endpoint.verify is typed bool | str; an SSLContext avoids httpx's warning
+            # about verify=<path>.
+            verify: Any = self.verify()
+            return Endpoint(base_url=self.urls[vendor], transport=self.async_transport(vendor),
+                            verify=verify,
+                            admin_token=self.sim_admin_token)
+
+        return Endpoints(crm=one("crm"), billing=one("billing"), erp=one("erp"))
+
+    def world(self, tenant: Tenant) -> World:
+        """The drivers of ``tenant`` (acting as its users; the caller closes it)."""
+        from harness.drivers import World
+
+        return World(self.endpoints(), tenant.credentials)
+
+    def register(self, tenant: Tenant) -> None:
+        """``POST`` the connection to the SUT's ``[admin].connections`` path."""
+        response = self.sut_admin("connections", "POST",
+                                  json=tenant.connection_body(self.sut_vendor_urls()))
+        if not 200 <= response.status_code < 300:
+            raise StackError(f"SUT refused connection {tenant.connection}: "
+                             f"{response.status_code} {response.text[:500]}")
+
+    def sut_vendor_urls(self) -> dict[str, str]:
+        """The fakes' base URLs as the SUT reaches them."""
+        return {v: self.urls[v] for v in VENDORS}
+
+    def sut_settings(self, primary: Tenant | None) -> dict[str, str]:
+        """Logical settings (manifest ENV_KEYS) handed to the SUT at start."""
+        values: dict[str, str] = {
+            "database_url": f"sqlite:///{self.run_dir / 'sut.db'}",
+            "admin_token": self.admin_token, "seed": str(self.seed),
+        }
+        if self.ca_bundle is not None:
+            values["ca_bundle"] = str(self.ca_bundle)
+        if not self.manifest.multi_tenant:
+            values.update({f"{v}_base_url": u for v, u in self.sut_vendor_urls().items()})
+            if primary is not None:
+                values.update(primary.settings())
+        else:
+            values = {k: v for k, v in values.items() if k in SERVICE_ENV_KEYS}
+        return values
+
+    def describe(self) -> dict[str, Any]:
+        """What a report or a rerun needs to know about this stack."""
+        return {"mode": self.mode, "sut": self.manifest.name, "seed": self.seed,
+                "chaos": self.config.chaos or "none", "urls": dict(self.urls),
+                "ca_bundle": None if self.ca_bundle is None else str(self.ca_bundle),
+                "multi_tenant": self.manifest.multi_tenant}
+
+
+# -- in-process ------------------------------------------------------------------------
+
+
+def _fake_settings(config: StackConfig, **kwargs: Any) -> SimSettings:
+    return SimSettings(seed=config.seed, limits=config.limits,
+                       delivery_time_scale=config.delivery_time_scale, **kwargs)
+
+
+def _create_fake(vendor: str, settings: SimSettings) -> Any:
+    import importlib
+
+    return importlib.import_module(APP_MODULES[vendor]).create_app(settings)
+
+
+class InProcessStack(Stack):
+    """The fakes and the SUT's in-process factory in one event loop (a background
+    thread). The factory is called as ``factory(config, transport)``: ``config`` is a dict
+    of the logical settings (manifest ENV_KEYS, e.g. ``database_url``, ``admin_token``) plus
+    ``"env"``, the same settings under the SUT's variable names; ``transport`` is an
+    ``httpx.AsyncBaseTransport`` that reaches the fakes at their ``*_base_url``. It returns
+    an ASGI app (or an awaitable of one); its lifespan runs in the stack's loop."""
+
+    mode = "inprocess"
+
+    def __init__(self, manifest: Manifest, config: StackConfig | None = None,
+                 factory: Callable[..., Any] | None = None) -> None:
+        super().__init__(manifest, config)
+        self._factory = factory
+        self.loop: LoopThread | None = None
+        self.apps: dict[str, Any] = {}
+        self._routes = RoutingTransport()  # to every app, by host
+        self._lifespans: list[Lifespan] = []
+
+    def _start(self) -> None:
+        factory = self._factory or self.manifest.load_factory()
+        self.urls = dict(INPROCESS_URLS)
+        self.loop = LoopThread()
+        timeout = self.config.startup_timeout + 5
+        self.loop.run(self._astart_fakes(), timeout=timeout)
+        # A single-tenant SUT is configured with its one tenant, provisioned first.
+        primary = None if self.manifest.multi_tenant else self.new_tenant("primary")
+        self.loop.run(self._astart_sut(factory, primary), timeout=timeout)
+
+    async def _astart_fakes(self) -> None:
+        for vendor in VENDORS:
+            app = _create_fake(vendor, _fake_settings(
+                self.config, admin_token=self.sim_admin_token, base_url=self.urls[vendor],
+                delivery_transport=self._routes))
+            self.apps[vendor] = app
+            self._routes.add(_netloc(self.urls[vendor]), app)
+            await self._lifespan(vendor, app)
+
+    async def _astart_sut(self, factory: Callable[..., Any], primary: Tenant | None) -> None:
+        settings = self.sut_settings(primary)
+        config: dict[str, Any] = {**settings, "env": self.manifest.environment(settings),
+                                  "seed": self.seed}
+        sut = factory(config, self._routes)
+        if isinstance(sut, Awaitable):
+            sut = await sut
+        self.apps[SUT] = sut
+        self._routes.add(_netloc(self.urls[SUT]), sut)
+        await self._lifespan(SUT, sut)
+
+    async def _lifespan(self, name: str, app: Any) -> None:
+        lifespan = Lifespan(app)
+        try:
+            await lifespan.startup(self.config.startup_timeout)
+        except (StackError, TimeoutError) as exc:
+            raise StackError(f"{name}: lifespan startup: {exc or 'timed out'}") from exc
+        self._lifespans.append(lifespan)
+
+    def _stop(self) -> None:
+        if self.loop is None:
+            return
+        with contextlib.suppress(Exception):
+            self.loop.run(self._astop(), timeout=30)
+        self.loop.stop()
+        self.loop = None
+
+    async def _astop(self) -> None:
+        for lifespan in reversed(self._lifespans):
+            with contextlib.suppress(Exception):
+                await lifespan.shutdown()
+        self._lifespans.clear()
+
+    def transport(self, target: str) -> httpx.BaseTransport | None:
+        assert self.loop is not None, "stack not started"
+        return BridgeTransport(self.loop, self._routes)
+
+    def async_transport(self, target: str) -> httpx.AsyncBaseTransport | None:
+        assert self.loop is not None, "stack not started"
+        return AsyncBridgeTransport(self.loop, self._routes)
+
+
+def _netloc(url: str) -> str:
+    return httpx.URL(url).netloc.decode()
+
+
+# -- local processes -------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the OS picks; the socket is closed at once)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def ssl_context(ca_bundle: str | Path) -> ssl.SSLContext:
+    """A client SSL context trusting ``ca_bundle``."""
+    return ssl.create_default_context(cafile=str(ca_bundle))
+
+
+def wait_healthy(url: str, *, deadline: float, verify: ssl.SSLContext | bool = True,
+                 alive: Callable[[], str | None] | None = None, what: str = "server") -> None:
+    """Poll ``url`` until it answers 2xx; ``alive()`` returns why the server died, if it
+    did. Raises StackError at the deadline (a monotonic time)."""
+    last = "no answer"
+    with httpx.Client(verify=verify, timeout=2.0) as client:
+        while True:
+            if alive is not None:
+                died = alive()
+                if died is not None:
+                    raise StackError(f"{what} exited before it was healthy: {died}")
+            try:
+                response = client.get(url)
+                if 200 <= response.status_code < 300:
+                    return
+                last = f"{response.status_code} {response.text[:200]}"
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            if time.monotonic() >= deadline:
+                raise StackError(f"{what} not healthy at {url} in time; last: {last}")
+            # Waiting on a condition with a deadline: a short pause between probes.
+            threading.Event().wait(0.05)
+
+
+class _Process:
+    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], cwd: Path,
+                 log: Path) -> None:
+        self.name = name
+        self.log = log
+        self._fh = open(log, "ab")  # noqa: SIM115 - kept open for the child's lifetime
+        self.proc = subprocess.Popen(argv, env=dict(env), cwd=str(cwd), stdout=self._fh,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+
+    def died(self) -> str | None:
+        code = self.proc.poll()
+        if code is None:
+            return None
+        return f"exit code {code}; log tail:\n{self.tail()}"
+
+    def tail(self, n: int = 4000) -> str:
+        with contextlib.suppress(OSError):
+            return self.log.read_bytes()[-n:].decode("utf-8", "replace")
+        return ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+        self._fh.close()
+
+
+class LocalStack(Stack):
+    """Each fake on its own loopback port, the SUT as a subprocess of the manifest's
+    command."""
+
+    mode = "local"
+
+    def __init__(self, manifest: Manifest, config: StackConfig | None = None) -> None:
+        super().__init__(manifest, config)
+        self._procs: list[_Process] = []
+        self._threads: list[Any] = []
+        self.sut_process: _Process | None = None
+
+    def _start(self) -> None:
+        deadline = time.monotonic() + self.config.startup_timeout
+        self._start_fakes(deadline)
+        self._start_sut()
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        bindir = str(Path(sys.executable).parent)
+        env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env
+
+    def _start_fakes(self, deadline: float) -> None:
+        tls = set(self.config.tls)
+        if tls:
+            self.ca_bundle = ensure_local_ca(self.run_dir / ".fintwin").ca_pem
+        for vendor in VENDORS:
+            scheme = "https" if vendor in tls else "http"
+            if self.config.fakes == "thread":
+                self._start_fake_thread(vendor, scheme)
+            else:
+                self._start_fake_process(vendor, scheme)
+        for vendor in VENDORS:
+            proc = next((p for p in self._procs if p.name == vendor), None)
+            wait_healthy(self.urls[vendor] + "/_sim/health", deadline=deadline,
+                         verify=self.verify(),
+                         alive=None if proc is None else proc.died, what=f"{vendor} fake")
+
+    def _start_fake_process(self, vendor: str, scheme: str) -> None:
+        port = free_port()
+        argv = [sys.executable, "-m", "harness.cli", "sim", vendor, "--port", str(port),
+                "--seed", str(self.seed),
+                "--delivery-time-scale", repr(self.config.delivery_time_scale)]
+        if scheme == "https":
+            argv.append("--tls")
+        if self.sim_admin_token:
+            argv += ["--admin-token", self.sim_admin_token]
+        if not self.config.limits:
+            argv.append("--no-limits")
+        # cwd is the run dir: without --state-dir, --tls keeps its CA in ./.fintwin/tls,
+        # which is where the CA made above already is.
+        self._procs.append(_Process(vendor, argv, self._child_env(), self.run_dir,
+                                    self.run_dir / f"{vendor}.log"))
+        self.urls[vendor] = f"{scheme}://127.0.0.1:{port}"
+
+    def _start_fake_thread(self, vendor: str, scheme: str) -> None:
+        from harness.servers import ServerThread
+
+        tls_files = ensure_local_ca(self.run_dir / ".fintwin") if scheme == "https" else None
+        app = _create_fake(vendor, _fake_settings(self.config, admin_token=self.sim_admin_token))
+        server = ServerThread(app, ssl_certfile=str(tls_files.cert_pem) if tls_files else None,
+                              ssl_keyfile=str(tls_files.key_pem) if tls_files else None)
+        server.start(self.config.startup_timeout)
+        self._threads.append(server)
+        self.urls[vendor] = server.url
+        app.sim.settings.base_url = server.url
+
+    def _start_sut(self) -> None:
+        start = self.manifest.start
+        port = free_port()
+        self.urls[SUT] = f"http://127.0.0.1:{port}"
+        primary = None
+        if not self.manifest.multi_tenant:
+            primary = self.new_tenant("primary")
+        settings = self.sut_settings(primary)
+        env = {**self._child_env(), **start.env, **self.config.sut_env,
+               **self.manifest.environment(settings)}
+        cwd = start.cwd or (self.manifest.path.parent if self.manifest.path else Path.cwd())
+        argv = start.argv(port)
+        if shutil.which(argv[0], path=env["PATH"]) is None and not Path(argv[0]).exists():
+            raise StackError(f"SUT command not found: {argv[0]!r} (manifest [start].command)")
+        self.sut_process = _Process(SUT, argv, env, cwd, self.run_dir / "sut.log")
+        self._procs.append(self.sut_process)
+        wait_healthy(self.urls[SUT] + start.health,
+                     deadline=time.monotonic() + start.timeout,
+                     alive=self.sut_process.died, what=f"SUT {self.manifest.name!r}")
+
+    def _stop(self) -> None:
+        for proc in reversed(self._procs):
+            proc.stop()
+        self._procs.clear()
+        for server in reversed(self._threads):
+            server.stop()
+        self._threads.clear()
+
+
+class ExternalStack(LocalStack):
+    """The SUT already runs at the manifest's ``start.url`` (or ``sut_url``)."""
+
+    mode = "external"
+
+    def __init__(self, manifest: Manifest, config: StackConfig | None = None,
+                 sut_url: str | None = None, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(manifest, config)
+        self._sut_url = sut_url or manifest.start.url
+        self._environ = dict(os.environ if environ is None else environ)
+        self._given = manifest.settings_from_environment(self._environ)
+
+    def _start(self) -> None:
+        if not self._sut_url:
+            raise StackError("external mode needs the SUT's URL (manifest [start].url)")
+        deadline = time.monotonic() + self.config.startup_timeout
+        if all(f"{v}_base_url" in self._given for v in VENDORS):
+            # The SUT was started against these fakes; use them.
+            self.urls.update({v: self._given[f"{v}_base_url"].rstrip("/") for v in VENDORS})
+            if self._given.get("ca_bundle"):
+                self.ca_bundle = Path(self._given["ca_bundle"])
+            for vendor in VENDORS:
+                wait_healthy(self.urls[vendor] + "/_sim/health", deadline=deadline,
+                             verify=self.verify(),
+                             what=f"{vendor} fake")
+        else:
+            self._start_fakes(deadline)
+        self.urls[SUT] = self._sut_url.rstrip("/")
+        wait_healthy(self.urls[SUT] + self.manifest.start.health, deadline=deadline,
+                     what=f"SUT {self.manifest.name!r}")
+        if "admin_token" in self._given:
+            self.admin_token = self._given["admin_token"]
+
+    def new_tenant(self, label: str | None = None) -> Tenant:
+        if self.manifest.multi_tenant:
+            return super().new_tenant(label)
+        if not self._tenants:
+            self._tenants.append(self._tenant_from_environment())
+        return self._tenants[0]
+
+    def _tenant_from_environment(self) -> Tenant:
+        g = self._given
+        missing = sorted({"crm_client_id", "billing_api_key", "erp_account_id"} - set(g))
+        if missing:
+            raise StackError("a single-tenant external SUT: set its credential variables in "
+                             "the harness's environment too (missing: "
+                             + ", ".join(self.manifest.env[k] for k in missing
+                                         if k in self.manifest.env) + ")")
+        crm = self._shared("crm").post("/services/oauth2/token",
+                                       headers=self.observer_headers(), data={
+                                           "grant_type": "client_credentials",
+                                           "client_id": g["crm_client_id"],
+                                           "client_secret": g.get("crm_client_secret", "")})
+        if crm.status_code != 200:
+            raise StackError(f"crm token: {crm.status_code} {crm.text[:300]}")
+        org_id = str(crm.json()["id"]).rstrip("/").split("/")[-2]
+        return Tenant(
+            label="external", connection=g.get("connection_id", "default"),
+            crm=CrmTenant(g["crm_client_id"], g.get("crm_client_secret", ""), org_id,
+                          g.get("crm_webhook_secret")),
+            billing=BillingTenant(g["billing_api_key"], account_id_for_key(g["billing_api_key"]),
+                                  g.get("billing_webhook_secret")),
+            erp=ErpTenant(g["erp_account_id"], g.get("erp_client_id", ""),
+                          g.get("erp_client_secret", "")))
+
+
+MODES: dict[str, type[Stack]] = {"inprocess": InProcessStack, "local": LocalStack,
+                                 "external": ExternalStack}
+
+
+def create_stack(mode: str, manifest: Manifest, config: StackConfig | None = None,
+                 **kwargs: Any) -> Stack:
+    """A stack of ``mode`` (not started). ``containers`` is reserved for a later issue."""
+    if mode == "containers":
+        raise StackError("the containers mode is not implemented yet (a later issue)")
+    try:
+        cls = MODES[mode]
+    except KeyError:
+        raise StackError(f"unknown stack mode {mode!r} ({MODES_HELP})") from None
+    return cls(manifest, config, **kwargs)
+
+
+@contextlib.contextmanager
+def running(mode: str, manifest: Manifest, config: StackConfig | None = None,
+            **kwargs: Any) -> Iterator[Stack]:
+    """``with running("inprocess", manifest) as stack: ...``"""
+    stack = create_stack(mode, manifest, config, **kwargs)
+    with stack:
+        yield stack
+
+
+def scoped_plan(base: Mapping[str, Any], rules: list[Mapping[str, Any]], tenant_id: str
+                ) -> dict[str, Any]:
+    """``base`` with ``rules`` narrowed to one tenant and put first (so a test's own rule
+    wins over the run's chaos on the same request)."""
+    scoped = []
+    for i, rule in enumerate(rules):
+        match = dict(rule.get("match") or {})
+        match["tenant"] = tenant_id
+        scoped.append({**rule, "match": match, "name": rule.get("name") or f"test-{i}"})
+    plan = {k: v for k, v in base.items() if k != "rules"}
+    plan["rules"] = [*scoped, *(base.get("rules") or [])]
+    FaultPlan.parse(plan)
+    return plan
+
+
+def json_safe(value: Any) -> Any:
+    """Round-trip through JSON (for data headed to reports and xdist)."""
+    return json.loads(json.dumps(value, default=str))
+
