@@ -95,7 +95,7 @@ def composite(ctx: Ctx, body: Any) -> Reply:
             f"Composite requests can't have more than {MAX_SUBREQUESTS} subrequests",
             ["compositeRequest"],
         )
-    all_or_none = body.get("allOrNone") is True
+    all_or_none = _all_or_none(body)
     seen: set[str] = set()
     for sub in subrequests:
         if (
@@ -246,7 +246,7 @@ def collections(
                 "The request body must be an object with records, a list of records",
                 ["records"],
             )
-        all_or_none = payload.get("allOrNone") is True
+        all_or_none = _all_or_none(payload)
         if method == "POST":
             return _batch(ctx, payload["records"], all_or_none, _create_one)
         if method == "PATCH":
@@ -315,8 +315,22 @@ def collections(
                 "created": bool(result.get("created")),
             }
 
-        return _batch(ctx, payload["records"], payload.get("allOrNone") is True, upsert_one)
+        return _batch(ctx, payload["records"], _all_or_none(payload), upsert_one)
     raise E.not_found()
+
+
+def _all_or_none(body: dict[str, Any]) -> bool:
+    """``allOrNone``: absent (false) or a JSON boolean. Salesforce's JSON reader
+    refuses anything else with JSON_PARSER_ERROR ("Cannot deserialize instance of
+    boolean from VALUE_STRING value ..."; the fake's message names the field)."""
+    value = body.get("allOrNone", False)
+    if not isinstance(value, bool):
+        raise E.bad_request(
+            E.JSON_PARSER_ERROR,
+            f"Cannot deserialize instance of boolean from value {value!r}: allOrNone",
+            ["allOrNone"],
+        )
+    return value
 
 
 Op = Callable[[Ctx, R.Txn, Any], dict[str, Any]]

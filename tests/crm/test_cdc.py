@@ -161,3 +161,19 @@ def test_pull_by_replay_id_and_retention() -> None:
         assert r.status_code == 400 and "not available" in r.json()[0]["message"]
 
     in_org(check)
+
+
+def test_undelete_publishes_an_undelete_event() -> None:
+    async def check(org: Org) -> None:
+        account = await org.create("Account", {"Name": "Acme"})
+        await org.delete(f"/sobjects/Account/{account}")
+        r = await org.control("POST", "/_sim/crm/undelete", {"ids": [account]})
+        assert r.status_code == 200 and r.json()["results"][0]["success"] is True
+        assert (await org.record("Account", account))["Name"] == "Acme"
+        events = (await org.control("GET", "/_sim/crm/events")).json()["events"]
+        headers = [e["payload"]["ChangeEventHeader"] for e in events]
+        assert [h["changeType"] for h in headers] == ["CREATE", "DELETE", "UNDELETE"]
+        assert headers[2]["recordIds"] == [account] and headers[2]["entityName"] == "Account"
+        assert events[2]["payload"]["Name"] == "Acme"  # like a CREATE, the whole record
+
+    in_org(check)

@@ -146,3 +146,45 @@ def test_collection_all_or_none_reports_rolled_back_records() -> None:
         assert (await org.query("SELECT COUNT() FROM Account"))["totalSize"] == 0
 
     in_org(check)
+
+
+def test_composite_takes_25_subrequests_and_collections_200_records() -> None:
+    async def check(org: Org) -> None:
+        r = await org.post(
+            "/composite", {"compositeRequest": [_sub("GET", "/limits", f"r{i}") for i in range(25)]}
+        )
+        assert r.status_code == 200 and len(r.json()["compositeResponse"]) == 25
+        r = await org.post(
+            "/composite", {"compositeRequest": [_sub("GET", "/limits", f"r{i}") for i in range(26)]}
+        )
+        assert r.status_code == 400
+        assert r.json()[0]["errorCode"] == "EXCEEDED_MAX_SUBREQUESTS"
+        assert r.json()[0]["fields"] == ["compositeRequest"]
+        records = [{"attributes": {"type": "Account"}, "Name": f"A{i}"} for i in range(201)]
+        r = await org.post("/composite/sobjects", {"records": records})
+        assert r.status_code == 400 and r.json()[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+        assert (await org.query("SELECT COUNT() FROM Account"))["totalSize"] == 0
+        r = await org.post("/composite/sobjects", {"records": records[:200]})
+        assert r.status_code == 200 and all(x["success"] for x in r.json())
+        assert (await org.query("SELECT COUNT() FROM Account"))["totalSize"] == 200
+
+    in_org(check)
+
+
+def test_all_or_none_must_be_a_boolean() -> None:
+    async def check(org: Org) -> None:
+        bodies: list[tuple[str, dict[str, Any]]] = [
+            ("/composite", {"allOrNone": "yes", "compositeRequest": [_sub("GET", "/limits", "r")]}),
+            (
+                "/composite/sobjects",
+                {"allOrNone": 1, "records": [{"attributes": {"type": "Account"}, "Name": "A"}]},
+            ),
+        ]
+        for path, body in bodies:
+            r = await org.post(path, body)
+            assert r.status_code == 400, r.text
+            assert r.json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+            assert r.json()[0]["fields"] == ["allOrNone"]
+        assert (await org.query("SELECT COUNT() FROM Account"))["totalSize"] == 0
+
+    in_org(check)
