@@ -103,6 +103,8 @@ class BillingClient(VendorClient):
         recorder: CallRecorder = discard_call,
         timeout: httpx.Timeout | float = 30.0,
         vendor: str = "stripe",
+        require_idempotency_key: bool = True,
+        retry_keyed_writes: bool = True,
     ) -> None:
         http = build_http_client(base_url, transport=transport, verify=verify, timeout=timeout)
         super().__init__(
@@ -112,6 +114,10 @@ class BillingClient(VendorClient):
         )
         self._api_key = api_key
         self.stripe_version = stripe_version
+        # Both are True in the reference; the faulty variants of the integration layer
+        # turn them off to show what a missing key or a blind retry costs.
+        self._require_key = require_idempotency_key
+        self._retry_keyed = retry_keyed_writes
 
     # -- core -----------------------------------------------------------------------
 
@@ -131,9 +137,9 @@ class BillingClient(VendorClient):
         """
         method = method.upper()
         if method == "POST":
-            if not idempotency_key:
+            if not idempotency_key and self._require_key:
                 raise MissingIdempotencyKey(f"POST {path} needs an idempotency key")
-            if len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+            if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
                 raise ValueError("Stripe idempotency keys are at most 255 characters")
         elif idempotency_key is not None:
             raise ValueError(f"{method} requests take no idempotency key")
@@ -161,7 +167,8 @@ class BillingClient(VendorClient):
             method=method,
             path_template=path_template or path,
             mutates=method != "GET",
-            retry_safe=True,  # reads, DELETE, and POSTs with a key are all safe to repeat
+            # Reads, DELETE, and POSTs with a key are all safe to repeat.
+            retry_safe=method != "POST" or (bool(idempotency_key) and self._retry_keyed),
             idempotency_key=idempotency_key,
         )
         response = await self._caller.call(spec, build, parse_stripe_error)

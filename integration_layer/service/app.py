@@ -1,0 +1,207 @@
+"""The HTTP face of the service: webhook receivers, admin API, health and metrics.
+
+Routes:
+- ``POST /webhooks/billing/{connection}`` — Stripe-signed events (Stripe-Signature).
+- ``POST /webhooks/crm/{connection}`` — signed CRM change events (X-Fintwin-Signature).
+  Both answer 200 only after the event is stored in the inbox (a duplicate too: it is
+  acknowledged so that the vendor stops retrying), 400 on a bad signature.
+- ``GET /health``; ``GET /metrics`` (Prometheus).
+- ``POST /admin/connections``, ``GET /admin/dlq``, ``POST /admin/replay``,
+  ``POST /admin/reconcile``, ``GET /admin/stats``, ``GET /flows/{id}`` — behind
+  ``FINTWIN_ADMIN_TOKEN`` (``Authorization: Bearer``) when one is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from integration_layer.service.config import Connection, ServiceConfig
+from integration_layer.service.inbox import InboundEvent
+from integration_layer.service.links import flow_steps
+from integration_layer.service.reconcile import reconcile
+from integration_layer.service.runtime import Service, crm_event, new_flow_id
+from integration_layer.service.signatures import BadSignature, verify
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status, media_type="application/json")
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return _json({"error": {"code": code, "message": message}}, status)
+
+
+def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None = None,
+               workers: bool = True) -> Starlette:
+    service = Service(cfg, transport=transport)
+
+    def authorised(request: Request) -> bool:
+        token = cfg.admin_token
+        if not token:
+            return True
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(given, token)
+
+    async def _body_json(request: Request) -> tuple[bytes, dict[str, Any] | None]:
+        raw = await request.body()
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return raw, None
+        return raw, data if isinstance(data, dict) else None
+
+    async def billing_webhook(request: Request) -> Response:
+        conn_id = request.path_params["connection"]
+        conn = service.connections.get(conn_id)
+        if conn is None:
+            return _error(404, "unknown_connection", f"no connection {conn_id!r}")
+        raw, event = await _body_json(request)
+        try:
+            verify(request.headers.get("stripe-signature"), raw, conn.billing.webhook_secret,
+                   now=time.time(), tolerance=cfg.webhook_tolerance)
+        except BadSignature as exc:
+            return _error(400, "bad_signature", str(exc))
+        if event is None or not isinstance(event.get("id"), str):
+            return _error(400, "bad_event", "the body is not a Stripe event")
+        obj = (event.get("data") or {}).get("object") or {}
+        from integration_layer.service.flows.dispatch import billing_entity
+
+        flow = await service.flow_for_billing_event(conn_id, obj) or new_flow_id()
+        new = await service.receive(InboundEvent(conn_id, "billing", event["id"],
+                                                 str(event.get("type")),
+                                                 billing_entity(event), event, flow))
+        return _json({"received": True, "duplicate": not new})
+
+    async def crm_webhook(request: Request) -> Response:
+        conn_id = request.path_params["connection"]
+        conn = service.connections.get(conn_id)
+        if conn is None:
+            return _error(404, "unknown_connection", f"no connection {conn_id!r}")
+        raw, event = await _body_json(request)
+        try:
+            verify(request.headers.get("x-fintwin-signature"), raw, conn.crm.webhook_secret,
+                   now=time.time(), tolerance=cfg.webhook_tolerance)
+        except BadSignature as exc:
+            return _error(400, "bad_signature", str(exc))
+        if event is None or "payload" not in event:
+            return _error(400, "bad_event", "the body is not a change event")
+        new = await service.receive(crm_event(conn_id, event, new_flow_id()))
+        return _json({"received": True, "duplicate": not new})
+
+    async def health(request: Request) -> Response:
+        return _json({"status": "ok", "variant": service.variant.name,
+                      "connections": len(service.connections)})
+
+    async def metrics(request: Request) -> Response:
+        return PlainTextResponse(service.metrics.render(),
+                                 media_type="text/plain; version=0.0.4")
+
+    def admin(handler: Any) -> Any:
+        async def wrapped(request: Request) -> Response:
+            if not authorised(request):
+                return _error(401, "unauthorized", "admin token required")
+            result: Response = await handler(request)
+            return result
+        return wrapped
+
+    async def add_connection(request: Request) -> Response:
+        _, data = await _body_json(request)
+        if data is None:
+            return _error(400, "bad_request", "a JSON object is required")
+        try:
+            conn = Connection.from_dict(data)
+        except ValueError as exc:
+            return _error(400, "invalid_connection", str(exc))
+        await service.add_connection(conn)
+        return _json({"id": conn.id, "webhooks": {
+            "billing": f"/webhooks/billing/{conn.id}", "crm": f"/webhooks/crm/{conn.id}"}},
+            201)
+
+    async def dlq(request: Request) -> Response:
+        assert service.inbox is not None
+        rows = await service.inbox.parked(request.query_params.get("connection"))
+        return _json({"data": rows, "count": len(rows)})
+
+    async def replay(request: Request) -> Response:
+        assert service.inbox is not None
+        _, data = await _body_json(request)
+        data = data or {}
+        ids = data.get("ids")
+        if ids is not None and (not isinstance(ids, list)
+                                or not all(isinstance(i, int) for i in ids)):
+            return _error(400, "bad_request", "ids: a list of integers is required")
+        count = await service.inbox.replay(data.get("connection"), ids)
+        service.metrics.inc("fintwin_il_replayed_total", count)
+        service._wake.set()
+        return _json({"replayed": count})
+
+    async def stats(request: Request) -> Response:
+        assert service.inbox is not None
+        counts = await service.inbox.counts(request.query_params.get("connection"))
+        return _json({"inbox": counts, "variant": service.variant.name})
+
+    async def flow(request: Request) -> Response:
+        assert service.db is not None
+        flow_id = request.path_params["flow_id"]
+        steps = await flow_steps(service.db, flow_id)
+        events = await service.db.fetchall(
+            "SELECT id, source, event_id, type, status, reason, attempts, received, finished"
+            " FROM inbox WHERE flow_id = ? ORDER BY id", (flow_id,))
+        if not steps and not events:
+            return _error(404, "not_found", f"no flow {flow_id!r}")
+        return _json({"id": flow_id, "events": events, "steps": steps})
+
+    async def reconcile_route(request: Request) -> Response:
+        _, data = await _body_json(request)
+        data = data or {}
+        conn_id = data.get("connection") or next(iter(service.connections), None)
+        if conn_id not in service.connections:
+            return _error(400, "unknown_connection", f"no connection {conn_id!r}")
+        report = await reconcile(service.vendors_of(str(conn_id)), service.parts,
+                                 since=data.get("since"), until=data.get("until"))
+        return _json(report)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service.start(workers=workers)
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    routes = [
+        Route("/webhooks/billing/{connection}", billing_webhook, methods=["POST"]),
+        Route("/webhooks/crm/{connection}", crm_webhook, methods=["POST"]),
+        Route("/health", health), Route("/metrics", metrics),
+        Route("/admin/connections", admin(add_connection), methods=["POST"]),
+        Route("/admin/dlq", admin(dlq)),
+        Route("/admin/replay", admin(replay), methods=["POST"]),
+        Route("/admin/reconcile", admin(reconcile_route), methods=["POST"]),
+        Route("/admin/stats", admin(stats)),
+        Route("/flows/{flow_id}", admin(flow)),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.service = service
+    return app
+
+
+def create_inprocess_app(config: dict[str, Any],
+                         transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The manifest's in-process factory: a config mapping (ServiceConfig fields) and
+    the transport that reaches the fakes."""
+    cfg = ServiceConfig.from_mapping(dict(config))
+    return create_app(cfg, transport=transport)
+
+
+__all__ = ["JSONResponse", "create_app", "create_inprocess_app"]

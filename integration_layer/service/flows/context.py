@@ -1,0 +1,117 @@
+"""What a flow sees: the event, the connection's vendor clients, the id map, the step
+memo and the parts the service is composed of."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from integration_layer.clients import PermanentError
+from integration_layer.service.links import Links, Steps
+from integration_layer.service.outcomes import Park
+from integration_layer.service.parts import Parts
+from integration_layer.service.vendors import Vendors
+
+T = TypeVar("T")
+
+
+@dataclass
+class FlowContext:
+    connection: str
+    event_id: str
+    event_type: str
+    payload: dict[str, Any]
+    flow_id: str
+    vendors: Vendors
+    links: Links
+    steps: Steps
+    parts: Parts
+
+    # -- keys and steps ----------------------------------------------------------------
+
+    def key(self, scope: str, step: str) -> str | None:
+        return self.parts.keys.key(scope, step)
+
+    def event_key(self, step: str) -> str | None:
+        return self.parts.keys.key(self.event_id, step)
+
+    async def step(self, name: str, fn: Callable[[bool], Awaitable[T]]) -> T:
+        return await self.steps.run(name, fn)
+
+    def missing(self, what: str) -> Exception:
+        return self.parts.ordering.missing(what)
+
+    # -- ERP reference data (cached per connection, reloaded on a miss) ----------------
+
+    async def _erp_table(self, kind: str, sql: str, key: str, reload: bool) -> dict[str, Any]:
+        cache = self.vendors.cache
+        if reload or kind not in cache:
+            rows = [row async for row in self.vendors.erp.suiteql(sql)]
+            cache[kind] = {str(r[key]).upper(): r for r in rows if r.get(key) is not None}
+        table: dict[str, Any] = cache[kind]
+        return table
+
+    async def erp_lookup(self, kind: str, code: str) -> dict[str, Any] | None:
+        sql, key = {
+            "subsidiary": ("SELECT id, country, currency, parent FROM subsidiary", "country"),
+            "currency": ("SELECT id, symbol FROM currency", "symbol"),
+            "item": ("SELECT id, itemid FROM item", "itemid"),
+        }[kind]
+        table = await self._erp_table(kind, sql, key, reload=False)
+        if code.upper() not in table:
+            table = await self._erp_table(kind, sql, key, reload=True)
+        return table.get(code.upper())
+
+    async def subsidiary_for(self, country: str | None) -> str:
+        """The ERP subsidiary of a legal entity, through the ``entities`` part."""
+        if country:
+            await self.erp_lookup("subsidiary", country)  # refresh the cache on a miss
+        subs = self.vendors.cache.get("subsidiary") or {}
+        if not subs:
+            await self.erp_lookup("subsidiary", "-")
+            subs = self.vendors.cache.get("subsidiary") or {}
+        by_country = {k: str(v["id"]) for k, v in subs.items()}
+        parents = [str(v["id"]) for v in subs.values() if not v.get("parent")]
+        return str(self.parts.entities.subsidiary(country, by_country,
+                                                  parents[0] if parents else None))
+
+    async def erp_id(self, kind: str, code: str) -> str:
+        row = await self.erp_lookup(kind, code)
+        if row is None:
+            raise Park(f"{kind.upper()}_NOT_FOUND", f"no ERP {kind} {code!r}")
+        return str(row["id"])
+
+    async def erp_create(self, record_type: str, external_id: str,
+                         body: dict[str, Any], *, resumed: bool) -> str:
+        """Create an ERP record with its externalId. The inbox and the step memo make
+        sure a flow creates it once; a resumed step (an earlier run may have written it)
+        and an ambiguous create (the ``ambiguity`` part) look it up by external id, and
+        a DUP_RCRD answer means an earlier attempt made it."""
+        erp = self.vendors.erp
+
+        async def lookup() -> str | None:
+            found = await erp.get_by_external_id(record_type, external_id)
+            return str(found["id"]) if found else None
+
+        if resumed:
+            existing = await lookup()
+            if existing is not None:
+                return existing
+
+        async def send(_key: str | None) -> str:
+            try:
+                return await erp.create(record_type, {**body, "externalId": external_id})
+            except PermanentError as exc:
+                if exc.vendor_code == "DUP_RCRD":
+                    found = await lookup()
+                    if found is not None:
+                        return found
+                raise
+
+        return await self.parts.ambiguity.create(None, send, lookup)
+
+
+def iso_date(epoch: int | float | None) -> str:
+    return dt.datetime.fromtimestamp(int(epoch or 0), dt.UTC).date().isoformat()

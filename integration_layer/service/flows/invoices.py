@@ -1,0 +1,241 @@
+"""Flow 3, invoice posting: billing invoice finalized -> ERP invoice; paid -> ERP
+customer payment; credit note -> ERP credit memo. And the compensation: an invoice of a
+legal entity with no ERP subsidiary is held in billing and its posting parked."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from integration_layer.clients import PermanentError
+from integration_layer.service.flows.accounts import ACCOUNT_FIELDS, account_of_customer
+from integration_layer.service.flows.context import FlowContext, iso_date
+from integration_layer.service.outcomes import Park
+
+
+async def _account(ctx: FlowContext, invoice: dict[str, Any]) -> dict[str, Any]:
+    sub_id = ctx.parts.stripe.invoice_subscription(invoice)
+    if sub_id is None:
+        # Every invoice this integration posts belongs to a subscription it created.
+        raise Park("UNMAPPED_INVOICE", f"invoice {invoice.get('id')} has no subscription")
+    account_id = await ctx.links.get("subscription_account", sub_id)
+    if account_id is None:
+        account_id = await account_of_customer(ctx, str(invoice["customer"]))
+    return await ctx.vendors.crm.get("Account", account_id, fields=ACCOUNT_FIELDS)
+
+
+async def _erp_customer(ctx: FlowContext, account: dict[str, Any]) -> tuple[str, str]:
+    """(ERP customer id, subsidiary id); the legal-entity check comes first."""
+    from integration_layer.service.flows.accounts import erp_customer
+
+    subsidiary = await ctx.subsidiary_for(account.get("Legal_Entity__c"))
+    return await erp_customer(ctx, account), subsidiary
+
+
+def _lines(ctx: FlowContext, invoice: dict[str, Any]) -> list[dict[str, Any]]:
+    return list((invoice.get("lines") or {}).get("data") or [])
+
+
+def _line_tax(line: dict[str, Any]) -> int:
+    taxes = line.get("taxes") if line.get("taxes") is not None else line.get("tax_amounts")
+    return sum(int(t.get("amount") or 0) for t in taxes or [])
+
+
+async def _groups(ctx: FlowContext, invoice: dict[str, Any]) -> dict[str, list[int]]:
+    """[amount, quantity, tax] in minor units per product code, netted per product."""
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for line in _lines(ctx, invoice):
+        price_id = ctx.parts.stripe.line_price(line)
+        if price_id is None:
+            raise Park("UNMAPPED_LINE", f"invoice line {line.get('id')} has no price")
+        code = await ctx.links.get("price_code", price_id)
+        if code is None:
+            price = await ctx.vendors.billing.request("GET", f"/v1/prices/{price_id}",
+                                                      path_template="/v1/prices/{id}")
+            code = str(price.get("lookup_key") or "").split(":")[0]
+            if not code:
+                raise Park("PRICE_NOT_MAPPED", f"price {price_id} has no lookup key")
+            await ctx.links.put("price_code", price_id, code)
+        group = out[code]
+        group[0] += int(line.get("amount") or 0)
+        if not _is_proration(line):
+            group[1] += int(line.get("quantity") or 0)
+        group[2] += _line_tax(line)
+    return out
+
+
+def _is_proration(line: dict[str, Any]) -> bool:
+    if line.get("proration") is not None:
+        return bool(line["proration"])
+    parent = line.get("parent") or {}
+    details = parent.get("subscription_item_details") or parent.get(
+        "invoice_item_details") or {}
+    return bool(details.get("proration"))
+
+
+async def _item_lines(ctx: FlowContext, groups: dict[str, list[int]], currency: str,
+                      sign: int) -> list[dict[str, Any]]:
+    money = ctx.parts.money
+    lines = []
+    for code, (amount, qty, tax) in sorted(groups.items()):
+        if amount * sign <= 0:
+            continue
+        amount, tax = abs(amount), abs(tax)
+        quantity = qty if qty > 0 else 1
+        line: dict[str, Any] = {
+            "item": {"id": await ctx.erp_id("item", code)},
+            "quantity": quantity,
+            "rate": money.unit_price(amount, quantity, currency),
+            "amount": money.major(amount, currency),
+            "description": code,
+        }
+        if tax:
+            line["tax1Amt"] = money.major(tax, currency)
+        lines.append(line)
+    return lines
+
+
+async def post_invoice(ctx: FlowContext, invoice: dict[str, Any]) -> None:
+    invoice_id = str(invoice["id"])
+    if not _lines(ctx, invoice) or int(invoice.get("total") or 0) == 0:
+        return  # nothing to post (a zero invoice)
+    account = await _account(ctx, invoice)
+    customer, subsidiary = await _erp_customer(ctx, account)
+    currency = str(invoice.get("currency") or "usd").upper()
+    groups = await _groups(ctx, invoice)
+    header = {
+        "entity": {"id": customer}, "subsidiary": {"id": subsidiary},
+        "currency": {"id": await ctx.erp_id("currency", currency)},
+        "tranDate": iso_date((invoice.get("status_transitions") or {}).get("finalized_at")
+                             or invoice.get("created")),
+        "memo": f"{invoice.get('number') or invoice_id} trace {ctx.flow_id}",
+    }
+    debit = await _item_lines(ctx, groups, currency, +1)
+    credit = await _item_lines(ctx, groups, currency, -1)
+    if debit:
+        async def create(resumed: bool) -> str:
+            return await ctx.erp_create("invoice", invoice_id,
+                                        {**header, "item": {"items": debit}}, resumed=resumed)
+
+        erp_id = await ctx.step(f"erp.invoice:{invoice_id}", create)
+        await ctx.links.put("erp_invoice", invoice_id, erp_id)
+    if credit:
+        # Proration credits (unused time) post as a credit memo next to the invoice.
+        async def memo(resumed: bool) -> str:
+            return await ctx.erp_create("creditMemo", f"cr:{invoice_id}",
+                                        {**header, "item": {"items": credit}}, resumed=resumed)
+
+        await ctx.step(f"erp.proration-credit:{invoice_id}", memo)
+
+
+async def _erp_invoice(ctx: FlowContext, invoice_id: str) -> str:
+    erp_id = await ctx.links.get("erp_invoice", invoice_id)
+    if erp_id:
+        return erp_id
+    raise ctx.missing(f"the ERP invoice of {invoice_id}")
+
+
+async def post_payment(ctx: FlowContext, invoice: dict[str, Any]) -> None:
+    invoice_id = str(invoice["id"])
+    paid = int(invoice.get("amount_paid") or 0)
+    if paid <= 0:
+        return
+    account = await _account(ctx, invoice)
+    customer, subsidiary = await _erp_customer(ctx, account)
+    erp_invoice = await _erp_invoice(ctx, invoice_id)
+    currency = str(invoice.get("currency") or "usd").upper()
+    amount = ctx.parts.money.major(paid, currency)
+    body = {
+        "customer": {"id": customer}, "subsidiary": {"id": subsidiary},
+        "currency": {"id": await ctx.erp_id("currency", currency)},
+        "tranDate": iso_date((invoice.get("status_transitions") or {}).get("paid_at")
+                             or invoice.get("created")),
+        "payment": amount,
+        "memo": f"payment of {invoice.get('number') or invoice_id} trace {ctx.flow_id}",
+        "apply": {"items": [{"doc": {"id": erp_invoice}, "apply": True, "amount": amount}]},
+    }
+
+    async def create(resumed: bool) -> str:
+        return await ctx.erp_create("customerPayment", f"pay:{invoice_id}", body,
+                                    resumed=resumed)
+
+    await ctx.step(f"erp.payment:{invoice_id}", create)
+
+
+async def post_credit_note(ctx: FlowContext, note: dict[str, Any]) -> None:
+    note_id = str(note["id"])
+    invoice_id = str(note.get("invoice") or "")
+    billing = ctx.vendors.billing
+    invoice = await billing.retrieve_invoice(invoice_id)
+    account = await _account(ctx, invoice)
+    customer, subsidiary = await _erp_customer(ctx, account)
+    erp_invoice = await _erp_invoice(ctx, invoice_id)
+    currency = str(note.get("currency") or "usd").upper()
+    erp_doc = await ctx.vendors.erp.get("invoice", erp_invoice, expand_sub_resources=True)
+    items = (erp_doc.get("item") or {}).get("items") or []
+    if not items:
+        raise Park("ERP_INVOICE_EMPTY", f"ERP invoice {erp_invoice} has no lines")
+    money = ctx.parts.money
+    subtotal = int(note.get("subtotal") or note.get("amount") or 0)
+    tax = int(note.get("amount") or 0) - subtotal
+    line: dict[str, Any] = {"item": {"id": str(items[0]["item"]["id"])}, "quantity": 1,
+                            "rate": money.major(subtotal, currency),
+                            "amount": money.major(subtotal, currency),
+                            "description": f"credit note {note.get('number') or note_id}"}
+    if tax > 0:
+        line["tax1Amt"] = money.major(tax, currency)
+    body: dict[str, Any] = {
+        "entity": {"id": customer}, "subsidiary": {"id": subsidiary},
+        "currency": {"id": await ctx.erp_id("currency", currency)},
+        "tranDate": iso_date(note.get("created")),
+        "memo": f"credit note {note.get('number') or note_id} trace {ctx.flow_id}",
+        "item": {"items": [line]},
+    }
+    if erp_doc.get("status") not in ("Paid In Full", {"id": "paidInFull"}) and \
+            str(erp_doc.get("amountRemaining") or "0") not in ("0", "0.00"):
+        body["apply"] = {"items": [{"doc": {"id": erp_invoice}, "apply": True,
+                                    "amount": money.major(int(note.get("amount") or 0),
+                                                          currency)}]}
+
+    async def create(resumed: bool) -> str:
+        try:
+            return await ctx.erp_create("creditMemo", note_id, body, resumed=resumed)
+        except PermanentError as exc:
+            if "apply" in body and exc.vendor_code in ("USER_ERROR", "INVALID_FLD_VALUE"):
+                # The invoice was paid meanwhile: post the credit unapplied.
+                return await ctx.erp_create("creditMemo", note_id,
+                                            {k: v for k, v in body.items() if k != "apply"},
+                                            resumed=True)
+            raise
+
+    await ctx.step(f"erp.credit-memo:{note_id}", create)
+
+
+async def hold_or_release(ctx: FlowContext, invoice: dict[str, Any]) -> None:
+    """invoice.created: a renewal invoice waits in draft for about an hour. If its legal
+    entity has no ERP subsidiary, hold it (auto_advance=false) and park the event; a
+    replay after the mapping exists releases (finalizes) it."""
+    billing = ctx.vendors.billing
+    invoice_id = str(invoice["id"])
+    current = await billing.retrieve_invoice(invoice_id)
+    if current.get("status") != "draft":
+        return
+    account = await _account(ctx, current)
+    try:
+        await ctx.subsidiary_for(account.get("Legal_Entity__c"))
+    except Park:
+        if current.get("auto_advance", True):
+            await billing.request("POST", f"/v1/invoices/{invoice_id}",
+                                  {"auto_advance": False},
+                                  idempotency_key=ctx.event_key("billing.invoice.hold") or "",
+                                  path_template="/v1/invoices/{id}")
+        raise
+    if current.get("auto_advance") is False:
+        # Release: finalize, then collect as the draft hour would have.
+        await billing.request("POST", f"/v1/invoices/{invoice_id}/finalize",
+                              {"auto_advance": True},
+                              idempotency_key=ctx.event_key("billing.invoice.release") or "",
+                              path_template="/v1/invoices/{id}/finalize")
+        if current.get("collection_method") == "charge_automatically":
+            await billing.pay_invoice(invoice_id,
+                                      idempotency_key=ctx.event_key("billing.invoice.pay") or "")
