@@ -19,15 +19,11 @@ def _quote(value: str) -> str:
 
 
 async def _lines(ctx: FlowContext, opp: dict[str, Any]) -> dict[str, int]:
-    crm = ctx.vendors.crm
-    if opp.get("SyncedQuoteId"):
-        rows = await crm.query(
-            "SELECT Product2.ProductCode, Quantity FROM QuoteLineItem"
-            f" WHERE QuoteId = {_quote(opp['SyncedQuoteId'])}")
-    else:
-        rows = await crm.query(
-            "SELECT Product2.ProductCode, Quantity FROM OpportunityLineItem"
-            f" WHERE OpportunityId = {_quote(opp['Id'])}")
+    # Salesforce copies a synced quote's lines onto the opportunity's line items and
+    # keeps them in step ("Quote Syncing", Salesforce Help), so those are the deal.
+    rows = await ctx.vendors.crm.query(
+        "SELECT Product2.ProductCode, Quantity FROM OpportunityLineItem"
+        f" WHERE OpportunityId = {_quote(opp['Id'])}")
     return _quantities(rows)
 
 
@@ -57,7 +53,7 @@ async def prices_for(ctx: FlowContext, codes: list[str], currency: str) -> dict[
 async def close_won(ctx: FlowContext, opp_id: str) -> None:
     crm = ctx.vendors.crm
     rows = await crm.query(
-        "SELECT Id, AccountId, StageName, CurrencyIsoCode, SyncedQuoteId, CloseDate,"
+        "SELECT Id, AccountId, StageName, CurrencyIsoCode, CloseDate,"
         f" Billing_Subscription_Id__c FROM Opportunity WHERE Id = {_quote(opp_id)}")
     if not rows or rows[0].get("StageName") != CLOSED_WON:
         return
