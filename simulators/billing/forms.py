@@ -9,7 +9,7 @@ responses" and the stripe-python encoder (``_api_encode``).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from simulators.billing.errors import InvalidRequest
 
@@ -78,8 +78,27 @@ def _indexed_to_lists(value: Any) -> Any:
 
 
 def decode_form(body: bytes | str) -> dict[str, Any]:
+    """Decode a form body or query string (``parse_qsl(keep_blank_values=True)`` semantics)."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     out: dict[str, Any] = {}
-    for key, value in parse_qsl(text, keep_blank_values=True):
-        _assign(out, _split(key), value, key)
+    nested = False
+    for field in text.split("&"):
+        if not field:
+            continue
+        key, _, value = field.partition("=")
+        if "+" in key:
+            key = key.replace("+", " ")
+        if "%" in key:
+            key = unquote(key)
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote(value)
+        if "[" in key:
+            nested = True
+            _assign(out, _split(key), value, key)
+        else:
+            out[key] = value
+    if not nested:
+        return out
     return {k: _indexed_to_lists(v) for k, v in out.items()}

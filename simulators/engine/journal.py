@@ -42,12 +42,15 @@ class RequestJournal:
         self._entries: dict[str, deque[JournalEntry]] = {}
         self._seq = 0
 
-    def record(self, entry_fields: dict[str, Any]) -> None:
+    def record(self, wall: float, tenant: str, method: str, path: str, query: str, status: int,
+               duration_ms: float, idempotency_key: str | None, faults: tuple[str, ...],
+               retry_after: str | None) -> None:
         self._seq += 1
-        entry = JournalEntry(seq=self._seq, **entry_fields)
-        bucket = self._entries.get(entry.tenant)
+        entry = JournalEntry(self._seq, wall, tenant, method, path, query, status, duration_ms,
+                             idempotency_key, faults, retry_after)
+        bucket = self._entries.get(tenant)
         if bucket is None:
-            bucket = self._entries[entry.tenant] = deque(maxlen=self.per_tenant)
+            bucket = self._entries[tenant] = deque(maxlen=self.per_tenant)
         bucket.append(entry)
 
     def entries(self, tenant: str | None = None, since: int = 0) -> list[JournalEntry]:

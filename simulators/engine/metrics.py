@@ -24,11 +24,22 @@ class Metrics:
         self.help: dict[str, str] = {}
         self.hist: dict[Labels, list[float]] = {}
         self.hist_sum: dict[Labels, float] = defaultdict(float)
+        self._request_labels: dict[tuple[str, int], tuple[Labels, Labels]] = {}
 
     def inc(self, name: str, labels: Labels = (), value: float = 1.0, help: str = "") -> None:
         self.counters[name][labels] += value
         if help and name not in self.help:
             self.help[name] = help
+
+    def request(self, method: str, status: int, seconds: float) -> None:
+        """Count one API request and observe its duration (label tuples built once)."""
+        labels = self._request_labels.get((method, status))
+        if labels is None:
+            labels = self._request_labels[(method, status)] = (
+                (("method", method), ("status", str(status))), (("method", method),))
+        self.inc("requests_total", labels[0],
+                 help="API requests by method and status (0: connection dropped)")
+        self.observe(seconds, labels[1])
 
     def observe(self, seconds: float, labels: Labels) -> None:
         counts = self.hist.get(labels)

@@ -97,8 +97,12 @@ class SimMiddleware:
             scope["fintwin.observer"] = True
             await self.app(scope, receive, send)
             return
-        day = int(tenant.clock.now() // 86400) if tenant is not None else 0
-        verdict = sim.faults.decide(tkey, method, path, day)
+        faults = sim.faults
+        if faults.idle:
+            verdict = None
+        else:
+            day = int(tenant.clock.now() // 86400) if tenant is not None else 0
+            verdict = faults.decide(tkey, method, path, day)
         started = time.perf_counter()
         box: list[Any] = [0, None]
         extra = vendor.response_headers(sim, tenant, scope)
@@ -144,17 +148,12 @@ class SimMiddleware:
             elapsed = time.perf_counter() - started
             status = box[0]
             key = header(scope, b"idempotency-key")
-            sim.journal.record({
-                "wall": time.time(), "tenant": tkey, "method": method, "path": path,
-                "query": scope.get("query_string", b"").decode("latin-1"),
-                "status": status, "duration_ms": elapsed * 1000,
-                "idempotency_key": key.decode("latin-1") if key else None,
-                "faults": tuple(verdict.applied) if verdict else (),
-                "retry_after": box[1],
-            })
-            sim.metrics.inc("requests_total", (("method", method), ("status", str(status))),
-                            help="API requests by method and status (0: connection dropped)")
-            sim.metrics.observe(elapsed, (("method", method),))
+            sim.journal.record(
+                time.time(), tkey, method, path,
+                scope.get("query_string", b"").decode("latin-1"), status, elapsed * 1000,
+                key.decode("latin-1") if key else None,
+                tuple(verdict.applied) if verdict else (), box[1])
+            sim.metrics.request(method, status, elapsed)
             if tenant is not None and method != "GET" and sim.statedir is not None:
                 sim.persist_header(tenant)
 

@@ -104,10 +104,15 @@ class FaultRuntime:
             return None
         return max(0.0, self.installed_at + fault.start + fault.duration - now)
 
+    @property
+    def idle(self) -> bool:
+        """No plan rules and no vendor limits in force: every request passes untouched."""
+        return not self.plan.rules and not (self.limits_enabled and self.limits)
+
     def decide(self, tenant: str, method: str, path: str, business_day: int = 0) -> Verdict | None:
-        rules = self.rules()
-        if not rules:
+        if self.idle:
             return None
+        rules = self.rules()
         verdict: Verdict | None = None
         now = self.monotonic()
         for idx, rule, source in rules:
@@ -122,8 +127,9 @@ class FaultRuntime:
             if kind == "outage":
                 if not self._outage_active(idx, fault, now):
                     continue
-            elif not m.selects(ordinal, seeding.uniform(self.seed, tenant, "fault", idx, ordinal)):
-                continue
+            elif not m.selects(ordinal, 0.0 if m.probability is None else
+                               seeding.uniform(self.seed, tenant, "fault", idx, ordinal)):
+                continue  # (the draw only matters to a probabilistic rule)
             if verdict is None:
                 verdict = Verdict()
             if kind == "latency":
