@@ -1,0 +1,330 @@
+"""The fintwin pytest plugin (entry point ``pytest11: fintwin = harness.plugin``).
+
+Options: ``--fintwin-sut`` (manifest, default the reference SUT's), ``--fintwin-seed``
+(default: a random seed, printed and written to the report), ``--fintwin-chaos`` (a chaos
+profile name, a plan file, or ``none``), ``--fintwin-stack`` (inprocess | local |
+external) and ``--fintwin-report DIR`` (JSON + HTML report).
+
+Fixtures:
+
+- ``fintwin_stack`` (session): the started :class:`harness.stack.Stack`.
+- ``tenant``: a fresh tenant in each fake for this test, registered with the SUT. Its ids
+  derive from (seed, test id), so a rerun with the same seed meets the same faults.
+- ``fault_plan``: a :class:`FaultPlanControl` for rules scoped to this test's tenant;
+  the run's chaos plan is restored after the test.
+- ``eventually``: :class:`Eventually`, wait for a condition with a deadline.
+- ``fintwin_record``: attach flows and oracle violations to this test's report entry.
+
+The plugin is inert unless a test uses one of these fixtures: no stack is started and
+nothing is recorded for other tests.
+
+pytest-xdist: each worker is its own pytest session, so each worker starts its own stack
+(in-process or local) and its tests run serially on it; workers never share tenants, as
+tenant ids derive from the test id. The controller picks the seed and hands it to every
+worker, collects each test's record from the workers' reports and writes one report. In
+external mode the workers share the one running SUT (a multi-tenant SUT keeps them apart
+by connection); the fakes are shared too when their URLs are given in the environment
+under the manifest's variable names, else each worker starts its own.
+"""
+
+from __future__ import annotations
+
+import random
+import shlex
+import time
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+import harness.report as reporting
+from harness.manifest import VENDORS, ManifestError, load_manifest, reference_manifest_path
+from harness.stack import MODES, Stack, StackConfig, StackError, Tenant, create_stack, scoped_plan
+from harness.waiting import NotYet
+from harness.waiting import eventually as wait_for
+
+T = TypeVar("T")
+
+FIXTURES = frozenset({"fintwin_stack", "tenant", "fault_plan", "eventually", "fintwin_record"})
+RECORD_KEY = pytest.StashKey[dict[str, Any]]()
+COLLECTOR_KEY = pytest.StashKey["reporting.ResultCollector"]()
+SEED_KEY = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fintwin", "fintwin: drive an integration layer through the fakes")
+    group.addoption("--fintwin-sut", default=None, metavar="MANIFEST",
+                    help="SUT manifest (TOML); default: the reference integration layer's")
+    group.addoption("--fintwin-seed", type=int, default=None, metavar="N",
+                    help="run seed for data, tenants and faults (default: random, reported)")
+    group.addoption("--fintwin-chaos", default="none", metavar="PROFILE",
+                    help="chaos profile name (e.g. default-chaos), plan file, or none")
+    group.addoption("--fintwin-stack", default="inprocess", choices=sorted(MODES),
+                    help="how to run the fakes and the SUT (default inprocess)")
+    group.addoption("--fintwin-report", default=None, metavar="DIR",
+                    help="write fintwin-results.json and fintwin-report.html here")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "fintwin_seed" in workerinput:
+        seed = int(workerinput["fintwin_seed"])
+    elif config.getoption("--fintwin-seed") is not None:
+        seed = int(config.getoption("--fintwin-seed"))
+    else:
+        seed = random.SystemRandom().randrange(1, 2**31)
+    config.stash[SEED_KEY] = seed
+    config.stash[COLLECTOR_KEY] = reporting.ResultCollector()
+    config.pluginmanager.register(_Reporting(config), "fintwin-reporting")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist (controller): every worker runs with the controller's seed."""
+    node.workerinput["fintwin_seed"] = node.config.stash[SEED_KEY]
+
+
+def run_info(config: pytest.Config) -> dict[str, Any]:
+    """The run's settings, as the report and a rerun need them."""
+    return {"seed": config.stash[SEED_KEY], "stack": config.getoption("--fintwin-stack"),
+            "chaos": config.getoption("--fintwin-chaos"), "sut": _manifest_path(config)}
+
+
+def _manifest_path(config: pytest.Config) -> str:
+    return str(config.getoption("--fintwin-sut") or reference_manifest_path())
+
+
+def rerun_command(config: pytest.Config, nodeid: str) -> str:
+    """The command that reruns one test with this run's seed and settings."""
+    info = run_info(config)
+    argv = ["pytest", nodeid, "--fintwin-seed", str(info["seed"]),
+            "--fintwin-stack", info["stack"], "--fintwin-chaos", info["chaos"]]
+    if config.getoption("--fintwin-sut"):
+        argv += ["--fintwin-sut", info["sut"]]
+    return shlex.join(argv)
+
+
+def _uses_fintwin(item: pytest.Item) -> bool:
+    return bool(FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fintwin_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """The stack for this session (this xdist worker), started on first use."""
+    config = request.config
+    info = run_info(config)
+    try:
+        manifest = load_manifest(info["sut"])
+    except ManifestError as exc:
+        raise pytest.UsageError(f"--fintwin-sut: {exc}") from exc
+    stack = create_stack(info["stack"], manifest,
+                         StackConfig(seed=info["seed"], chaos=info["chaos"]))
+    try:
+        stack.start()
+    except StackError as exc:
+        pytest.fail(f"fintwin: the {info['stack']} stack did not start: {exc}", pytrace=False)
+    yield stack
+    stack.close()
+
+
+@pytest.fixture
+def tenant(fintwin_stack: Stack, request: pytest.FixtureRequest) -> Iterator[Tenant]:
+    """A fresh tenant in each fake for this test (its ids derive from seed + test id)."""
+    made = fintwin_stack.new_tenant(request.node.nodeid)
+    record = _record(request.node)
+    record["tenant"] = made.to_json()
+    yield made
+    try:
+        record.update(fintwin_stack.collect(made))
+    except Exception as exc:  # the report must not hide the test's own outcome
+        record["collect_error"] = repr(exc)
+
+
+class FaultPlanControl:
+    """Fault rules for one test's tenant, on top of the run's chaos plan.
+
+    Rules are FaultPlan rules (``{"match": {...}, "fault": ...}``); their ``match.tenant``
+    is set to this tenant's id in the fake, and they come before the chaos rules. A
+    ``deliveries`` section cannot be narrowed to a tenant: it replaces the plan's for the
+    whole fake until :meth:`clear` (fine when tests run serially on a stack, as they do).
+    """
+
+    def __init__(self, stack: Stack, tenant: Tenant) -> None:
+        self.stack = stack
+        self.tenant = tenant
+        self.rules: dict[str, list[Mapping[str, Any]]] = {v: [] for v in VENDORS}
+        self.deliveries: dict[str, Mapping[str, Any]] = {}
+        self.installed: set[str] = set()
+
+    def add(self, vendor: str, *rules: Mapping[str, Any],
+            deliveries: Mapping[str, Any] | None = None) -> None:
+        """Add rules for ``vendor`` (crm, billing, erp) and install the result at once."""
+        if vendor not in self.rules:
+            raise ValueError(f"vendor must be one of {', '.join(VENDORS)}, not {vendor!r}")
+        self.rules[vendor].extend(rules)
+        if deliveries is not None:
+            self.deliveries[vendor] = deliveries
+        plan = scoped_plan(self.stack.base_plan, self.rules[vendor], self.tenant.ref(vendor))
+        if vendor in self.deliveries:
+            plan["deliveries"] = dict(self.deliveries[vendor])
+        self.stack.set_faults(plan, vendors=(vendor,))
+        self.installed.add(vendor)
+
+    def clear_outages(self, vendor: str) -> None:
+        """End outage windows now (``POST /_sim/faults/clear-outages``)."""
+        self.stack.control(vendor, "POST", "/_sim/faults/clear-outages")
+
+    def log(self, vendor: str) -> list[dict[str, Any]]:
+        """Every fault this tenant met in ``vendor`` so far."""
+        return self.stack.fault_log(vendor, self.tenant)
+
+    def clear(self) -> None:
+        """Back to the run's chaos plan on every fake this control changed."""
+        if self.installed:
+            self.stack.set_faults(self.stack.base_plan, vendors=tuple(sorted(self.installed)))
+        self.installed.clear()
+        self.rules = {v: [] for v in VENDORS}
+        self.deliveries.clear()
+
+
+@pytest.fixture
+def fault_plan(fintwin_stack: Stack, tenant: Tenant) -> Iterator[FaultPlanControl]:
+    control = FaultPlanControl(fintwin_stack, tenant)
+    yield control
+    control.clear()
+
+
+class Eventually:
+    """``eventually(probe, timeout=..., what=...)``: call until truthy or the deadline.
+    ``await eventually.until(async_probe)`` does the same for coroutine probes."""
+
+    def __init__(self, timeout: float = 30.0, interval: float = 0.02) -> None:
+        self.timeout = timeout
+        self.interval = interval
+
+    def __call__(self, probe: Callable[[], T], *, timeout: float | None = None,
+                 what: str = "condition") -> T:
+        return wait_for(probe, timeout=self.timeout if timeout is None else timeout,
+                        interval=self.interval, what=what)
+
+    async def until(self, probe: Callable[[], Awaitable[T]], *, timeout: float | None = None,
+                    what: str = "condition") -> T:
+        import asyncio
+
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        last: object = None
+        while True:
+            try:
+                value = await probe()
+                if value:
+                    return value
+                last = value
+            except AssertionError as exc:
+                last = exc
+            if time.monotonic() >= deadline:
+                raise NotYet(f"{what} did not hold within {limit}s; last: {last!r}")
+            await asyncio.sleep(self.interval)
+
+
+@pytest.fixture
+def eventually() -> Eventually:
+    return Eventually()
+
+
+class Recorder:
+    """What a test adds to its report entry: flows (a timeline each) and violations."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self._record = record
+
+    def flow(self, name: str, events: list[Mapping[str, Any]], *,
+             latency_s: float | None = None) -> None:
+        """A flow's timeline: events with ``system`` (crm, billing, erp, sut), ``t`` (unix
+        wall seconds), ``label`` and optional ``kind`` (request, delivery, fault, note)."""
+        self._record.setdefault("flows", []).append(
+            {"name": name, "events": [dict(e) for e in events], "latency_s": latency_s})
+
+    def violations(self, found: list[Any]) -> None:
+        """Oracle violations (objects with ``to_dict()``, or dicts with code, severity,
+        message and objects)."""
+        self._record.setdefault("violations", []).extend(
+            reporting.violation_to_dict(v) for v in found)
+
+    def note(self, key: str, value: Any) -> None:
+        self._record.setdefault("notes", {})[key] = value
+
+
+@pytest.fixture
+def fintwin_record(request: pytest.FixtureRequest) -> Recorder:
+    return Recorder(_record(request.node))
+
+
+def _record(item: pytest.Item) -> dict[str, Any]:
+    if RECORD_KEY not in item.stash:
+        item.stash[RECORD_KEY] = {}
+    return item.stash[RECORD_KEY]
+
+
+# -- recording -----------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if not _uses_fintwin(item):
+        return report
+    config = item.config
+    info = run_info(config)
+    if call.when == "setup":
+        item.user_properties.append(("fintwin_seed", info["seed"]))
+        item.user_properties.append(("fintwin_scenario", item.nodeid))
+        report.user_properties = list(item.user_properties)
+    data: dict[str, Any] = {"scenario": item.nodeid, **info}
+    if call.when == "teardown":
+        data.update(reporting.json_safe(item.stash.get(RECORD_KEY, {})))
+    report.fintwin = data  # type: ignore[attr-defined]  # travels to the xdist controller
+    if report.failed:
+        report.sections.append(("fintwin rerun", rerun_command(config, item.nodeid)))
+    return report
+
+
+class _Reporting:
+    """Per-run collection and output (registered in pytest_configure)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.collector = config.stash[COLLECTOR_KEY]
+        self.paths: tuple[Path, Path] | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "fintwin", None)
+        if isinstance(data, dict):
+            self.collector.add(report, data)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        directory = self.config.getoption("--fintwin-report")
+        if hasattr(self.config, "workerinput") or not directory or not self.collector.tests:
+            return
+        result = self.collector.result(run_info(self.config))
+        self.paths = reporting.write_report(Path(directory), result)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.collector.tests or hasattr(self.config, "workerinput"):
+            return
+        info = run_info(self.config)
+        terminalreporter.section("fintwin")
+        terminalreporter.write_line(
+            f"seed {info['seed']}  stack {info['stack']}  chaos {info['chaos']}  "
+            f"tests {len(self.collector.tests)}  faults injected {self.collector.fault_total()}")
+        for test in self.collector.tests.values():
+            if test["outcome"] in ("failed", "error"):
+                terminalreporter.write_line(
+                    f"rerun: {rerun_command(self.config, test['nodeid'])}")
+        if self.paths is not None:
+            terminalreporter.write_line(f"report: {self.paths[1]}  (results: {self.paths[0]})")
