@@ -112,15 +112,15 @@ class CrmDriver(Driver):
         """Product2 per product and a standard PricebookEntry per currency."""
         catalog = self.catalog or CrmCatalog(await self.standard_pricebook())
         for product in products:
-            if product.code in catalog.products:
-                continue
-            pid = await self.create("Product2", {
-                "Name": product.name, "ProductCode": product.code, "Family": product.family,
-                "IsActive": True})
-            catalog.products[product.code] = pid
+            pid = catalog.products.get(product.code)
+            if pid is None:
+                pid = await self.create("Product2", {
+                    "Name": product.name, "ProductCode": product.code,
+                    "Family": product.family, "IsActive": True})
+                catalog.products[product.code] = pid
             for currency in currencies:
                 cur = currency.upper()
-                if cur not in product.prices:
+                if cur not in product.prices or (product.code, cur) in catalog.entries:
                     continue
                 catalog.entries[(product.code, cur)] = await self.create("PricebookEntry", {
                     "Pricebook2Id": catalog.pricebook_id, "Product2Id": pid,

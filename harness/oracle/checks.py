@@ -8,6 +8,7 @@ exponent, ERP amounts as Decimal.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -22,6 +23,8 @@ INVOICE, PAYMENT, CREDIT_MEMO, JOURNAL = "CustInvc", "CustPymt", "CustCred", "Jo
 FINALIZED = ("open", "paid", "uncollectible")
 LIVE = ("active", "trialing", "past_due", "unpaid", "incomplete")
 PAID_IN_FULL = "B"
+_BILLING_ID = re.compile(r"\b(?:in|cn)_[A-Za-z0-9]+")
+Source = tuple[frozenset[str], str, Decimal]  # ERP customer ids, currency, amount
 
 
 def _dec(value: Any) -> Decimal:
@@ -64,10 +67,68 @@ class Checker:
         self.subs_by_customer = _group(billing.subscriptions, lambda s: s.get("customer"))
         self.contracts_by_ext = _group(crm.contracts, lambda c: c.get("External_Id__c"))
         by_type = _group(erp.transactions, lambda t: t.get("type"))
-        self.erp_invoices = _group(by_type.get(INVOICE, []), lambda t: t.get("externalid"))
-        self.erp_payments = _group(by_type.get(PAYMENT, []), lambda t: t.get("externalid"))
-        self.erp_memos = _group(by_type.get(CREDIT_MEMO, []), lambda t: t.get("externalid"))
         self.erp_by_type = by_type
+        invoices, payments, notes = self._sources()
+        self.erp_invoices = self._attribute(by_type.get(INVOICE, []), invoices)
+        self.erp_payments = self._attribute(by_type.get(PAYMENT, []), payments)
+        self.erp_memos = self._attribute(by_type.get(CREDIT_MEMO, []), notes)
+
+    # --- attributing ERP transactions to billing objects ------------------------------------
+
+    def _sources(self) -> tuple[dict[str, Source], dict[str, Source], dict[str, Source]]:
+        """What each billing invoice, payment and credit note should look like in the ERP:
+        (ERP customer ids of its account, currency, amount)."""
+        invoices: dict[str, Source] = {}
+        payments: dict[str, Source] = {}
+        notes: dict[str, Source] = {}
+        for inv in self.snap.billing.invoices:
+            currency = str(inv.get("currency") or "").upper()
+            account = self.account_of_customer(inv.get("customer"))
+            entities = frozenset(str(c["id"]) for c in self.erp_customers.get(
+                str(account["Id"]) if account else "", []))
+            invoices[str(inv["id"])] = (entities, currency,
+                                        from_minor(int(inv.get("total") or 0), currency))
+            payments[f"pay:{inv['id']}"] = (entities, currency, from_minor(
+                int(inv.get("amount_paid") or 0), currency))
+        for note in self.snap.billing.credit_notes:
+            currency = str(note.get("currency") or "").upper()
+            account = self.account_of_customer(note.get("customer"))
+            entities = frozenset(str(c["id"]) for c in self.erp_customers.get(
+                str(account["Id"]) if account else "", []))
+            notes[str(note["id"])] = (entities, currency,
+                                      from_minor(int(note.get("total") or 0), currency))
+        return invoices, payments, notes
+
+    def _attribute(self, txns: list[Row], sources: dict[str, Source]) -> dict[str, list[Row]]:
+        """ERP transactions grouped by the billing object they mirror.
+
+        By externalId first. A transaction with no or an unknown externalId (a SUT that
+        posts without the key, or with another one) is attributed by a billing id in its
+        memo, else by customer + currency + amount when exactly one billing object that is
+        already mirrored matches: that is how a duplicate posted without the key shows up.
+        Whatever stays unattributed is grouped under its externalId ("" when none)."""
+        groups: dict[str, list[Row]] = defaultdict(list)
+        loose: list[Row] = []
+        for txn in txns:
+            ext = str(txn.get("externalid") or "")
+            (groups[ext] if ext in sources else loose).append(txn)
+        index: dict[tuple[str, str, Decimal], list[str]] = defaultdict(list)
+        for source_id, (entities, currency, amount) in sources.items():
+            for entity in entities:
+                index[(entity, currency, amount)].append(source_id)
+        for txn in loose:
+            found = [tok for tok in _BILLING_ID.findall(str(txn.get("memo") or ""))
+                     if tok in sources or f"pay:{tok}" in sources]
+            source = None
+            if found:
+                source = found[0] if found[0] in sources else f"pay:{found[0]}"
+            else:
+                key = (str(txn.get("entity")), self.symbol(txn), _dec(txn.get("foreigntotal")))
+                candidates = [c for c in index.get(key, []) if groups.get(c)]
+                if len(candidates) == 1:
+                    source = candidates[0]
+            groups[source or str(txn.get("externalid") or "")].append(txn)
+        return groups
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -408,20 +469,17 @@ class Checker:
             inv = invoices.get(ext)
             if inv is None or inv.get("status") not in FINALIZED:
                 self.add(C.ERP_INVOICE_ORPHANED,
-                         f"ERP invoice with externalId {ext} mirrors no finalized billing "
-                         f"invoice ({'unknown' if inv is None else inv.get('status')})",
-                         billing=[ext], erp=[t["id"] for t in txns])
-        for txn in self.erp_by_type.get(INVOICE, []):
-            if not txn.get("externalid"):
-                self.add(C.ERP_INVOICE_ORPHANED, f"ERP invoice {txn['id']} has no externalId",
-                         erp=[txn["id"]])
+                         f"ERP invoice(s) {', '.join(str(t['id']) for t in txns)} with "
+                         f"externalId {ext or '(none)'} mirror no finalized billing invoice "
+                         f"({'unknown' if inv is None else inv.get('status')})",
+                         billing=[ext] if ext else [], erp=[t["id"] for t in txns])
         for ext, txns in self.erp_payments.items():
             if not ext.startswith("pay:") or ext[4:] not in invoices:
                 self.add(C.ERP_PAYMENT_ORPHANED,
                          f"ERP payment {ext} mirrors no billing invoice",
                          erp=[t["id"] for t in txns])
         for ext, txns in self.erp_memos.items():
-            if ext not in notes:
+            if ext not in notes or not ext:
                 self.add(C.ERP_CREDIT_MEMO_ORPHANED,
                          f"ERP credit memo {ext} mirrors no billing credit note",
                          erp=[t["id"] for t in txns])
@@ -498,14 +556,23 @@ class Checker:
 
 
 def _when(value: Any) -> dt.datetime | None:
+    """A SuiteQL datetime (``1/15/2026 12:00``) or an ISO one, to the minute (SuiteQL
+    renders minutes only), naive UTC."""
     if not value:
         return None
-    text = str(value).rstrip("Z")
+    text = str(value).strip().rstrip("Z")
+    for fmt in ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            pass
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment.replace(tzinfo=None)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.replace(second=0, microsecond=0)
 
 
 def check(snap: Snapshot) -> Report:

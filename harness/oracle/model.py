@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from harness.data import exponent
+
 
 class Severity(StrEnum):
     """How bad a violation is.
@@ -79,14 +81,20 @@ class CurrencyTotals:
         return not (self.invoiced_gap or self.paid_gap or self.credited_gap)
 
     def to_dict(self) -> dict[str, Any]:
+        """Amounts as text with the currency's exponent (``"12.30"``)."""
+        quantum = Decimal(1).scaleb(-exponent(self.currency))
+
+        def text(amount: Decimal) -> str:
+            return str(amount.quantize(quantum))
+
         return {"currency": self.currency,
-                "billing_invoiced": str(self.billing_invoiced),
-                "erp_invoiced": str(self.erp_invoiced),
-                "billing_paid": str(self.billing_paid), "erp_payments": str(self.erp_payments),
-                "billing_credited": str(self.billing_credited),
-                "erp_credited": str(self.erp_credited), "held": str(self.held),
-                "invoiced_gap": str(self.invoiced_gap), "paid_gap": str(self.paid_gap),
-                "credited_gap": str(self.credited_gap), "reconciled": self.reconciled}
+                "billing_invoiced": text(self.billing_invoiced),
+                "erp_invoiced": text(self.erp_invoiced),
+                "billing_paid": text(self.billing_paid), "erp_payments": text(self.erp_payments),
+                "billing_credited": text(self.billing_credited),
+                "erp_credited": text(self.erp_credited), "held": text(self.held),
+                "invoiced_gap": text(self.invoiced_gap), "paid_gap": text(self.paid_gap),
+                "credited_gap": text(self.credited_gap), "reconciled": self.reconciled}
 
 
 @dataclass

@@ -36,6 +36,7 @@ TRANSACTION_QL = (
     "SELECT t.id AS id, t.type AS type, t.tranid AS tranid, t.externalid AS externalid, "
     "t.foreigntotal AS foreigntotal, t.currency AS currency, t.entity AS entity, "
     "t.postingperiod AS postingperiod, t.status AS status, t.createddate AS createddate, "
+    "t.memo AS memo, "
     "tl.subsidiary AS subsidiary FROM transaction t JOIN transactionLine tl "
     "ON tl.transaction = t.id WHERE tl.mainline = 'T'")
 BALANCE_QL = ("SELECT transaction, SUM(debit) AS debit, SUM(credit) AS credit "
