@@ -34,6 +34,37 @@ def _sim_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_command(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from integration_layer.service.app import create_app as il_app
+    from integration_layer.service.config import ServiceConfig
+    from integration_layer.service.observability import configure_logging
+    from integration_layer.service.variants import VARIANTS
+
+    if args.list_variants:
+        for v in VARIANTS.values():
+            print(f"{v.name:24} {v.defect}\n{'':24} caught by {v.caught_by}")
+        return 0
+    cfg = ServiceConfig.from_env()
+    if args.variant:
+        cfg.variant = args.variant
+    if args.database_url:
+        cfg.database_url = args.database_url
+    if args.workers is not None:
+        cfg.workers = args.workers
+    configure_logging(args.log_level.upper())
+    try:
+        app = il_app(cfg)
+    except ValueError as exc:
+        print(f"fintwin: {exc}", file=sys.stderr)
+        return 2
+    print(f"fintwin integration layer ({cfg.variant}) on http://{args.host}:{args.port}",
+          flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fintwin", description=(
         "Vendor-exact fakes of CRM, billing and ERP, and the harness that drives an "
@@ -57,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--delivery-ca", help="CA bundle to verify HTTPS webhook receivers")
     sim.add_argument("--log-level", default="warning")
     sim.set_defaults(func=_sim_command)
+    srv = sub.add_parser("serve", help="run the reference integration layer (the SUT)")
+    srv.add_argument("service", choices=["integration-layer"])
+    srv.add_argument("--host", default=DEFAULT_HOST)
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--variant", help="a faulty variant (see --list-variants)")
+    srv.add_argument("--list-variants", action="store_true")
+    srv.add_argument("--database-url", help="sqlite:///file.db (default) or postgresql://...")
+    srv.add_argument("--workers", type=int, help="worker tasks in this process (default 4)")
+    srv.add_argument("--log-level", default="info")
+    srv.set_defaults(func=_serve_command)
     return parser
 
 

@@ -50,3 +50,57 @@ def test_close_won_deal_is_billed_posted_and_paid() -> None:
             assert stats["inbox"].get("parked", 0) == 0, stats
 
     asyncio.run(run())
+
+
+async def _deal_posted(w: World, lines: dict[str, int]) -> tuple[str, list[dict[str, Any]]]:
+    account = await w.account("Globex GmbH", entity="DE", currency="EUR")
+    await w.card(account)
+    opp = await w.deal(account, lines, currency="EUR")
+    rows = await until(lambda: _posted(w, 2), "ERP invoice and payment")
+    return opp, rows
+
+
+LOST_SUBSCRIPTION_CREATE = {"rules": [
+    {"name": "lost-sub", "match": {"method": "POST", "path": "/v1/subscriptions", "first": 1},
+     "fault": {"commit_then_fail": {"mode": "reset"}}}]}
+LOST_ERP_INVOICE = {"rules": [
+    {"name": "lost-inv", "match": {"method": "POST", "path": "/services/rest/record/v1/invoice",
+                                   "first": 1},
+     "fault": {"commit_then_fail": {"mode": "502"}}}]}
+STORM = {"deliveries": {"duplicate": {"probability": 1, "copies": 3, "spacing": "1ms"},
+                        "reorder": {"window": 4}}}
+
+
+def _exactly_once(variant: str = "reference") -> dict[str, Any]:
+    async def run() -> dict[str, Any]:
+        async with world(variant=variant) as w:
+            plans = ((w.billing, {**LOST_SUBSCRIPTION_CREATE, **STORM}),
+                     (w.erp, LOST_ERP_INVOICE), (w.crm, STORM))
+            for client, plan in plans:
+                r = await client.put("/_sim/faults", json=plan)
+                assert r.status_code == 200, r.text
+            await _deal_posted(w, {"SKU-SUPPORT": 2})
+            await until(w.settled, "deliveries and the inbox drained")
+            subs = (await w.stripe("/v1/subscriptions"))["data"]
+            rows = await w.suiteql("SELECT externalid, type FROM transaction")
+            log = (await w.billing.get("/_sim/faults/log",
+                                       params={"tenant": w.api_key})).json()["data"]
+            stats = await w.stats()
+            return {"subscriptions": len(subs), "erp": sorted(r["type"] for r in rows),
+                    "faults": [e["rule"] for e in log], "stats": stats}
+
+    return asyncio.run(run())
+
+
+def test_reference_is_exactly_once_under_lost_responses_and_duplicate_storms() -> None:
+    result = _exactly_once()
+    assert "lost-sub" in result["faults"]
+    assert result["subscriptions"] == 1
+    assert result["erp"] == ["CustInvc", "CustPymt"]
+    assert result["stats"]["inbox"]["duplicates_absorbed"] > 0
+    assert result["stats"]["inbox"].get("parked", 0) == 0
+
+
+def test_recreate_on_timeout_variant_duplicates_the_subscription() -> None:
+    result = _exactly_once("recreates-on-timeout")
+    assert result["subscriptions"] == 2

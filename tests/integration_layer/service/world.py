@@ -104,6 +104,14 @@ class World:
         assert self.erp_client is not None
         return [row async for row in self.erp_client.suiteql(q)]
 
+    async def settled(self) -> bool:
+        """Every webhook delivered (copies too) and every inbox event finished."""
+        for client, tenant in ((self.billing, self.api_key), (self.crm, self.crm_tenant)):
+            out = (await client.get("/_sim/outbox", params={"tenant": tenant})).json()
+            if out["pending"]:
+                return False
+        return not (await self.stats())["inbox"].get("pending", 0)
+
     async def stats(self) -> dict[str, Any]:
         return (await self.sut.get("/admin/stats")).json()  # type: ignore[no-any-return]
 
