@@ -216,19 +216,23 @@ class Eventually:
         import asyncio
 
         limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
-        last: object = None
-        while True:
+        last: list[object] = [None]
+
+        async def attempt() -> T | None:
             try:
                 value = await probe()
-                if value:
-                    return value
-                last = value
-            except AssertionError as exc:
-                last = exc
+            except AssertionError as exc:  # a probe may assert: "not yet"
+                last[0] = exc
+                return None
+            last[0] = value
+            return value or None
+
+        deadline = time.monotonic() + limit
+        while (found := await attempt()) is None:
             if time.monotonic() >= deadline:
-                raise NotYet(f"{what} did not hold within {limit}s; last: {last!r}")
+                raise NotYet(f"{what} did not hold within {limit}s; last: {last[0]!r}")
             await asyncio.sleep(self.interval)
+        return found
 
 
 @pytest.fixture

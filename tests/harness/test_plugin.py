@@ -110,8 +110,9 @@ def test_fixtures_record_seed_scenario_faults_and_violations(project: pytest.Pyt
     report = _report(project.path / "report")
     assert report["run"]["seed"] == 42
     tests = {t["nodeid"].split("::")[1]: t for t in report["tests"]}
-    assert set(tests) == {"test_customer_reaches_the_sut", "test_a_fault_rule_hits_only_this_tenant",
-                          "test_fails_on_purpose"}  # test_plain used no fintwin fixture
+    # test_plain used no fintwin fixture: it is not in the report.
+    assert set(tests) == {"test_customer_reaches_the_sut",
+                          "test_a_fault_rule_hits_only_this_tenant", "test_fails_on_purpose"}
     reached = tests["test_customer_reaches_the_sut"]
     assert reached["outcome"] == "passed" and reached["seed"] == 42
     assert reached["violations"][0]["code"] == "DEMO_COSMETIC"

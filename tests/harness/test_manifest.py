@@ -1,0 +1,133 @@
+"""The SUT manifest: the reference's loads; every bad key is named in the error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.manifest import (
+    AdminSpec,
+    ManifestError,
+    load_manifest,
+    parse_manifest,
+    reference_manifest_path,
+)
+
+
+def minimal(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "sut",
+        "start": {"command": ["my-sut", "--port", "{port}"], "health": "/healthz"},
+        "env": {"crm_base_url": "CRM_URL", "billing_base_url": "BILLING_URL",
+                "erp_base_url": "ERP_URL"},
+        "webhooks": {"billing": "/hooks/billing"},
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_reference_manifest_follows_the_documented_contract() -> None:
+    m = load_manifest(reference_manifest_path())
+    assert m.name == "reference" and m.multi_tenant
+    assert m.start.argv(8123) == ["fintwin", "serve", "integration-layer", "--port", "8123"]
+    assert m.start.health == "/health"
+    assert {m.env[k] for k in ("crm_base_url", "billing_base_url", "erp_base_url",
+                               "ca_bundle", "database_url", "admin_token")} == {
+        "FINTWIN_CRM_URL", "FINTWIN_BILLING_URL", "FINTWIN_ERP_URL", "FINTWIN_CA_BUNDLE",
+        "FINTWIN_DATABASE_URL", "FINTWIN_ADMIN_TOKEN"}
+    assert m.webhook_path("billing", "t-1") == "/webhooks/billing/t-1"
+    assert m.webhook_path("crm", "t-1") == "/webhooks/crm/t-1"
+    assert m.webhook_path("erp", "t-1") is None
+    assert (m.admin.connections, m.admin.replay, m.admin.dlq) == (
+        "/admin/connections", "/admin/replay", "/admin/dlq")
+    assert m.factory == "integration_layer.service.app:create_inprocess_app"
+
+
+def test_a_minimal_single_tenant_manifest_and_its_helpers(tmp_path: Path) -> None:
+    m = parse_manifest(minimal(start={"command": ["sut", "{port}"], "cwd": "sub"}),
+                       path=tmp_path / "m.toml")
+    assert not m.multi_tenant and m.factory is None
+    assert m.start.cwd == (tmp_path / "sub").resolve() and m.start.timeout == 60.0
+    assert m.environment({"crm_base_url": "http://x", "seed": "1", "ca_bundle": None}) == {
+        "CRM_URL": "http://x"}  # unnamed (seed) and unset (ca_bundle) settings are skipped
+    assert m.settings_from_environment({"BILLING_URL": "http://b", "OTHER": "1"}) == {
+        "billing_base_url": "http://b"}
+    with pytest.raises(ManifestError, match=r"m\.toml: no \[inprocess\]\.factory"):
+        m.load_factory()
+
+
+def test_admin_token_header() -> None:
+    assert AdminSpec().headers("t") == {"Authorization": "Bearer t"}
+    assert AdminSpec(token_header="X-Admin").headers("t") == {"X-Admin": "t"}
+    assert AdminSpec().headers(None) == {}
+
+
+def test_load_from_a_file_and_the_factory_resolves(tmp_path: Path) -> None:
+    path = tmp_path / "sut.toml"
+    path.write_text('name = "echo"\n[start]\nurl = "http://127.0.0.1:9000"\n'
+                    '[env]\ncrm_base_url = "A"\nbilling_base_url = "B"\nerp_base_url = "C"\n'
+                    '[webhooks]\nbilling = "/b/{connection}"\n'
+                    '[inprocess]\nfactory = "harness.manifest:parse_manifest"\n')
+    m = load_manifest(path)
+    assert m.start.url == "http://127.0.0.1:9000" and m.start.command is None
+    assert m.load_factory() is parse_manifest
+    with pytest.raises(ManifestError, match="no \\[start\\].command to run"):
+        m.start.argv(1)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (minimal(colour="red"), "colour: unknown key"),
+    (minimal(name=""), "name: required"),
+    ({k: v for k, v in minimal().items() if k != "start"}, "start: required table"),
+    (minimal(start={"health": "/h"}), "start: give 'command'"),
+    (minimal(start={"command": "my-sut --port {port}"}), "start.command: must be a list"),
+    (minimal(start={"command": ["my-sut"]}), "start.command: needs a {port} placeholder"),
+    (minimal(start={"url": "ftp://x"}), "start.url: must be an http"),
+    (minimal(start={"url": "http://x", "health": "health"}), "start.health: must be a path"),
+    (minimal(start={"url": "http://x", "timeout": 0}), "start.timeout: must be a positive"),
+    (minimal(start={"url": "http://x", "retries": 3}), "start.retries: unknown key"),
+    (minimal(start={"url": "http://x", "env": {"A": 1}}), "start.env: must be a table"),
+    (minimal(env={"crm_base_url": "A", "billing_base_url": "B", "erp_base_url": "C",
+                  "crm_token": "T"}), "env.crm_token: unknown setting"),
+    (minimal(env={"crm_base_url": "A", "billing_base_url": "B", "erp_base_url": "not a var"}),
+     "env.erp_base_url: must be an environment variable name"),
+    (minimal(env={"crm_base_url": "A", "billing_base_url": "B"}), "env.erp_base_url: required"),
+    (minimal(webhooks={"billing": "/b", "slack": "/s"}), "webhooks.slack: unknown vendor"),
+    (minimal(webhooks={"crm": "/c"}), "webhooks.billing: required"),
+    (minimal(webhooks={"billing": "/b"}, admin={"connections": "/c"}),
+     "webhooks.billing: a multi-tenant SUT"),
+    (minimal(admin={"replay": "replay"}), "admin.replay: must be a path"),
+    (minimal(admin={"purge": "/p"}), "admin.purge: unknown key"),
+    (minimal(admin={"token_header": ""}), "admin.token_header: must be a header name"),
+    (minimal(inprocess={"factory": "no-colon"}), "inprocess.factory: must be 'module:callable'"),
+    (minimal(inprocess={"factory": "a:b", "workers": 2}), "inprocess.workers: unknown key"),
+    (minimal(env="X"), "env: must be a table"),
+])
+def test_errors_name_the_bad_key(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(ManifestError, match="^manifest: ") as info:
+        parse_manifest(data)
+    assert message in str(info.value)
+
+
+def test_file_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="no such SUT manifest"):
+        load_manifest(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = \n")
+    with pytest.raises(ManifestError, match=r"bad\.toml: not valid TOML"):
+        load_manifest(bad)
+    typo = tmp_path / "typo.toml"
+    typo.write_text('name = "x"\n[start]\nurl = "http://x"\n[env]\ncrm_base_url = "A"\n')
+    with pytest.raises(ManifestError, match=r"typo\.toml: env\.billing_base_url: required"):
+        load_manifest(typo)
+
+
+def test_factory_attribute_errors_are_named() -> None:
+    m = parse_manifest(minimal(inprocess={"factory": "harness.manifest:nothing_here"}))
+    with pytest.raises(ManifestError, match="has no attribute 'nothing_here'"):
+        m.load_factory()
+    m = parse_manifest(minimal(inprocess={"factory": "harness.manifest:VENDORS"}))
+    with pytest.raises(ManifestError, match="is not callable"):
+        m.load_factory()
