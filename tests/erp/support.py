@@ -7,9 +7,14 @@ one coroutine at a time on it (``gather`` for concurrent requests).
 from __future__ import annotations
 
 import asyncio
+import socket
+import ssl
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -182,3 +187,55 @@ async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -
         if time.monotonic() > deadline:
             raise AssertionError("condition not met before the deadline")
         await asyncio.sleep(0.005)
+
+
+class SimProcess:
+    """``fintwin sim <fake> ...`` as a child process on a free loopback port (the real
+    command line, not the in-process app); ready once ``/_sim/health`` answers."""
+
+    def __init__(self, fake: str, state_dir: Path, *flags: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        script = Path(sys.executable).with_name("fintwin")
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "harness.cli"]
+        self.tls = "--tls" in flags
+        self.ca = state_dir / "tls" / "ca.pem"
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+        argv = [*command, "sim", fake, "--port", str(self.port), "--state-dir", str(state_dir)]
+        self.proc = subprocess.Popen(
+            [*argv, *flags], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+
+    def client(self) -> httpx.Client:
+        verify = ssl.create_default_context(cafile=str(self.ca)) if self.tls else False
+        return httpx.Client(base_url=self.url, verify=verify, trust_env=False)
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read() if self.proc.stdout else ""
+                raise AssertionError(f"fintwin sim exited {self.proc.returncode}: {out}")
+            if not self.tls or self.ca.exists():
+                try:
+                    with self.client() as c:
+                        if c.get("/_sim/health").status_code == 200:
+                            return
+                except httpx.TransportError:
+                    pass
+            if time.monotonic() > deadline:
+                raise AssertionError("fintwin sim did not become ready before the deadline")
+            time.sleep(0.05)
+
+    def stop(self, grace: float = 3.0) -> str:
+        """SIGTERM, then SIGKILL after ``grace`` seconds. (Over TLS, a client that
+        closes without TLS close_notify, as requests does, holds uvicorn's graceful
+        shutdown for uvloop's 30 s SSL shutdown timeout; see the engine's server.)"""
+        self.proc.terminate()
+        try:
+            out, _ = self.proc.communicate(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate(timeout=10)
+        return out or ""
