@@ -22,7 +22,9 @@ client id with a secret gets a default account of its own on first use, whose
 id is a stable 7-digit number derived from the client id; the secret used
 first is then the client's secret. JWT clients must be registered.
 
-Access tokens are opaque, valid for 3600 s of the account's business time;
+Access tokens are opaque, valid for 3600 s of the account's business time
+(Oracle, "Using Connect with OAuth 2.0", article_0907013045: "The access token
+that you obtain is valid during one hour");
 the response is ``{"access_token", "token_type": "bearer", "expires_in":
 "3600"}`` (NetSuite sends ``expires_in`` as a string: from memory, unverified).
 """

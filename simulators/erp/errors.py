@@ -171,7 +171,12 @@ class MethodNotAllowed(NetSuiteError):
 
 
 class ConcurrencyLimitExceeded(NetSuiteError):
-    """429 over the account-wide concurrency limit (body from public mocks; unverified)."""
+    """429 over the account-wide concurrency limit (body from public mocks; unverified).
+
+    Oracle's "Errors Related to Concurrency Violations" (bridgehead_1525252812) lists
+    only RESTlets (400 ``SSS_REQUEST_LIMIT_EXCEEDED``) and SOAP faults
+    (``WS_REQUEST_BLOCKED``); the REST record service's status and code are not
+    documented there, so 429 with this code stays the fake's assumption."""
 
     status = 429
     code = "CONCURRENCY_LIMIT_EXCEEDED"
