@@ -73,7 +73,7 @@ def test_load_from_a_file_and_the_factory_resolves(tmp_path: Path) -> None:
     m = load_manifest(path)
     assert m.start.url == "http://127.0.0.1:9000" and m.start.command is None
     assert m.load_factory() is parse_manifest
-    with pytest.raises(ManifestError, match="no \\[start\\].command to run"):
+    with pytest.raises(ManifestError, match=r"no \[start\]\.command to run"):
         m.start.argv(1)
 
 
@@ -106,7 +106,7 @@ def test_load_from_a_file_and_the_factory_resolves(tmp_path: Path) -> None:
     (minimal(env="X"), "env: must be a table"),
 ])
 def test_errors_name_the_bad_key(data: dict[str, Any], message: str) -> None:
-    with pytest.raises(ManifestError, match="^manifest: ") as info:
+    with pytest.raises(ManifestError, match=r"^manifest: ") as info:
         parse_manifest(data)
     assert message in str(info.value)
 
