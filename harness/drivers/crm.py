@@ -216,14 +216,15 @@ class CrmDriver(Driver):
             "CurrencyIsoCode": currency.upper(),
             "EffectiveDate": effective or dt.date(2026, 1, 15)})
         for code, quantity in quantities.items():
-            entry = catalog.entries.get((code, currency.upper()))
-            if entry is None:
-                rows = await self.query(
-                    "SELECT Id, UnitPrice FROM PricebookEntry WHERE ProductCode = "
-                    f"{soql_quote(code)} AND CurrencyIsoCode = {soql_quote(currency.upper())}")
-                entry = str(rows[0]["Id"])
-            await self.create("OrderItem", {"OrderId": order, "PricebookEntryId": entry,
-                                            "Quantity": quantity})
+            rows = await self.query(
+                "SELECT Id, UnitPrice FROM PricebookEntry WHERE ProductCode = "
+                f"{soql_quote(code)} AND CurrencyIsoCode = {soql_quote(currency.upper())} "
+                f"AND Pricebook2Id = {soql_quote(book)}")
+            if not rows:
+                raise LookupError(f"no {currency} price book entry for {code}")
+            await self.create("OrderItem", {"OrderId": order, "PricebookEntryId": rows[0]["Id"],
+                                            "Quantity": quantity,
+                                            "UnitPrice": rows[0]["UnitPrice"]})
         await self.update("Order", order, {"Status": "Activated"})
         return order
 
