@@ -1,31 +1,39 @@
 """Billing fake throughput and latency against a bare Starlette app on the same stack.
 
     .venv/bin/python benchmarks/billing_bench.py [--seconds 3] [--preload 0,100000,500000]
+                                                 [--server uvicorn] [--rounds 6]
 
-Starts each server as its own process (uvicorn + uvloop + httptools, as
-`fintwin sim` serves), loads it from this process over loopback keep-alive
-connections, and prints req/s, p50 and p99 with ratios to the bare app
-measured in the same run, plus RSS per stored object.
+Starts the bare app and the fake as separate processes on the same server
+stack (uvicorn + uvloop + httptools by default, as `fintwin sim` serves),
+loads them from this process over 16 loopback keep-alive connections, and
+prints req/s, p50 and p99 with ratios to the bare app. The bare app and the
+fake are loaded in short alternating rounds (``--rounds``), so both see the
+same background load of the machine and the ratio stays fair on a busy host.
+RSS per stored object is the preloaded fake's RSS minus an empty fake's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.loadgen import Result, request, run
+from benchmarks.loadgen import Result, interleave, request
 
 KEY = "sk_test_benchmark_key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
+FORM = b"name=Acme&email=ap%40acme.test"
+Maker = Callable[[int], bytes]
 
 
 def free_port() -> int:
@@ -34,12 +42,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(kind: str, preload: int = 0) -> tuple[subprocess.Popen[bytes], int]:
+def start(kind: str, preload: int = 0, server: str = "uvicorn"
+          ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     here = Path(__file__).resolve().parent
     proc = subprocess.Popen([sys.executable, str(here / "serve.py"), kind, str(port),
-                             str(preload)], cwd=here.parent)
-    deadline = time.monotonic() + 600
+                             str(preload), server], cwd=here.parent)
+    deadline = time.monotonic() + 900
     path = "/hello" if kind == "bare" else "/_sim/health"
     while time.monotonic() < deadline:
         try:
@@ -47,9 +56,20 @@ def start(kind: str, preload: int = 0) -> tuple[subprocess.Popen[bytes], int]:
                 return proc, port
         except httpx.HTTPError:
             pass
+        if proc.poll() is not None:
+            break
         time.sleep(0.2)
     proc.kill()
-    raise RuntimeError(f"{kind} server did not start")
+    raise RuntimeError(f"{kind} server ({server}) did not start")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def rss_kb(pid: int) -> int:
@@ -59,71 +79,87 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def show(name: str, r: Result, base: Result | None) -> None:
-    ratio = f"{r.rps / base.rps:6.0%}" if base else "     -"
+def figure(r: Result) -> str:
     errors = {k: v for k, v in r.statuses.items() if k >= 400}
-    print(f"  {name:<34} {r.rps:9.0f} req/s  p50 {r.pct(0.5):6.2f} ms  "
-          f"p99 {r.pct(0.99):6.2f} ms  vs bare {ratio}" + (f"  errors {errors}" if errors
-                                                              else ""))
+    return (f"{r.rps:7.0f} req/s  p50 {r.pct(0.5):5.2f} ms  p99 {r.pct(0.99):6.2f} ms"
+            + (f"  errors {errors}" if errors else ""))
 
 
-async def measure(port: int, seconds: float, kind: str) -> dict[str, Result]:
-    out: dict[str, Result] = {}
-    if kind == "bare":
-        out["get"] = await run("127.0.0.1", port, lambda n: request("GET", "/hello", {}),
-                               seconds=seconds)
-        out["post"] = await run("127.0.0.1", port, lambda n: request(
-            "POST", "/hello", {}, b"name=Acme&email=ap%40acme.test"), seconds=seconds)
-        return out
+def show(name: str, r: Result, base_name: str, base: Result) -> None:
+    print(f"  {name:<30} {figure(r)}   | {base_name:<11} {figure(base)}  | "
+          f"{r.rps / base.rps:4.0%} of bare")
+
+
+def bare_makers() -> dict[str, Maker]:
+    return {"get": lambda n: request("GET", "/hello", {}),
+            "post": lambda n: request("POST", "/hello", {}, FORM)}
+
+
+def billing_makers(port: int) -> dict[str, Maker]:
     created = httpx.post(f"http://127.0.0.1:{port}/v1/customers", data={"name": "Probe"},
                          headers=AUTH).json()["id"]
-    out["get"] = await run("127.0.0.1", port, lambda n: request(
-        "GET", f"/v1/customers/{created}", AUTH), seconds=seconds)
     stamp = time.time_ns()
-    out["create"] = await run("127.0.0.1", port, lambda n: request(
-        "POST", "/v1/customers", {**AUTH, "Idempotency-Key": f"bench-{stamp}-{n}"},
-        b"name=Acme&email=ap%40acme.test"), seconds=seconds)
-    out["replay"] = await run("127.0.0.1", port, lambda n: request(
-        "POST", "/v1/customers", {**AUTH, "Idempotency-Key": f"bench-{stamp}-1"},
-        b"name=Acme&email=ap%40acme.test"), seconds=seconds)
+    keys = itertools.count(1)
+    return {
+        "get": lambda n: request("GET", f"/v1/customers/{created}", AUTH),
+        # a global counter: the load generator's own restarts with every round
+        "create": lambda n: request("POST", "/v1/customers",
+                                    {**AUTH, "Idempotency-Key": f"bench-{stamp}-{next(keys)}"},
+                                    FORM),
+        "replay": lambda n: request("POST", "/v1/customers",
+                                    {**AUTH, "Idempotency-Key": f"bench-{stamp}-replay"}, FORM),
+    }
+
+
+SCENARIOS = (("GET /v1/customers/{id}", "get", "GET /hello", "get"),
+             ("POST /v1/customers (new key)", "create", "POST /hello", "post"),
+             ("POST /v1/customers (replay)", "replay", "POST /hello", "post"))
+
+
+def measure(bare_port: int, fake_port: int, seconds: float, rounds: int
+            ) -> list[tuple[str, Result, str, Result]]:
+    bare, fake = bare_makers(), billing_makers(fake_port)
+    out = []
+    for name, op, base_name, base_op in SCENARIOS:
+        fr, br = asyncio.run(interleave([(fake_port, fake[op]), (bare_port, bare[base_op])],
+                                        seconds=2 * seconds, rounds=rounds))
+        out.append((name, fr, base_name, br))
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=3.0,
+                        help="load time per figure (each of fake and bare)")
     parser.add_argument("--preload", default="0,100000,500000")
+    parser.add_argument("--server", default="uvicorn",
+                        choices=("uvicorn", "granian", "hypercorn"))
+    parser.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores; {args.seconds}s per figure; 16 connections")
-    proc, port = start("bare")
+    print(f"machine: {os.cpu_count()} cores; server: {args.server}; {args.seconds}s per "
+          f"figure in {args.rounds} rounds alternating with the bare app; 16 connections")
+    bare_proc, bare_port = start("bare", server=args.server)
     try:
-        bare = asyncio.run(measure(port, args.seconds, "bare"))
+        for preload in (int(x) for x in args.preload.split(",")):
+            base_rss = 0
+            if preload:
+                empty, _ = start("billing", 0, args.server)
+                base_rss = rss_kb(empty.pid)
+                stop(empty)
+            proc, port = start("billing", preload, args.server)
+            try:
+                loaded_rss = rss_kb(proc.pid)
+                rows = measure(bare_port, port, args.seconds, args.rounds)
+            finally:
+                stop(proc)
+            per_obj = (loaded_rss - base_rss) * 1024 / preload if preload else 0
+            print(f"billing fake, {preload:,} customers preloaded"
+                  + (f" (RSS {loaded_rss / 1024:.0f} MiB, {per_obj:.0f} B/customer incl. "
+                     "its event)" if preload else "") + ":")
+            for name, fr, base_name, br in rows:
+                show(name, fr, base_name, br)
     finally:
-        proc.terminate()
-        proc.wait()
-    print("bare Starlette (baseline):")
-    show("GET /hello", bare["get"], None)
-    show("POST /hello", bare["post"], None)
-    for preload in (int(x) for x in args.preload.split(",")):
-        empty_proc, _ = start("billing", 0) if preload else (None, 0)
-        base_rss = rss_kb(empty_proc.pid) if empty_proc else 0
-        if empty_proc:
-            empty_proc.terminate()
-            empty_proc.wait()
-        proc, port = start("billing", preload)
-        try:
-            loaded_rss = rss_kb(proc.pid)
-            res = asyncio.run(measure(port, args.seconds, "billing"))
-        finally:
-            proc.terminate()
-            proc.wait()
-        per_obj = (loaded_rss - base_rss) * 1024 / preload if preload else 0
-        print(f"billing fake, {preload:,} customers preloaded"
-              + (f" (RSS {loaded_rss / 1024:.0f} MiB, {per_obj:.0f} B/customer incl. its "
-                 "event)" if preload else "") + ":")
-        show("GET /v1/customers/{id}", res["get"], bare["get"])
-        show("POST /v1/customers (new key)", res["create"], bare["post"])
-        show("POST /v1/customers (replay)", res["replay"], bare["post"])
+        stop(bare_proc)
 
 
 if __name__ == "__main__":

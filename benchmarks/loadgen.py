@@ -70,3 +70,33 @@ def request(method: str, path: str, headers: dict[str, str], body: bytes = b"") 
         lines.append(f"Content-Length: {len(body)}")
         lines.append("Content-Type: application/x-www-form-urlencoded")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def merge(results: list[Result]) -> Result:
+    """One figure from several rounds of the same load."""
+    statuses: dict[int, int] = {}
+    for r in results:
+        for k, v in r.statuses.items():
+            statuses[k] = statuses.get(k, 0) + v
+    return Result(sum(r.requests for r in results), sum(r.seconds for r in results),
+                  [x for r in results for x in r.latencies], statuses)
+
+
+async def interleave(targets: list[tuple[int, Callable[[int], bytes]]], *, seconds: float,
+                     rounds: int = 6, connections: int = 16,
+                     host: str = "127.0.0.1") -> list[Result]:
+    """Load each (port, request maker) for ``seconds`` in all, in short alternating rounds.
+
+    Every target gets a slice of each round (in rotating order), so a change in
+    the machine's background load during the run weighs on all of them alike
+    and ratios between them stay fair.
+    """
+    slices: list[list[Result]] = [[] for _ in targets]
+    for i in range(rounds):
+        order = list(range(len(targets)))
+        order = order[i % len(order):] + order[:i % len(order)]
+        for t in order:
+            port, make = targets[t]
+            slices[t].append(await run(host, port, make, seconds=seconds / rounds,
+                                       connections=connections))
+    return [merge(s) for s in slices]

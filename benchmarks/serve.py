@@ -1,14 +1,17 @@
 """Benchmark servers: the billing fake (optionally preloaded) or a bare Starlette app.
 
-    python benchmarks/serve.py billing PORT [PRELOAD]
-    python benchmarks/serve.py bare PORT
+    python benchmarks/serve.py billing PORT [PRELOAD] [SERVER]
+    python benchmarks/serve.py bare PORT [0] [SERVER]
 
-Both run on the same stack as `fintwin sim`: uvicorn with uvloop and httptools.
+SERVER is uvicorn (the default, what `fintwin sim` uses: uvloop + httptools),
+granian (its Rust HTTP stack, ASGI interface) or hypercorn (on uvloop); each
+serves one process with one event loop, lifespan on, access log off.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -16,10 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from simulators.engine.server import serve
+from simulators.engine.server import serve, tune_gc
 
 BODY = orjson.dumps({"id": "cus_" + "x" * 24, "object": "customer", "name": "Acme",
                      "email": "ap@acme.test", "metadata": {}, "balance": 0})
+SERVERS = ("uvicorn", "granian", "hypercorn")
 
 
 async def hello(request: Request) -> Response:
@@ -36,7 +40,7 @@ def bare() -> Starlette:
                              Route("/hello", echo, methods=["POST"])])
 
 
-def billing(preload: int) -> object:
+def billing(preload: int) -> Any:
     from simulators.billing.app import create_app
     from simulators.billing.context import Ctx
     from simulators.billing.customers import create_customer
@@ -52,7 +56,41 @@ def billing(preload: int) -> object:
     return app
 
 
+def serve_granian(app: Any, port: int) -> None:
+    import uvloop
+    from granian.constants import Interfaces
+    from granian.server.embed import Server
+
+    tune_gc()
+    server = Server(app, address="127.0.0.1", port=port, interface=Interfaces.ASGI,
+                    log_enabled=False, backlog=1024)
+    uvloop.run(server.serve())
+
+
+def serve_hypercorn(app: Any, port: int) -> None:
+    import uvloop
+    from hypercorn.asyncio import serve as hypercorn_serve
+    from hypercorn.config import Config
+
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    config.errorlog = None
+    config.loglevel = "WARNING"
+    tune_gc()
+    uvloop.run(hypercorn_serve(app, config, mode="asgi"))
+
+
 if __name__ == "__main__":
     kind, port = sys.argv[1], int(sys.argv[2])
     preload = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    serve(bare() if kind == "bare" else billing(preload), port=port, announce=False)
+    server = sys.argv[4] if len(sys.argv) > 4 else "uvicorn"
+    app = bare() if kind == "bare" else billing(preload)
+    if server == "uvicorn":
+        serve(app, port=port, announce=False)
+    elif server == "granian":
+        serve_granian(app, port)
+    elif server == "hypercorn":
+        serve_hypercorn(app, port)
+    else:
+        sys.exit(f"unknown server {server!r}; one of {', '.join(SERVERS)}")
