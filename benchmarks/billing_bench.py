@@ -85,7 +85,16 @@ def figure(r: Result) -> str:
             + (f"  errors {errors}" if errors else ""))
 
 
-def show(name: str, r: Result, base_name: str, base: Result) -> None:
+def show(name: str, r: Result, base: Result | None) -> None:
+    """One figure with its ratio to a baseline (crm_bench and erp_bench print with this)."""
+    ratio = f"{r.rps / base.rps:6.0%}" if base else "     -"
+    errors = {k: v for k, v in r.statuses.items() if k >= 400}
+    print(f"  {name:<34} {r.rps:9.0f} req/s  p50 {r.pct(0.5):6.2f} ms  "
+          f"p99 {r.pct(0.99):6.2f} ms  vs bare {ratio}" + (f"  errors {errors}" if errors
+                                                              else ""))
+
+
+def show_pair(name: str, r: Result, base_name: str, base: Result) -> None:
     print(f"  {name:<30} {figure(r)}   | {base_name:<11} {figure(base)}  | "
           f"{r.rps / base.rps:4.0%} of bare")
 
@@ -157,7 +166,7 @@ def main() -> None:
                   + (f" (RSS {loaded_rss / 1024:.0f} MiB, {per_obj:.0f} B/customer incl. "
                      "its event)" if preload else "") + ":")
             for name, fr, base_name, br in rows:
-                show(name, fr, base_name, br)
+                show_pair(name, fr, base_name, br)
     finally:
         stop(bare_proc)
 
