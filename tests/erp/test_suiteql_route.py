@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.erp.support import AR, BASE, SUITEQL, UK_SUB, US_SUB, Erp, assert_error
 
 
@@ -69,3 +71,26 @@ def test_writes_and_with_are_refused(erp: Erp) -> None:
 
 def test_missing_q_is_invalid_content(erp: Erp) -> None:
     assert_error(erp.post(SUITEQL, json={"query": "x"}), 400, "INVALID_CONTENT", "q")
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "transaction",
+        "transactionLine",
+        "transactionAccountingLine",
+        "customer",
+        "account",
+        "subsidiary",
+        "accountingPeriod",
+    ],
+)
+def test_every_table_the_issue_names_is_queryable_and_paged(erp: Erp, table: str) -> None:
+    for name in ("Acme", "Britco"):  # so that every table has at least two rows
+        erp.invoice(erp.customer(companyName=name))
+    total = int(erp.rows(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])
+    assert total >= 2
+    page = erp.suiteql(f"SELECT * FROM {table}", limit=1, offset=1)
+    assert page["count"] == 1 and page["offset"] == 1
+    assert page["totalResults"] == total and page["hasMore"] is (total > 2)
+    assert {link["rel"] for link in page["links"]} >= {"self", "first", "previous", "last"}
