@@ -43,6 +43,16 @@ AR, UNDEPOSITED, AP, TAX, DEFERRED, EQUITY, RETAINED, SERVICES, PRODUCT, OPEX, F
     str(n) for n in range(4, 15)
 )
 CONSULTING, SUBSCRIPTION, HARDWARE = "1", "2", "3"  # items
+# The SuiteQL tables issue 4 names.
+SUITEQL_TABLES = (
+    "transaction",
+    "transactionLine",
+    "transactionAccountingLine",
+    "customer",
+    "account",
+    "subsidiary",
+    "accountingPeriod",
+)
 NET_30 = "3"  # terms
 
 
@@ -124,15 +134,7 @@ class Erp:
         store = {k: v for k, v in self.tenant.store.snapshot().items() if k not in (TOKENS, JOBS)}
         ledger = {
             table: self.rows(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
-            for table in (
-                "transaction",
-                "transactionLine",
-                "transactionAccountingLine",
-                "customer",
-                "account",
-                "subsidiary",
-                "accountingPeriod",
-            )
+            for table in SUITEQL_TABLES
         }
         return {"store": store, "ledger": ledger}
 

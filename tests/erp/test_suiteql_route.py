@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.erp.support import AR, BASE, SUITEQL, UK_SUB, US_SUB, Erp, assert_error
+from tests.erp.support import (
+    AR,
+    BASE,
+    SUITEQL,
+    SUITEQL_TABLES,
+    UK_SUB,
+    US_SUB,
+    Erp,
+    assert_error,
+)
 
 
 def test_join_and_aggregate_over_the_ledger(erp: Erp) -> None:
@@ -73,18 +82,7 @@ def test_missing_q_is_invalid_content(erp: Erp) -> None:
     assert_error(erp.post(SUITEQL, json={"query": "x"}), 400, "INVALID_CONTENT", "q")
 
 
-@pytest.mark.parametrize(
-    "table",
-    [
-        "transaction",
-        "transactionLine",
-        "transactionAccountingLine",
-        "customer",
-        "account",
-        "subsidiary",
-        "accountingPeriod",
-    ],
-)
+@pytest.mark.parametrize("table", SUITEQL_TABLES)
 def test_every_table_the_issue_names_is_queryable_and_paged(erp: Erp, table: str) -> None:
     for name in ("Acme", "Britco"):  # so that every table has at least two rows
         erp.invoice(erp.customer(companyName=name))
