@@ -447,7 +447,7 @@ def _timeline(flow: Mapping[str, Any]) -> str:
     lanes = [s for s in SYSTEMS if any(e.get("system") == s for e in events)]
     t0 = min(float(e["t"]) for e in events)
     span = max(float(e["t"]) for e in events) - t0 or 0.001
-    width, left, right, lane_h, top = 900, 120, 20, 34, 22
+    width, left, right, lane_h, top = 900, 120, 44, 34, 22
     height = top + lane_h * len(lanes) + 26
     plot = width - left - right
 
@@ -485,11 +485,13 @@ def _timeline(flow: Mapping[str, Any]) -> str:
                          f'style="stroke:{colour}">{_e_tip(tip)}</path>')
         else:
             status = e.get("status")
+            faults = [str(f) for f in e.get("faults") or []]
+            gated = [f for f in faults if not f.endswith(":latency")]
             cls = "ok"
-            if (isinstance(status, int) and status >= 500) or e.get("faults"):
+            if (isinstance(status, int) and status >= 500) or gated:
                 cls = "bad"
-            elif isinstance(status, int) and status >= 400:
-                cls = "warn"
+            elif (isinstance(status, int) and status >= 400) or faults:
+                cls = "warn"  # a 4xx, or only slowed down by a latency fault
             parts.append(f'<circle cx="{cx:.1f}" cy="{cy}" r="4" class="req {cls}">'
                          f'{_e_tip(tip)}</circle>')
     parts.append("</svg></div>")
