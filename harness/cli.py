@@ -65,6 +65,13 @@ def _serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_command(args: argparse.Namespace) -> int:
+    from harness.demo import main as demo
+
+    chaos = None if args.chaos == "none" else args.chaos
+    return demo(args.deals, args.seed, chaos, args.variant, args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fintwin", description=(
         "Vendor-exact fakes of CRM, billing and ERP, and the harness that drives an "
@@ -98,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--workers", type=int, help="worker tasks in this process (default 4)")
     srv.add_argument("--log-level", default="info")
     srv.set_defaults(func=_serve_command)
+    demo = sub.add_parser("demo", help="the main job: quote-to-cash under chaos, checked")
+    demo.add_argument("--deals", type=int, default=30)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--chaos", default="default-chaos", help="a chaos profile, or none")
+    demo.add_argument("--variant", default="reference", help="the SUT variant to run")
+    demo.add_argument("--out", default=".fintwin/demo/result.json")
+    demo.set_defaults(func=_demo_command)
     return parser
 
 

@@ -198,9 +198,27 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
 
 def create_inprocess_app(config: dict[str, Any],
                          transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
-    """The manifest's in-process factory: a config mapping (ServiceConfig fields) and
-    the transport that reaches the fakes."""
-    cfg = ServiceConfig.from_mapping(dict(config))
+    """The manifest's in-process factory. ``config`` holds the manifest's logical
+    settings (the keys of its ``[env]`` table); vendor settings, when all there, make
+    the default connection, as the environment variables would."""
+    env_names = {"crm_base_url": "FINTWIN_CRM_URL", "crm_client_id": "FINTWIN_CRM_CLIENT_ID",
+                 "crm_client_secret": "FINTWIN_CRM_CLIENT_SECRET",
+                 "crm_webhook_secret": "FINTWIN_CRM_WEBHOOK_SECRET",
+                 "billing_base_url": "FINTWIN_BILLING_URL",
+                 "billing_api_key": "FINTWIN_BILLING_API_KEY",
+                 "billing_webhook_secret": "FINTWIN_BILLING_WEBHOOK_SECRET",
+                 "erp_base_url": "FINTWIN_ERP_URL", "erp_account_id": "FINTWIN_ERP_ACCOUNT_ID",
+                 "erp_client_id": "FINTWIN_ERP_CLIENT_ID",
+                 "erp_client_secret": "FINTWIN_ERP_CLIENT_SECRET",
+                 "connection_id": "FINTWIN_CONNECTION", "ca_bundle": "FINTWIN_CA_BUNDLE",
+                 "database_url": "FINTWIN_DATABASE_URL", "admin_token": "FINTWIN_ADMIN_TOKEN",
+                 "seed": "FINTWIN_SEED", "variant": "FINTWIN_VARIANT",
+                 "workers": "FINTWIN_WORKERS"}
+    env = {env_names[k]: str(v) for k, v in config.items() if k in env_names and v is not None}
+    cfg = ServiceConfig.from_env(env)
+    cfg.poll_seconds = float(config.get("poll_seconds", 0.5))
+    if "database_url" not in config:
+        cfg.database_url = "sqlite://:memory:"
     return create_app(cfg, transport=transport)
 
 

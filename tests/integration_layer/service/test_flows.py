@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from tests.integration_layer.service.world import World, world
+from harness.sandbox import World, world
 
 T = TypeVar("T")
 
@@ -86,7 +86,12 @@ def _exactly_once(variant: str = "reference") -> dict[str, Any]:
             log = (await w.billing.get("/_sim/faults/log",
                                        params={"tenant": w.api_key})).json()["data"]
             stats = await w.stats()
-            return {"subscriptions": len(subs), "erp": sorted(r["type"] for r in rows),
+            from harness.oracle import Oracle
+
+            async with Oracle(w.oracle_world()) as oracle:
+                report = await oracle.check()
+            return {"report": report, "subscriptions": len(subs),
+                    "erp": sorted(r["type"] for r in rows),
                     "faults": [e["rule"] for e in log], "stats": stats}
 
     return asyncio.run(run())
@@ -99,8 +104,10 @@ def test_reference_is_exactly_once_under_lost_responses_and_duplicate_storms() -
     assert result["erp"] == ["CustInvc", "CustPymt"]
     assert result["stats"]["inbox"]["duplicates_absorbed"] > 0
     assert result["stats"]["inbox"].get("parked", 0) == 0
+    assert result["report"].ok, result["report"].summary()
 
 
 def test_recreate_on_timeout_variant_duplicates_the_subscription() -> None:
     result = _exactly_once("recreates-on-timeout")
     assert result["subscriptions"] == 2
+    assert not result["report"].ok

@@ -1,5 +1,8 @@
-"""An in-process world for the service tests: the three fakes and the service in one
-event loop, wired with routing transports both ways, one fresh tenant per world."""
+"""A sandbox: the three fakes and the reference integration layer in one event loop,
+wired with routing transports both ways, one fresh tenant provisioned (catalog in all
+three systems, webhooks registered, the connection registered with the SUT). What
+``fintwin demo`` and the service tests run on; the oracle checks it through
+:meth:`World.oracle_world`."""
 
 from __future__ import annotations
 
@@ -75,7 +78,7 @@ class World:
         import asyncio
 
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
+        deadline = loop.time() + 60
         while True:
             acct = await self.sf("GET", f"/sobjects/Account/{account_id}")
             if acct.get("Billing_Customer_Id__c"):
@@ -112,8 +115,26 @@ class World:
                 return False
         return not (await self.stats())["inbox"].get("pending", 0)
 
+    def oracle_world(self) -> Any:
+        """The same tenant as the harness drivers see it (for :class:`harness.oracle.Oracle`)."""
+        from harness.drivers.base import Endpoint
+        from harness.drivers.world import Endpoints, TenantCredentials
+        from harness.drivers.world import World as DriverWorld
+
+        def ep(name: str) -> Endpoint:
+            return Endpoint(f"http://{name}", transport=InProcessTransport(self.apps[name]))
+
+        creds = TenantCredentials(id=self.conn_id, billing_api_key=self.api_key,
+                                  crm_client_id=f"crm-{self.conn_id}",
+                                  crm_client_secret="crm-secret",
+                                  erp_account_id=self.erp_account,
+                                  erp_client_id=f"erp-{self.conn_id}",
+                                  erp_client_secret="erp-secret")
+        return DriverWorld(Endpoints(ep("crm"), ep("billing"), ep("erp")), creds)
+
     async def stats(self) -> dict[str, Any]:
-        return (await self.sut.get("/admin/stats")).json()  # type: ignore[no-any-return]
+        stats: dict[str, Any] = (await self.sut.get("/admin/stats")).json()
+        return stats
 
 
 @contextlib.asynccontextmanager
@@ -132,13 +153,17 @@ async def world(*, variant: str = "reference", seed: int = 7, database_url: str 
     to_sut.add("sut", sut)
     service: Service = sut.state.service
     uniq = uuid.uuid4().hex[:10]
+    # The harness acts as the vendors' users and admins; it reads and writes as an
+    # observer so that chaos meant for the SUT never hits the harness itself.
     clients = {name: httpx.AsyncClient(transport=InProcessTransport(app),
-                                       base_url=f"http://{name}")
+                                       base_url=f"http://{name}",
+                                       headers={"X-Fintwin-Observer": "1"})
                for name, app in (("crm", crm), ("billing", billing), ("erp", erp),
                                  ("sut", sut))}
     async with sut.router.lifespan_context(sut):
         w = World(clients["crm"], clients["billing"], clients["erp"], clients["sut"],
                   service, "", f"7{uniq[:6]}", f"sk_test_{uniq}", f"t-{uniq}")
+        w.apps = {"crm": crm, "billing": billing, "erp": erp, "sut": sut}
         await _provision(w)
         try:
             yield w
