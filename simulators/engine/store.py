@@ -47,22 +47,41 @@ class Collection:
         self.items: dict[str, Record] = {}
         self.order: list[str] = []
         self.pos: dict[str, int] = {}
-        self.indexes: dict[str, dict[Any, dict[str, None]]] = {f: {} for f in indexed}
+        self.indexes: dict[str, dict[Any, str | dict[str, None]]] = {f: {} for f in indexed}
 
     def __len__(self) -> int:
         return len(self.items)
 
+    # An index bucket is the one id holding a value (most values: an email, a
+    # lookup key) or, from the second id on, a dict of ids in insertion order;
+    # a one-entry dict per record would cost ~180 bytes each.
     def _unindex(self, obj: Record) -> None:
-        for field, index in self.indexes.items():
-            bucket = index.get(obj.get(field))
-            if bucket is not None:
-                bucket.pop(obj["id"], None)
-
-    def _index(self, obj: Record) -> None:
+        obj_id = obj["id"]
         for field, index in self.indexes.items():
             value = obj.get(field)
-            if value is not None:
-                index.setdefault(value, {})[obj["id"]] = None
+            bucket = index.get(value)
+            if bucket is None:
+                continue
+            if isinstance(bucket, str):
+                if bucket == obj_id:
+                    del index[value]
+            else:
+                bucket.pop(obj_id, None)
+
+    def _index(self, obj: Record) -> None:
+        obj_id = obj["id"]
+        for field, index in self.indexes.items():
+            value = obj.get(field)
+            if value is None:
+                continue
+            bucket = index.get(value)
+            if bucket is None:
+                index[value] = obj_id
+            elif isinstance(bucket, str):
+                if bucket != obj_id:
+                    index[value] = {bucket: None, obj_id: None}
+            else:
+                bucket[obj_id] = None
 
     def put(self, obj: Record, previous: Record | None) -> None:
         obj_id = obj["id"]
@@ -108,7 +127,16 @@ class Collection:
 
     def by_index(self, field: str, value: Any) -> list[Record]:
         """Records whose ``field`` equals ``value``, newest first."""
-        bucket = self.indexes[field].get(value, {})
+        index = self.indexes[field]
+        bucket = index.get(value)
+        if bucket is None:
+            return []
+        if isinstance(bucket, str):
+            obj = self.items.get(bucket)
+            if obj is not None and obj.get(field) == value:
+                return [obj]
+            del index[value]
+            return []
         ids = sorted(bucket, key=self.pos.__getitem__, reverse=True)
         found = []
         for i in ids:
