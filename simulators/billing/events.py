@@ -13,13 +13,12 @@ import orjson
 
 from simulators.billing.context import Ctx
 from simulators.billing.render import render
+from simulators.billing.versions import DEFAULT_VERSION
 from simulators.engine.delivery import Endpoint
 from simulators.engine.store import Record
 
 
 def account_version(ctx: Ctx) -> str:
-    from simulators.billing.versions import DEFAULT_VERSION
-
     return str(ctx.tenant.meta.get("api_version", DEFAULT_VERSION))
 
 

@@ -11,6 +11,7 @@ get the newest shapes implemented here.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -35,5 +36,6 @@ def parse_version(value: str) -> date:
                          code=None)
 
 
+@functools.lru_cache(maxsize=256)
 def is_basil(version: str) -> bool:
     return parse_version(version) >= BASIL_DATE
