@@ -1,11 +1,11 @@
-# fintwin: `make sim` serves the billing fake (the main job until `fintwin demo` lands),
-# `make test` runs every check.
+# fintwin: `make demo` runs the main job (quote-to-cash under chaos, checked),
+# `make test` runs every check, `make sim` serves the billing fake.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest sim bench clean
+.PHONY: venv test lint typecheck pytest sim demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,3 +34,6 @@ clean:
 
 sim: $(STAMP)
 	$(BIN)/fintwin sim billing --port 8002
+
+demo: $(STAMP)
+	$(BIN)/fintwin demo
