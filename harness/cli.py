@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the main job: quote-to-cash under chaos, checked")
     demo.add_argument("--deals", type=int, default=30)
     demo.add_argument("--seed", type=int, default=1)
-    demo.add_argument("--chaos", default="none",
-                      help="a chaos profile (e.g. default-chaos), or none")
+    demo.add_argument("--chaos", default="default-chaos",
+                      help="a chaos profile (default-chaos), or none")
     demo.add_argument("--variant", default="reference", help="the SUT variant to run")
     demo.add_argument("--out", default=".fintwin/demo/result.json")
     demo.set_defaults(func=_demo_command)

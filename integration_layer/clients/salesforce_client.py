@@ -87,8 +87,12 @@ def parse_salesforce_error(
     if status == 401:
         error = SessionExpired(code or "INVALID_SESSION_ID", message, status)
     elif code == "REQUEST_LIMIT_EXCEEDED":
+        # The daily allocation (403) says nothing about when to come back, so wait the
+        # configured time; a rate refusal that carries Retry-After is trusted instead.
+        has_header = response.headers.get("retry-after") is not None
         error = TransientError(
-            message, status=status, vendor_code=code, retry_after=limit_retry_after
+            message, status=status, vendor_code=code,
+            retry_after=None if has_header else limit_retry_after,
         )
     elif status == 300:
         error = PermanentError("MULTIPLE_CHOICES", "external id matches several records", 300)

@@ -159,6 +159,24 @@ def test_request_limit_exceeded_is_transient_with_a_long_delay() -> None:
     assert sleeper.delays == []
 
 
+def test_request_limit_with_retry_after_waits_what_it_says() -> None:
+    sleeper = RecordingSleeper()
+
+    async def scenario() -> None:
+        async with client(sleeper) as crm:
+            await crm.update("Account", "001A", {"Status__c": "Delinquent"})
+
+    limited = httpx.Response(429, headers={"Retry-After": "2"}, json=[
+        {"message": "Too many requests", "errorCode": "REQUEST_LIMIT_EXCEEDED", "fields": []}])
+    with respx.mock(base_url=INSTANCE) as router:
+        mock_token(router, "tok")
+        route = router.patch(f"{DATA}/sobjects/Account/001A").mock(
+            side_effect=[limited, httpx.Response(204)])
+        run(scenario())
+    assert route.call_count == 2
+    assert len(sleeper.delays) == 1 and 2.0 <= sleeper.delays[0] < 3600
+
+
 def test_unable_to_lock_row_is_retried() -> None:
     sleeper = RecordingSleeper()
 
