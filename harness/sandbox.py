@@ -164,7 +164,7 @@ async def world(*, variant: str = "reference", seed: int = 7, database_url: str 
         w = World(clients["crm"], clients["billing"], clients["erp"], clients["sut"],
                   service, "", f"7{uniq[:6]}", f"sk_test_{uniq}", f"t-{uniq}")
         w.apps = {"crm": crm, "billing": billing, "erp": erp, "sut": sut}
-        await _provision(w)
+        await provision(w)
         try:
             yield w
         finally:
@@ -176,8 +176,13 @@ async def world(*, variant: str = "reference", seed: int = 7, database_url: str 
                 await app.sim.deliveries.stop()
 
 
-async def _provision(w: World) -> None:
+async def provision(w: World, urls: dict[str, str] | None = None,
+                    sut_url: str = "http://sut") -> None:
+    """A fresh tenant in the three fakes, webhooks to ``sut_url``, the connection
+    registered with the SUT at ``w.sut``. ``urls``: how the SUT reaches the fakes
+    (default: their in-process names)."""
     uniq = w.conn_id
+    urls = urls or {name: f"http://{name}" for name in ("crm", "billing", "erp")}
     # CRM: an org for our client id, its token, the product catalog, price book entries.
     token = await w.crm.post("/services/oauth2/token", data={
         "grant_type": "client_credentials", "client_id": f"crm-{uniq}",
@@ -206,27 +211,27 @@ async def _provision(w: World) -> None:
     r = await w.erp.post("/_sim/erp/clients", params={"tenant": w.erp_account},
                          json={"client_id": f"erp-{uniq}", "client_secret": "erp-secret"})
     assert r.status_code in (200, 201), r.text
-    w.erp_client = ErpClient("http://erp", w.erp_account, client_id=f"erp-{uniq}",
-                             client_secret="erp-secret",
+    w.erp_client = ErpClient(str(w.erp.base_url).rstrip("/"), w.erp_account,
+                             client_id=f"erp-{uniq}", client_secret="erp-secret",
                              transport=w.erp._transport)
     income = await w.suiteql("SELECT id FROM account WHERE acctnumber = '4000'")
     for code in PRODUCTS:
         await w.erp_client.create("serviceSaleItem", {
             "itemId": code, "displayName": code, "incomeAccount": {"id": str(income[0]["id"])}})
     # Webhooks: billing endpoint and CRM change-event subscription pointing at the SUT.
-    we = (await w.billing.post("/v1/webhook_endpoints", headers=billing_h, data={
-        "url": f"http://sut/webhooks/billing/{uniq}", "enabled_events[]": "*"})).json()
     crm_secret = "crm-hook-" + uniq
+    we = (await w.billing.post("/v1/webhook_endpoints", headers=billing_h, data={
+        "url": f"{sut_url}/webhooks/billing/{uniq}", "enabled_events[]": "*"})).json()
     r = await w.crm.post("/_sim/subscriptions", params={"tenant": w.crm_tenant},
-                         json={"url": f"http://sut/webhooks/crm/{uniq}", "secret": crm_secret})
+                         json={"url": f"{sut_url}/webhooks/crm/{uniq}", "secret": crm_secret})
     assert r.status_code == 201, r.text
     conn = Connection.from_dict({
         "id": uniq,
-        "crm": {"base_url": "http://crm", "client_id": f"crm-{uniq}",
+        "crm": {"base_url": urls["crm"], "client_id": f"crm-{uniq}",
                 "client_secret": "crm-secret", "webhook_secret": crm_secret},
-        "billing": {"base_url": "http://billing", "api_key": w.api_key,
+        "billing": {"base_url": urls["billing"], "api_key": w.api_key,
                     "webhook_secret": we["secret"]},
-        "erp": {"base_url": "http://erp", "account_id": w.erp_account,
+        "erp": {"base_url": urls["erp"], "account_id": w.erp_account,
                 "client_id": f"erp-{uniq}", "client_secret": "erp-secret"}})
     r = await w.sut.post("/admin/connections", json=conn.to_dict())
     assert r.status_code == 201, r.text
