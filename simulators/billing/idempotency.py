@@ -5,6 +5,11 @@ replayed with ``Idempotent-Replayed: true``. The same key with other
 parameters or another endpoint is a 400 ``idempotency_error``; the same key
 while the first request is still running is a 409. Requests rejected by
 parameter validation are not stored. Keys are pruned after 24 hours.
+
+With ``--state-dir`` every answered key is also written to the tenant's store (the
+``_idempotency`` collection, so the WAL keeps it): after a restart a retried request
+still gets its first answer instead of creating the object twice. Without a state dir
+the keys live in memory only, which keeps the hot path free of an extra record.
 """
 
 from __future__ import annotations
@@ -34,17 +39,42 @@ def fingerprint(method: str, path: str, params: object) -> bytes:
         params, option=orjson.OPT_SORT_KEYS)
 
 
+COLLECTION = "_idempotency"
+
+
 def cache(tenant: Tenant) -> dict[str, Entry]:
     entries: dict[str, Entry] | None = tenant.transient.get("idempotency")
     if entries is None:
-        entries = tenant.transient["idempotency"] = {}
+        entries = tenant.transient["idempotency"] = _load(tenant)
     return entries
 
 
-def prune(entries: dict[str, Entry], now: float) -> None:
+def _load(tenant: Tenant) -> dict[str, Entry]:
+    """Answered keys kept in the store (a tenant restored from a state dir)."""
+    records = sorted(tenant.store.all(COLLECTION), key=lambda r: r["at"])
+    if not records:
+        return {}
+    wall, mono = time.time(), time.monotonic()
+    return {r["id"]: Entry(bytes.fromhex(r["fp"]), True, int(r["status"]),
+                           r["body"].encode(), mono - (wall - float(r["at"])))
+            for r in records}
+
+
+def remember(tenant: Tenant, durable: bool, key: str, entry: Entry) -> None:
+    """Record an answered key (and, with a state dir, write it to the store)."""
+    cache(tenant)[key] = entry
+    if durable:
+        tenant.store.put(COLLECTION, {"id": key, "fp": entry.fingerprint.hex(),
+                                      "status": entry.status, "body": entry.body.decode(),
+                                      "at": time.time()})
+
+
+def prune(entries: dict[str, Entry], now: float, tenant: Tenant | None = None) -> None:
     """Drop keys older than the TTL (cheap: insertion order is age order)."""
     while entries:
         key = next(iter(entries))
         if now - entries[key].stored_at < KEY_TTL:
             break
         del entries[key]
+        if tenant is not None and tenant.store.get(COLLECTION, key) is not None:
+            tenant.store.delete(COLLECTION, key)

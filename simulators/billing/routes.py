@@ -38,7 +38,14 @@ from simulators.billing.errors import (
     StripeError,
 )
 from simulators.billing.forms import decode_form
-from simulators.billing.idempotency import MAX_KEY_LENGTH, Entry, cache, fingerprint, prune
+from simulators.billing.idempotency import (
+    MAX_KEY_LENGTH,
+    Entry,
+    cache,
+    fingerprint,
+    prune,
+    remember,
+)
 from simulators.billing.params import (
     CREATED_FILTER,
     EXPAND,
@@ -819,7 +826,7 @@ class Endpoint:
                 return
             headers.append((b"idempotency-key", key.encode("latin-1")))
             fp = fingerprint(op.method, _url_path(scope), raw)
-            prune(entries, time.monotonic())
+            prune(entries, time.monotonic(), tenant if sim.statedir is not None else None)
             entry = entries.get(key)
             if entry is not None:
                 if entry.fingerprint != fp:
@@ -856,7 +863,7 @@ class Endpoint:
             status, body = 500, ApiError(
                 "An unknown error occurred while processing your request.").render()
         if key is not None and entries is not None:
-            entries[key] = Entry(fp, True, status, body)
+            remember(tenant, sim.statedir is not None, key, Entry(fp, True, status, body))
         await _reply(send, status, body, headers)
 
 
