@@ -7,6 +7,7 @@ three systems, webhooks registered, the connection registered with the SUT). Wha
 from __future__ import annotations
 
 import contextlib
+import ssl
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -40,7 +41,8 @@ class World:
     conn_id: str
     crm_token: str = ""
     erp_client: ErpClient | None = None
-    apps: dict[str, Any] = field(default_factory=dict)
+    apps: dict[str, Any] = field(default_factory=dict)  # in-process fakes by name
+    ca_bundle: str | None = None  # the CA of fakes served over TLS
     pricebook_entries: dict[tuple[str, str], str] = field(default_factory=dict)
 
     # -- CRM as a user ----------------------------------------------------------------
@@ -122,6 +124,11 @@ class World:
         from harness.drivers.world import World as DriverWorld
 
         def ep(name: str) -> Endpoint:
+            if name not in self.apps:  # served over sockets
+                base = str(getattr(self, name).base_url).rstrip("/")
+                trust = ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle \
+                    else True
+                return Endpoint(base, verify=trust)
             return Endpoint(f"http://{name}", transport=InProcessTransport(self.apps[name]))
 
         creds = TenantCredentials(id=self.conn_id, billing_api_key=self.api_key,

@@ -63,7 +63,7 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
 
     async def billing_webhook(request: Request) -> Response:
         conn_id = request.path_params["connection"]
-        conn = service.connections.get(conn_id)
+        conn = await service.connection(conn_id)
         if conn is None:
             return _error(404, "unknown_connection", f"no connection {conn_id!r}")
         raw, event = await _body_json(request)
@@ -85,7 +85,7 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
 
     async def crm_webhook(request: Request) -> Response:
         conn_id = request.path_params["connection"]
-        conn = service.connections.get(conn_id)
+        conn = await service.connection(conn_id)
         if conn is None:
             return _error(404, "unknown_connection", f"no connection {conn_id!r}")
         raw, event = await _body_json(request)

@@ -94,6 +94,19 @@ class Inbox:
                 )
         return None
 
+    async def renew(self, row: Row, owner: str, lease: float) -> bool:
+        """Extend a held lease (a heartbeat while a flow runs longer than the lease);
+        False if the lease was lost meanwhile."""
+        until = self.clock() + lease
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE inbox SET lease_until = ? WHERE id = ? AND lease_owner = ?",
+                (until, row["id"], owner))
+            await tx.execute(
+                "UPDATE entity_lease SET until = ? WHERE connection = ? AND entity = ?"
+                " AND owner = ?", (until, row["connection"], row["entity"], owner))
+        return changed == 1
+
     async def next_due(self) -> float | None:
         row = await self.db.fetchone(
             "SELECT MIN(next_at) AS due FROM inbox WHERE status = ?", (PENDING,))

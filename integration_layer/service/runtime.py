@@ -56,9 +56,7 @@ class Service:
     async def start(self, *, workers: bool = True) -> None:
         self.db = await open_database(self.cfg.database_url)
         self.inbox = self.parts.inbox(self.db)
-        for row in await self.db.fetchall("SELECT id, config FROM connections"):
-            conn = Connection.from_dict(orjson.loads(row["config"]))
-            self.connections[conn.id] = conn
+        await self.load_connections()
         for conn in self.cfg.connections:
             await self.add_connection(conn)
         if workers:
@@ -80,6 +78,22 @@ class Service:
             await self.db.close()
 
     # -- connections -------------------------------------------------------------------
+
+    async def load_connections(self) -> None:
+        """The connections stored in the database (other processes register them too)."""
+        assert self.db is not None
+        for row in await self.db.fetchall("SELECT id, config FROM connections"):
+            conn = Connection.from_dict(orjson.loads(row["config"]))
+            if self.connections.get(conn.id) != conn:
+                self.connections[conn.id] = conn
+                old = self.vendors.pop(conn.id, None)
+                if old is not None:
+                    await old.aclose()
+
+    async def connection(self, conn_id: str) -> Connection | None:
+        if conn_id not in self.connections and self.db is not None:
+            await self.load_connections()
+        return self.connections.get(conn_id)
 
     async def add_connection(self, conn: Connection) -> None:
         assert self.db is not None
@@ -151,8 +165,11 @@ class Service:
         payload = orjson.loads(row["payload"])
         handler = handler_for(str(row["source"]), payload)
         labels: dict[str, str] = {"source": str(row["source"])}
-        if handler is None or conn_id not in self.connections:
+        if handler is None:
             await self.inbox.complete(row, owner, "ignored")
+            return
+        if await self.connection(conn_id) is None:  # another process may have added it
+            await self._park(row, owner, "UNKNOWN_CONNECTION", f"no connection {conn_id!r}")
             return
         ctx = FlowContext(
             connection=conn_id, event_id=f"{row['source']}:{row['event_id']}",
@@ -160,6 +177,7 @@ class Service:
             vendors=self.vendors_of(conn_id), links=Links(self.db, conn_id),
             steps=Steps(self.db, str(row["flow_id"])), parts=self.parts)
         started = time.perf_counter()
+        heartbeat = asyncio.create_task(self._heartbeat(row, owner))
         try:
             with correlation(str(row["flow_id"])):
                 await handler(ctx)
@@ -201,10 +219,24 @@ class Service:
             await self._park(row, owner, "INTERNAL_ERROR",
                              "".join(traceback.format_exception(exc))[-2000:])
             return
+        finally:
+            heartbeat.cancel()
         await self.inbox.complete(row, owner)
         self.metrics.inc("fintwin_il_events_processed_total", **labels)
         event_log("event processed", flow=row["flow_id"], event=row["event_id"],
                   type=row["type"], ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def _heartbeat(self, row: Row, owner: str) -> None:
+        """Keep the lease while the flow runs (in-call retries may wait out a long
+        Retry-After); another process takes the event over only when this one is gone."""
+        assert self.inbox is not None
+        lease = self.cfg.lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                await self.inbox.renew(row, owner, lease)
+            except Exception as exc:  # the next beat tries again
+                event_log("lease renewal failed", event=row["event_id"], error=repr(exc))
 
     def _backoff(self, attempts: int, retry_after: float | None) -> float:
         ceiling = min(5.0, self.cfg.retry_base * 2 ** attempts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ class Vendors:
 
 def build_vendors(conn: Connection, cfg: ServiceConfig, parts: Parts, metrics: Metrics,
                   transport: httpx.AsyncBaseTransport | None) -> Vendors:
-    verify: Any = cfg.ca_bundle or True
+    verify: Any = ssl.create_default_context(cafile=cfg.ca_bundle) if cfg.ca_bundle else True
 
     def record(call: CallRecord) -> None:
         metrics.vendor_call(call)

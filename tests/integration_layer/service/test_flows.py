@@ -1,33 +1,15 @@
-"""The reference service through flows 1-3 against the three fakes, in process."""
+"""The reference service through flows 1-3 against the three fakes, in process (SQLite,
+and PostgreSQL through the ``pg_url`` fixture)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
+
+import pytest
 
 from harness.sandbox import World, world
-
-T = TypeVar("T")
-
-
-async def until(probe: Callable[[], Awaitable[T | None]], what: str,
-                timeout: float = 20.0) -> T:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-async def _posted(w: World, n: int) -> list[dict[str, Any]] | None:
-    rows = await w.suiteql("SELECT externalid, foreigntotal, type FROM transaction"
-                           " WHERE type IN ('CustInvc', 'CustPymt')")
-    return rows if len(rows) >= n else None
+from tests.integration_layer.service.support import chaos, posted, until
 
 
 def test_close_won_deal_is_billed_posted_and_paid() -> None:
@@ -36,7 +18,7 @@ def test_close_won_deal_is_billed_posted_and_paid() -> None:
             account = await w.account("Acme Corp")
             await w.card(account)
             opp = await w.deal(account, {"SKU-PLAT": 1, "SKU-SEAT": 3})
-            rows = await until(lambda: _posted(w, 2), "ERP invoice and payment")
+            rows = await until(lambda: posted(w, 2), "ERP invoice and payment")
             subs = (await w.stripe("/v1/subscriptions"))["data"]
             assert len(subs) == 1 and subs[0]["metadata"]["crm_opportunity_id"] == opp
             inv = (await w.stripe("/v1/invoices"))["data"][0]
@@ -56,29 +38,15 @@ async def _deal_posted(w: World, lines: dict[str, int]) -> tuple[str, list[dict[
     account = await w.account("Globex GmbH", entity="DE", currency="EUR")
     await w.card(account)
     opp = await w.deal(account, lines, currency="EUR")
-    rows = await until(lambda: _posted(w, 2), "ERP invoice and payment")
+    rows = await until(lambda: posted(w, 2), "ERP invoice and payment")
     return opp, rows
 
 
-LOST_SUBSCRIPTION_CREATE = {"rules": [
-    {"name": "lost-sub", "match": {"method": "POST", "path": "/v1/subscriptions", "first": 1},
-     "fault": {"commit_then_fail": {"mode": "reset"}}}]}
-LOST_ERP_INVOICE = {"rules": [
-    {"name": "lost-inv", "match": {"method": "POST", "path": "/services/rest/record/v1/invoice",
-                                   "first": 1},
-     "fault": {"commit_then_fail": {"mode": "502"}}}]}
-STORM = {"deliveries": {"duplicate": {"probability": 1, "copies": 3, "spacing": "1ms"},
-                        "reorder": {"window": 4}}}
-
-
-def _exactly_once(variant: str = "reference") -> dict[str, Any]:
+def _exactly_once(variant: str = "reference", database_url: str | None = None
+                  ) -> dict[str, Any]:
     async def run() -> dict[str, Any]:
-        async with world(variant=variant) as w:
-            plans = ((w.billing, {**LOST_SUBSCRIPTION_CREATE, **STORM}),
-                     (w.erp, LOST_ERP_INVOICE), (w.crm, STORM))
-            for client, plan in plans:
-                r = await client.put("/_sim/faults", json=plan)
-                assert r.status_code == 200, r.text
+        async with world(variant=variant, database_url=database_url) as w:
+            await chaos(w)
             await _deal_posted(w, {"SKU-SUPPORT": 2})
             await until(w.settled, "deliveries and the inbox drained")
             subs = (await w.stripe("/v1/subscriptions"))["data"]
@@ -97,8 +65,11 @@ def _exactly_once(variant: str = "reference") -> dict[str, Any]:
     return asyncio.run(run())
 
 
-def test_reference_is_exactly_once_under_lost_responses_and_duplicate_storms() -> None:
-    result = _exactly_once()
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_reference_is_exactly_once_under_lost_responses_and_duplicate_storms(
+        database: str, request: pytest.FixtureRequest) -> None:
+    url = request.getfixturevalue("pg_url") if database == "postgres" else None
+    result = _exactly_once(database_url=url)
     assert "lost-sub" in result["faults"]
     assert result["subscriptions"] == 1
     assert result["erp"] == ["CustInvc", "CustPymt"]
