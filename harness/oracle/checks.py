@@ -350,8 +350,13 @@ class Checker:
                 continue
             if total <= 0:
                 continue
+            # A proration invoice may post as an ERP invoice of its charges and a credit
+            # memo ``cr:<invoice id>`` of its credits (docs/quote-to-cash.md): net them.
+            credits = sum((_dec(t.get("foreigntotal"))
+                           for t in self.erp_memos.get(f"cr:{inv_id}", [])), Decimal(0))
             totals.billing_invoiced += total
-            totals.erp_invoiced += sum((_dec(t.get("foreigntotal")) for t in posted), Decimal(0))
+            totals.erp_invoiced += sum((_dec(t.get("foreigntotal")) for t in posted),
+                                       Decimal(0)) - credits
             if not posted:
                 self.add(C.ERP_INVOICE_MISSING, f"billing invoice {inv_id} ({total} {currency}) "
                          "has no ERP invoice", crm=account_refs, billing=[inv_id])
@@ -364,7 +369,8 @@ class Checker:
                 account_refs[0] if account_refs else "", [])]
             for txn in posted:
                 self._compare_txn(C.ERP_INVOICE_AMOUNT_MISMATCH, C.ERP_INVOICE_CURRENCY_MISMATCH,
-                                  "invoice", inv_id, txn, total, currency, account_refs)
+                                  "invoice", inv_id, txn, total + credits, currency,
+                                  account_refs)
                 if str(txn.get("subsidiary")) != subsidiary:
                     self.add(C.ERP_INVOICE_WRONG_SUBSIDIARY,
                              f"ERP invoice {txn['id']} of {inv_id} is in subsidiary "
@@ -479,6 +485,8 @@ class Checker:
                          f"ERP payment {ext} mirrors no billing invoice",
                          erp=[t["id"] for t in txns])
         for ext, txns in self.erp_memos.items():
+            if ext.startswith("cr:") and ext[3:] in invoices:
+                continue  # the proration credit of an invoice
             if ext not in notes or not ext:
                 self.add(C.ERP_CREDIT_MEMO_ORPHANED,
                          f"ERP credit memo {ext} mirrors no billing credit note",

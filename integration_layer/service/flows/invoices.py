@@ -112,6 +112,7 @@ async def post_invoice(ctx: FlowContext, invoice: dict[str, Any]) -> None:
     }
     debit = await _item_lines(ctx, groups, currency, +1)
     credit = await _item_lines(ctx, groups, currency, -1)
+    erp_id: str | None = None
     if debit:
         async def create(resumed: bool) -> str:
             return await ctx.erp_create("invoice", invoice_id,
@@ -120,10 +121,20 @@ async def post_invoice(ctx: FlowContext, invoice: dict[str, Any]) -> None:
         erp_id = await ctx.step(f"erp.invoice:{invoice_id}", create)
         await ctx.links.put("erp_invoice", invoice_id, erp_id)
     if credit:
-        # Proration credits (unused time) post as a credit memo next to the invoice.
+        # Proration credits (unused time) post as a credit memo next to the invoice,
+        # applied to it, so that what stays open on the ERP invoice is what billing
+        # collects.
+        body: dict[str, Any] = {**header, "item": {"items": credit}}
+        if erp_id is not None:
+            charged = sum(g[0] + g[2] for g in groups.values() if g[0] > 0)
+            credited = sum(-(g[0] + g[2]) for g in groups.values() if g[0] < 0)
+            body["apply"] = {"items": [{"doc": {"id": erp_id}, "apply": True, "amount":
+                                        ctx.parts.money.major(min(charged, credited),
+                                                              currency)}]}
+
         async def memo(resumed: bool) -> str:
-            return await ctx.erp_create("creditMemo", f"cr:{invoice_id}",
-                                        {**header, "item": {"items": credit}}, resumed=resumed)
+            return await ctx.erp_create("creditMemo", f"cr:{invoice_id}", body,
+                                        resumed=resumed)
 
         await ctx.step(f"erp.proration-credit:{invoice_id}", memo)
 
