@@ -1,0 +1,143 @@
+"""The three fakes served on loopback (the CRM over TLS with the engine's local CA), and a
+sandbox :class:`~harness.sandbox.World` on them for a service reached over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import httpx
+
+from harness.sandbox import World, provision
+from harness.servers import ServerThread
+from integration_layer.service.runtime import Service
+from simulators.billing.app import create_app as billing_app
+from simulators.crm.app import create_app as crm_app
+from simulators.engine.settings import SimSettings
+from simulators.engine.tls import ensure_local_ca
+from simulators.erp.app import create_app as erp_app
+
+
+@dataclass
+class Fakes:
+    servers: dict[str, ServerThread]
+    ca_bundle: str
+
+    def urls(self) -> dict[str, str]:
+        return {name: server.url for name, server in self.servers.items()}
+
+
+@contextlib.contextmanager
+def serve_fakes(state_dir: Path, seed: int = 7) -> Iterator[Fakes]:
+    tls = ensure_local_ca(state_dir)
+
+    def settings() -> SimSettings:
+        return SimSettings(seed=seed, limits=False, delivery_time_scale=0.001)
+
+    servers = {
+        "crm": ServerThread(crm_app(settings()), ssl_certfile=str(tls.cert_pem),
+                            ssl_keyfile=str(tls.key_pem)),
+        "billing": ServerThread(billing_app(settings())),
+        "erp": ServerThread(erp_app(settings())),
+    }
+    started: list[ServerThread] = []
+    try:
+        for server in servers.values():
+            started.append(server.start())
+        yield Fakes(servers, str(tls.ca_pem))
+    finally:
+        for server in started:
+            server.stop()
+
+
+@contextlib.asynccontextmanager
+async def socket_world(fakes: Fakes, sut_url: str,
+                       service: Service | None = None) -> AsyncIterator[World]:
+    """A fresh tenant in the served fakes, wired to the service at ``sut_url``."""
+    observer = {"X-Fintwin-Observer": "1"}
+    trust = ssl.create_default_context(cafile=fakes.ca_bundle)
+    clients = {name: httpx.AsyncClient(base_url=url, verify=trust, headers=observer,
+                                       trust_env=False, timeout=30)
+               for name, url in fakes.urls().items()}
+    clients["sut"] = httpx.AsyncClient(base_url=sut_url, trust_env=False, timeout=30)
+    uniq = uuid.uuid4().hex[:10]
+    w = World(clients["crm"], clients["billing"], clients["erp"], clients["sut"],
+              cast(Service, service), "", f"7{uniq[:6]}", f"sk_test_{uniq}", f"t-{uniq}",
+              ca_bundle=fakes.ca_bundle)
+    try:
+        await provision(w, urls=fakes.urls(), sut_url=sut_url)
+        yield w
+    finally:
+        if w.erp_client is not None:
+            await w.erp_client.aclose()
+        for client in clients.values():
+            await client.aclose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServiceProcess:
+    """``fintwin serve integration-layer`` as a child process."""
+
+    def __init__(self, log_dir: Path, name: str, env: dict[str, str],
+                 args: list[str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / f"{name}.log"
+        self.env = {**os.environ, **env}
+        self.args = args
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ServiceProcess:
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "harness.cli", "serve", "integration-layer",
+                 "--port", str(self.port), "--log-level", "warning", *self.args],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    async def ready(self, timeout: float = 30.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with httpx.AsyncClient(trust_env=False) as client:
+            while True:
+                assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get(f"{self.url}/health")).status_code == 200:
+                        return
+                assert loop.time() < deadline, f"{self.url} never became healthy"
+                await asyncio.sleep(0.05)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no shutdown, no lease release
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
