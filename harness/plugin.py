@@ -14,6 +14,8 @@ Fixtures:
   the run's chaos plan is restored after the test.
 - ``eventually``: :class:`Eventually`, wait for a condition with a deadline.
 - ``fintwin_record``: attach flows and oracle violations to this test's report entry.
+- ``q2c``: a :class:`harness.scenario.Q2CRunner` on this test's tenant (sell deals, wait
+  for outcomes, check the oracle); what the suites in ``scenarios/`` use.
 
 The plugin is inert unless a test uses one of these fixtures: no stack is started and
 nothing is recorded for other tests.
@@ -31,7 +33,6 @@ from __future__ import annotations
 
 import random
 import shlex
-import time
 from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,13 +41,15 @@ import pytest
 
 import harness.report as reporting
 from harness.manifest import VENDORS, ManifestError, load_manifest, reference_manifest_path
+from harness.scenario import Q2CRunner
 from harness.stack import MODES, Stack, StackConfig, StackError, Tenant, create_stack, scoped_plan
-from harness.waiting import NotYet
 from harness.waiting import eventually as wait_for
+from harness.waiting import until as wait_until
 
 T = TypeVar("T")
 
-FIXTURES = frozenset({"fintwin_stack", "tenant", "fault_plan", "eventually", "fintwin_record"})
+FIXTURES = frozenset({"fintwin_stack", "tenant", "fault_plan", "eventually", "fintwin_record",
+                      "q2c"})
 RECORD_KEY = pytest.StashKey[dict[str, Any]]()
 COLLECTOR_KEY = pytest.StashKey["reporting.ResultCollector"]()
 SEED_KEY = pytest.StashKey[int]()
@@ -62,6 +65,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="chaos profile name (e.g. default-chaos), plan file, or none")
     group.addoption("--fintwin-stack", default="inprocess", choices=sorted(MODES),
                     help="how to run the fakes and the SUT (default inprocess)")
+    group.addoption("--fintwin-sut-option", action="append", default=[], metavar="KEY=VALUE",
+                    help="a setting for the SUT, e.g. variant=no-dedupe (in-process: the "
+                         "factory's config; local: its environment variable); repeatable")
     group.addoption("--fintwin-report", default=None, metavar="DIR",
                     help="write fintwin-results.json and fintwin-report.html here")
 
@@ -87,8 +93,24 @@ def pytest_configure_node(node: Any) -> None:
 
 def run_info(config: pytest.Config) -> dict[str, Any]:
     """The run's settings, as the report and a rerun need them."""
-    return {"seed": config.stash[SEED_KEY], "stack": config.getoption("--fintwin-stack"),
-            "chaos": config.getoption("--fintwin-chaos"), "sut": _manifest_path(config)}
+    info: dict[str, Any] = {
+        "seed": config.stash[SEED_KEY], "stack": config.getoption("--fintwin-stack"),
+        "chaos": config.getoption("--fintwin-chaos"), "sut": _manifest_path(config)}
+    options = sut_options(config)
+    if options:
+        info["sut_options"] = options
+    return info
+
+
+def sut_options(config: pytest.Config) -> dict[str, str]:
+    """``--fintwin-sut-option KEY=VALUE`` values as a mapping."""
+    out: dict[str, str] = {}
+    for item in config.getoption("--fintwin-sut-option") or ():
+        key, sep, value = str(item).partition("=")
+        if not sep or not key.strip():
+            raise pytest.UsageError(f"--fintwin-sut-option: expected KEY=VALUE, not {item!r}")
+        out[key.strip()] = value
+    return out
 
 
 def _manifest_path(config: pytest.Config) -> str:
@@ -102,6 +124,8 @@ def rerun_command(config: pytest.Config, nodeid: str) -> str:
             "--fintwin-stack", info["stack"], "--fintwin-chaos", info["chaos"]]
     if config.getoption("--fintwin-sut"):
         argv += ["--fintwin-sut", info["sut"]]
+    for key, value in info.get("sut_options", {}).items():
+        argv += ["--fintwin-sut-option", f"{key}={value}"]
     return shlex.join(argv)
 
 
@@ -122,7 +146,8 @@ def fintwin_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     except ManifestError as exc:
         raise pytest.UsageError(f"--fintwin-sut: {exc}") from exc
     stack = create_stack(info["stack"], manifest,
-                         StackConfig(seed=info["seed"], chaos=info["chaos"]))
+                         StackConfig(seed=info["seed"], chaos=info["chaos"],
+                                     sut_options=info.get("sut_options", {})))
     try:
         stack.start()
     except StackError as exc:
@@ -213,26 +238,8 @@ class Eventually:
 
     async def until(self, probe: Callable[[], Awaitable[T]], *, timeout: float | None = None,
                     what: str = "condition") -> T:
-        import asyncio
-
-        limit = self.timeout if timeout is None else timeout
-        last: list[object] = [None]
-
-        async def attempt() -> T | None:
-            try:
-                value = await probe()
-            except AssertionError as exc:  # a probe may assert: "not yet"
-                last[0] = exc
-                return None
-            last[0] = value
-            return value or None
-
-        deadline = time.monotonic() + limit
-        while (found := await attempt()) is None:
-            if time.monotonic() >= deadline:
-                raise NotYet(f"{what} did not hold within {limit}s; last: {last[0]!r}")
-            await asyncio.sleep(self.interval)
-        return found
+        return await wait_until(probe, timeout=self.timeout if timeout is None else timeout,
+                                interval=self.interval, what=what)
 
 
 @pytest.fixture
@@ -266,6 +273,13 @@ class Recorder:
 @pytest.fixture
 def fintwin_record(request: pytest.FixtureRequest) -> Recorder:
     return Recorder(_record(request.node))
+
+
+@pytest.fixture
+def q2c(fintwin_stack: Stack, tenant: Tenant, fintwin_record: Recorder) -> Q2CRunner:
+    """This test's tenant driven through quote-to-cash (:mod:`harness.scenario`):
+    ``q2c.run(async_scenario)``."""
+    return Q2CRunner(fintwin_stack, tenant, fintwin_record)
 
 
 def _record(item: pytest.Item) -> dict[str, Any]:

@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 import httpx
 import yaml
 
+from harness.data import DataFactory, Product
+from harness.drivers.crm import CrmCatalog
 from harness.manifest import SERVICE_ENV_KEYS, VENDORS, Manifest
 from simulators.billing.vendor import account_id_for_key
 from simulators.engine.faults.plan import FaultPlan, PlanError
@@ -90,6 +92,11 @@ class StackConfig:
     fakes: str = "process"  # local mode: "process" (fintwin sim) or "thread" (ServerThread)
     startup_timeout: float = 30.0
     sut_env: Mapping[str, str] = field(default_factory=dict)  # extra env for the SUT
+    # Extra logical settings for the SUT (e.g. {"variant": "no-dedupe"}): merged into the
+    # in-process factory's config; in local mode exported under the manifest's [env]
+    # names, or as FINTWIN_<KEY> when the manifest names no variable for the key.
+    sut_options: Mapping[str, str] = field(default_factory=dict)
+    catalog_size: int = 5  # products seeded into each tenant (CRM, billing, ERP)
 
 
 # -- tenants -----------------------------------------------------------------------
@@ -129,6 +136,8 @@ class Tenant:
     billing: BillingTenant
     erp: ErpTenant
     registered: bool = False  # registered with a multi-tenant SUT
+    catalog: tuple[Product, ...] = ()  # seeded in all three fakes at provisioning
+    crm_catalog: CrmCatalog | None = field(default=None, compare=False)
 
     @property
     def credentials(self) -> TenantCredentials:
@@ -599,6 +608,12 @@ class Stack:
                 sub = await world.crm.control("POST", "/_sim/subscriptions", json={
                     "url": self.urls[SUT] + crm_path, "secret": crm_secret, "events": ["*"]})
                 crm_sub = str(sub["id"])
+            catalog = DataFactory(self.seed, label).catalog(self.config.catalog_size) \
+                if self.config.catalog_size else ()
+            crm_catalog = await world.crm.seed_catalog(catalog) if catalog else None
+            if catalog:
+                await world.billing.seed_catalog(catalog)
+                await world.erp.seed_items(catalog)
             billing_secret: str | None = None
             endpoint_id: str | None = None
             billing_path = self.manifest.webhook_path("billing", connection)
@@ -614,7 +629,8 @@ class Stack:
             billing=BillingTenant(creds.billing_api_key,
                                   account_id_for_key(creds.billing_api_key), billing_secret,
                                   endpoint_id),
-            erp=ErpTenant(creds.erp_account_id, creds.erp_client_id, creds.erp_client_secret))
+            erp=ErpTenant(creds.erp_account_id, creds.erp_client_id, creds.erp_client_secret),
+            catalog=tuple(catalog), crm_catalog=crm_catalog)
 
     def endpoints(self) -> Endpoints:
         """Where the fakes are, for ``harness.drivers`` (works from any event loop)."""
@@ -630,11 +646,20 @@ class Stack:
 
         return Endpoints(crm=one("crm"), billing=one("billing"), erp=one("erp"))
 
-    def world(self, tenant: Tenant) -> World:
-        """The drivers of ``tenant`` (acting as its users; the caller closes it)."""
+    def world(self, tenant: Tenant, *, observer: bool = True) -> World:
+        """The drivers of ``tenant`` (acting as its users; the caller closes it).
+
+        They send ``X-Fintwin-Observer`` by default: the harness's own calls never meet the
+        run's faults or limits and stay out of the request journal, which then holds only
+        the SUT's requests (what the rate-limit and duplicate-write checks read)."""
         from harness.drivers import World
 
-        return World(self.endpoints(), tenant.credentials)
+        world = World(self.endpoints(), tenant.credentials, observer=observer)
+        if tenant.crm_catalog is not None:
+            world.crm.catalog = CrmCatalog(tenant.crm_catalog.pricebook_id,
+                                           dict(tenant.crm_catalog.products),
+                                           dict(tenant.crm_catalog.entries))
+        return world
 
     def register(self, tenant: Tenant) -> None:
         """``POST`` the connection to the SUT's ``[admin].connections`` path."""
@@ -726,7 +751,10 @@ class InProcessStack(Stack):
 
     async def _astart_sut(self, factory: Callable[..., Any], primary: Tenant | None) -> None:
         settings = self.sut_settings(primary)
-        config: dict[str, Any] = {**settings, "env": self.manifest.environment(settings),
+        options = dict(self.config.sut_options)
+        config: dict[str, Any] = {**settings, **options,
+                                  "env": {**self.manifest.environment({**settings, **options}),
+                                          **self.config.sut_env},
                                   "seed": self.seed}
         sut = factory(config, self._routes)
         if isinstance(sut, Awaitable):
@@ -919,7 +947,9 @@ class LocalStack(Stack):
         if not self.manifest.multi_tenant:
             primary = self.new_tenant("primary")
         settings = self.sut_settings(primary)
-        env = {**self._child_env(), **start.env, **self.config.sut_env,
+        options = {(self.manifest.env.get(k) or f"FINTWIN_{k.upper()}"): str(v)
+                   for k, v in self.config.sut_options.items()}
+        env = {**self._child_env(), **start.env, **self.config.sut_env, **options,
                **self.manifest.environment(settings)}
         cwd = start.cwd or (self.manifest.path.parent if self.manifest.path else Path.cwd())
         argv = start.argv(port)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -32,3 +33,21 @@ def eventually(probe: Callable[[], T], *, timeout: float = 10.0, interval: float
         if time.monotonic() >= deadline:
             raise NotYet(f"{what} did not hold within {timeout}s; last: {last!r}")
         time.sleep(interval)
+
+
+async def until(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 10.0,
+                interval: float = 0.02, what: str = "condition") -> T:
+    """:func:`eventually` for a coroutine probe (awaited each time)."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        try:
+            value = await probe()
+            if value:
+                return value
+            last = value
+        except AssertionError as exc:
+            last = exc
+        if time.monotonic() >= deadline:
+            raise NotYet(f"{what} did not hold within {timeout}s; last: {last!r}")
+        await asyncio.sleep(interval)

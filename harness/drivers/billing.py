@@ -8,6 +8,7 @@ retried after a lost response does not act twice.
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
@@ -54,6 +55,8 @@ class BillingDriver(Driver):
         super().__init__(endpoint, api_key, observer=observer)
         self.api_key = api_key
         self._keys = itertools.count(1)
+        # Unique per driver: two drivers on one account must not reuse each other's keys.
+        self._key_prefix = f"driver-{api_key}-{secrets.token_hex(4)}"
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}", "Stripe-Version": READ_VERSION}
@@ -69,7 +72,7 @@ class BillingDriver(Driver):
     async def post(self, path: str, data: Mapping[str, Any] | None = None, *,
                    idempotency_key: str | None = None) -> dict[str, Any]:
         headers = self._headers()
-        headers["Idempotency-Key"] = idempotency_key or f"driver-{self.api_key}-{next(self._keys)}"
+        headers["Idempotency-Key"] = idempotency_key or f"{self._key_prefix}-{next(self._keys)}"
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         response = await self.http.post(path, content=_body(data), headers=headers)
         body: dict[str, Any] = expect(response, f"POST {path}").json()

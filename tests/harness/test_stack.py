@@ -193,9 +193,14 @@ def exercise(stack: Stack) -> Tenant:
     assert billing[0]["event"]["data"]["object"]["id"] == customer
     assert billing[0]["fetched"] == 200  # the SUT reached the fake with the tenant's key
     account = create_crm_account(stack, tenant, "Acme")
-    crm = events_of(stack, tenant, "crm", 1)
-    header = crm[0]["event"]["payload"]["ChangeEventHeader"]
-    assert header["changeType"] == "CREATE" and header["recordIds"] == [account]
+    # The tenant's catalog (seeded at provisioning) makes change events of its own.
+    def account_event() -> dict[str, Any] | None:
+        return next((r for r in received(stack, tenant) if r["vendor"] == "crm"
+                     and r["event"]["payload"]["ChangeEventHeader"]["recordIds"] == [account]),
+                    None)
+
+    crm = eventually(account_event, timeout=15, what="the account's change event at the SUT")
+    assert crm["event"]["payload"]["ChangeEventHeader"]["changeType"] == "CREATE"
     return tenant
 
 

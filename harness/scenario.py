@@ -1,0 +1,332 @@
+"""What every scenario suite does with one tenant: sell deals through the CRM as a sales
+rep would, give customers cards, wait for the SUT's business effects with deadlines, and
+check the three fakes with the oracle. The ``q2c`` fixture of the plugin hands one to a
+test::
+
+    def test_deals_are_posted(q2c):
+        async def scenario(q: Q2C) -> None:
+            deals = [await q.sell(d) for d in q.data.deals(3)]
+            await q.settled_ok()          # the oracle is clean, or fail with its summary
+        q2c.run(scenario)
+
+Only the fakes are read; the SUT is a black box (its admin paths from the manifest are the
+one exception: replay). Waits are deadlines on conditions, never sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from harness.data import DataFactory, Deal, LineItem, Product
+from harness.drivers import CrmDeal, World
+from harness.drivers.billing import CARD_FAILS, CARD_OK
+from harness.oracle import Oracle, Report
+from harness.stack import Stack, Tenant
+from harness.waiting import until as wait_until
+
+if TYPE_CHECKING:
+    from harness.plugin import Recorder
+
+T = TypeVar("T")
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SETTLE_TIMEOUT = 60.0
+QUIET = 4.0  # nothing pending, no SUT request, oracle unchanged this long: settled (bad)
+CALM = 0.6  # the oracle clean and nothing happening this long: settled (good)
+
+
+@dataclass(frozen=True)
+class EarlyRetry:
+    """A request sent before the Retry-After of the 429 before it allowed."""
+
+    vendor: str
+    refused: dict[str, Any]  # the 429's journal entry
+    retry: dict[str, Any]  # the tenant's next request for the same method, path, query
+    early_by: float  # seconds
+
+    @property
+    def certain(self) -> bool:
+        """Matched by idempotency key: surely the same write sent again. A keyless match
+        (same method, path and query) may be other work running concurrently, e.g. two
+        flows reading the same account, or two payments posted at once."""
+        return bool(self.refused.get("idempotency_key"))
+
+    def describe(self) -> str:
+        return (f"{self.vendor}: {self.retry['method']} {self.retry['path']} "
+                f"{self.early_by:.2f}s before Retry-After {self.refused['retry_after']}s "
+                f"allowed (after the 429 on {self.refused['method']} {self.refused['path']})")
+
+
+def early_retries(vendor: str, journal: Iterable[Mapping[str, Any]],
+                  slack: float = 0.05) -> list[EarlyRetry]:
+    """From one tenant's journal (the SUT's requests only: the harness reads as an
+    observer): each 429 with a Retry-After, and the tenant's next request for the same
+    thing (method, path, query and idempotency key: the retry) when it came more than
+    ``slack`` seconds before the Retry-After allowed. Other requests of the tenant in that
+    window are other work running concurrently, not retries."""
+    entries = sorted(journal, key=lambda e: int(e["seq"]))
+
+    def same(e: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (e["method"], e["path"], e.get("query") or "", e.get("idempotency_key"))
+
+    found: list[EarlyRetry] = []
+    for index, refused in enumerate(entries):
+        if int(refused["status"]) != 429 or not refused.get("retry_after"):
+            continue
+        retry = next((e for e in entries[index + 1:] if same(e) == same(refused)), None)
+        if retry is None:
+            continue
+        # wall is when the request arrived; the 429 went out duration_ms later.
+        allowed = (float(refused["wall"]) + float(refused.get("duration_ms") or 0) / 1000
+                   + float(refused["retry_after"]))
+        early = allowed - float(retry["wall"])
+        if early > slack:
+            found.append(EarlyRetry(vendor, dict(refused), dict(retry), early))
+    return found
+
+
+def refused_writes(journal: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Writes a fake refused with a 4xx other than 401/429 (e.g. a duplicate externalId):
+    what a SUT sends when it repeats a write it already made."""
+    return [dict(e) for e in journal
+            if e["method"] in WRITES and 400 <= int(e["status"]) < 500
+            and int(e["status"]) not in (401, 429) and not e.get("faults")]
+
+
+def odd_cents_product(code: str = "SKU-APIPACK") -> Product:
+    """An add-on priced 0.29 in every currency: amounts a float conversion gets a cent
+    wrong (0.29 * 100 truncates to 28)."""
+    price = Decimal("0.29")
+    return Product(code, "API calls 1k pack", "Software",
+                   {"USD": price, "GBP": price, "EUR": price})
+
+
+def with_line(deal: Deal, product: Product, quantity: int = 1) -> Deal:
+    """``deal`` with one more line."""
+    return replace(deal, lines=(*deal.lines, LineItem(product, quantity)))
+
+
+class Q2C:
+    """One test's tenant, driven from the outside (see the module docstring)."""
+
+    def __init__(self, stack: Stack, tenant: Tenant, world: World, *,
+                 record: Recorder | None = None, timeout: float = SETTLE_TIMEOUT) -> None:
+        self.stack = stack
+        self.tenant = tenant
+        self.world = world
+        self.crm = world.crm
+        self.billing = world.billing
+        self.erp = world.erp
+        self.clock = world.clock
+        self.data = DataFactory(stack.seed, tenant.label)
+        self.catalog = tenant.catalog or self.data.catalog()
+        self.record = record
+        self.timeout = timeout
+        self.oracle = Oracle(world)
+        self.last: Report | None = None
+
+    # -- waiting -------------------------------------------------------------------------
+
+    async def until(self, probe: Callable[[], Awaitable[T | None]], *, what: str,
+                    timeout: float | None = None, interval: float = 0.05) -> T:
+        """Call ``probe`` until it returns something truthy; NotYet at the deadline."""
+        return await wait_until(probe, timeout=self.timeout if timeout is None else timeout,
+                                interval=interval, what=what)
+
+    # -- a sales rep's and a customer's work -------------------------------------------
+
+    def deals(self, count: int, entities: Iterable[str] = ("US", "GB", "DE")) -> list[Deal]:
+        """Seeded deals over the tenant's catalog, round-robin over ``entities``."""
+        order = list(entities)
+        return [self.data.deal(order[i % len(order)], catalog=self.catalog)
+                for i in range(count)]
+
+    async def open(self, deal: Deal, *, card: str | None = CARD_OK) -> CrmDeal:
+        """Account, contacts, opportunity and synced quote in the CRM; once the SUT has
+        made the billing customer, the customer enters ``card`` (None: no card)."""
+        made = await self.crm.create_deal(deal)
+        if card is not None:
+            customer = await self.billing_customer(made.account_id)
+            await self.billing.set_card(customer, fails=card == CARD_FAILS)
+        return made
+
+    async def sell(self, deal: Deal, *, card: str | None = CARD_OK) -> CrmDeal:
+        """:meth:`open`, then close the opportunity won."""
+        made = await self.open(deal, card=card)
+        await self.crm.close_won(made.opportunity_id)
+        return made
+
+    async def billing_customer(self, account_id: str, timeout: float | None = None) -> str:
+        """The billing customer id the SUT wrote back to the Account."""
+        async def probe() -> str | None:
+            acct = await self.crm.get("Account", account_id, ["Billing_Customer_Id__c"])
+            return acct.get("Billing_Customer_Id__c") or None
+        return await self.until(probe, what=f"account sync of {account_id} "
+                                "(Account.Billing_Customer_Id__c written back)",
+                                timeout=timeout)
+
+    async def subscription(self, opportunity_id: str, timeout: float | None = None) -> str:
+        """The billing subscription id the SUT wrote back to the opportunity."""
+        async def probe() -> str | None:
+            opp = await self.crm.get("Opportunity", opportunity_id,
+                                     ["Billing_Subscription_Id__c"])
+            return opp.get("Billing_Subscription_Id__c") or None
+        return await self.until(probe, what=f"subscription for opportunity {opportunity_id} "
+                                "(Opportunity.Billing_Subscription_Id__c)", timeout=timeout)
+
+    async def contract(self, opportunity_id: str, timeout: float | None = None
+                       ) -> dict[str, Any]:
+        """The activated CRM Contract the SUT made for the opportunity's subscription."""
+        async def probe() -> dict[str, Any] | None:
+            found = await self.crm.contract_for(opportunity_id)
+            return found if found and found.get("Status") == "Activated" else None
+        return await self.until(probe, what=f"activated contract for {opportunity_id}",
+                                timeout=timeout)
+
+    async def add_product(self, product: Product, *, erp: bool = True) -> None:
+        """A catalog product in the CRM and billing, and (unless ``erp=False``: an ERP
+        mapping left missing on purpose) an ERP item."""
+        await self.crm.seed_catalog([product], tuple(product.prices))
+        await self.billing.seed_catalog([product], tuple(product.prices))
+        if erp:
+            await self.erp.seed_items([product])
+
+    async def set_billing_api_version(self, version: str) -> None:
+        """The billing account's default API version (``PUT /_sim/billing/account``): the
+        version its webhook events are rendered in, as a Stripe account upgrade does."""
+        await self.billing.control("PUT", "/_sim/billing/account",
+                                   json={"api_version": version})
+
+    async def invoices(self, subscription_id: str) -> list[dict[str, Any]]:
+        return await self.billing.all("/v1/invoices", {"subscription": subscription_id})
+
+    async def account_field(self, account_id: str, field: str) -> Any:
+        return (await self.crm.get("Account", account_id, [field])).get(field)
+
+    # -- the fakes' records of the SUT ----------------------------------------------------
+
+    def journal(self, vendor: str) -> list[dict[str, Any]]:
+        """The SUT's requests to ``vendor`` for this tenant (``GET /_sim/journal``)."""
+        return self.stack.journal(vendor, self.tenant)
+
+    def early_retries(self, vendors: Iterable[str] = ("crm", "billing", "erp"), *,
+                      certain: bool = False) -> list[EarlyRetry]:
+        """Requests sent again before Retry-After allowed (``certain``: only those matched
+        by idempotency key)."""
+        return [e for v in vendors for e in early_retries(v, self.journal(v))
+                if e.certain or not certain]
+
+    def refused_writes(self, vendor: str) -> list[dict[str, Any]]:
+        return refused_writes(self.journal(vendor))
+
+    def fault_count(self, vendor: str, kind: str | None = None) -> int:
+        return sum(1 for f in self.stack.fault_log(vendor, self.tenant)
+                   if kind is None or f.get("kind") == kind)
+
+    def outbox_pending(self) -> int:
+        total = 0
+        for vendor in ("crm", "billing"):
+            body = self.stack.control(vendor, "GET", "/_sim/outbox",
+                                      tenant=self.tenant.ref(vendor)).json()
+            total += int(body.get("pending") or 0)
+        return total
+
+    def activity(self) -> tuple[int, ...]:
+        """A fingerprint of what has happened so far: the SUT's writes to each fake (its
+        reads include idle polling) and the webhooks still pending (last)."""
+        return (*(sum(1 for e in self.journal(v) if e["method"] in WRITES)
+                  for v in ("crm", "billing", "erp")), self.outbox_pending())
+
+    # -- the oracle ----------------------------------------------------------------------
+
+    async def check(self) -> Report:
+        self.last = await self.oracle.check()
+        return self.last
+
+    async def settled(self, *, timeout: float | None = None, quiet: float = QUIET,
+                      calm: float = CALM, until: Callable[[Report], bool] | None = None
+                      ) -> Report:
+        """Wait until the oracle is clean (or ``until(report)``) with no webhook pending and
+        nothing new for ``calm`` seconds (late duplicate copies must get their chance to do
+        harm); or until nothing has changed for ``quiet`` seconds with the oracle still not
+        clean; or the deadline. Returns the last report (not asserted)."""
+        limit = self.timeout if timeout is None else timeout
+        done = until or (lambda r: r.ok)
+        deadline = time.monotonic() + limit
+        seen: tuple[Any, ...] | None = None
+        since = time.monotonic()
+        while True:
+            report = await self.check()
+            now = time.monotonic()
+            activity = self.activity()
+            state = (activity, tuple(report.codes()))
+            if state != seen:
+                seen, since = state, now
+            idle = 0.0 if activity[-1] else now - since
+            if (done(report) and idle >= calm) or idle >= quiet or now >= deadline:
+                return report
+            await asyncio.sleep(0.1)  # between probes of a condition with a deadline
+
+    async def settled_ok(self, what: str = "quote-to-cash", **kwargs: Any) -> Report:
+        """:meth:`settled`, then assert the oracle is clean, naming every violation."""
+        report = await self.settled(**kwargs)
+        self.note_report(report)
+        assert report.ok, f"{what}: business effects went wrong:\n{report.summary()}"
+        return report
+
+    def note_report(self, report: Report) -> None:
+        if self.record is not None:
+            self.record.violations(report.violations)
+            self.record.note("oracle_counts", report.counts)
+
+    # -- the SUT's control surface (manifest [admin]) ----------------------------------
+
+    def dlq(self) -> Any:
+        """The SUT's parked events for this connection (manifest ``[admin].dlq``)."""
+        response = self.stack.dlq(self.tenant)
+        assert response.status_code < 300, \
+            f"DLQ read refused: {response.status_code} {response.text[:300]}"
+        return response.json()
+
+    def replay(self) -> dict[str, Any]:
+        """``POST`` the manifest's replay path for this tenant's connection."""
+        response = self.stack.replay(self.tenant)
+        assert response.status_code < 300, \
+            f"replay refused: {response.status_code} {response.text[:300]}"
+        return response.json() if response.content else {}
+
+    async def aclose(self) -> None:
+        await self.oracle.aclose()
+        await self.world.aclose()
+
+
+class Q2CRunner:
+    """The ``q2c`` fixture: ``q2c.run(scenario)`` runs ``async def scenario(q: Q2C)`` on a
+    fresh event loop with this test's tenant."""
+
+    def __init__(self, stack: Stack, tenant: Tenant, record: Recorder | None = None) -> None:
+        self.stack = stack
+        self.tenant = tenant
+        self.record = record
+
+    def run(self, scenario: Callable[[Q2C], Awaitable[T]], *,
+            timeout: float = SETTLE_TIMEOUT) -> T:
+        async def main() -> T:
+            q = Q2C(self.stack, self.tenant, self.stack.world(self.tenant),
+                    record=self.record, timeout=timeout)
+            try:
+                return await scenario(q)
+            finally:
+                await q.aclose()
+
+        from harness.stack import run_sync
+
+        return run_sync(main())
+
+
+__all__ = ["CARD_FAILS", "CARD_OK", "Q2C", "EarlyRetry", "Q2CRunner", "early_retries",
+           "odd_cents_product", "refused_writes", "with_line"]
