@@ -72,6 +72,17 @@ def _demo_command(args: argparse.Namespace) -> int:
     return demo(args.deals, args.seed, chaos, args.variant, args.out)
 
 
+def _verify_command(args: argparse.Namespace) -> int:
+    from harness.verify import main as verify
+
+    def names(value: str | None) -> list[str] | None:
+        return [n.strip() for n in value.split(",") if n.strip()] if value else None
+
+    return verify(names=names(args.variants), scenarios=names(args.scenarios),
+                  quick=args.quick, seed=args.seed, jobs=args.jobs, out=args.out,
+                  as_json=args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fintwin", description=(
         "Vendor-exact fakes of CRM, billing and ERP, and the harness that drives an "
@@ -113,6 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--variant", default="reference", help="the SUT variant to run")
     demo.add_argument("--out", default=".fintwin/demo/result.json")
     demo.set_defaults(func=_demo_command)
+    ver = sub.add_parser("verify-harness", help=(
+        "run the scenario suites against the reference SUT and every faulty variant; "
+        "print the detection matrix"))
+    ver.add_argument("--variants", help="comma-separated variant names (default: all)")
+    ver.add_argument("--scenarios", help="comma-separated scenario names, e.g. dunning,"
+                                         "quote_to_cash (default: all in scenarios/)")
+    ver.add_argument("--quick", action="store_true",
+                     help="each variant runs only the scenario its caught_by names")
+    ver.add_argument("--seed", type=int, default=1)
+    ver.add_argument("--jobs", type=int, default=2, help="variants run at once (default 2)")
+    ver.add_argument("--out", help="keep each run's pytest log and report here")
+    ver.add_argument("--json", help="write the matrix as JSON to this file")
+    ver.set_defaults(func=_verify_command)
     return parser
 
 

@@ -36,6 +36,10 @@ T = TypeVar("T")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SETTLE_TIMEOUT = 60.0
 QUIET = 4.0  # nothing pending, no SUT request, oracle unchanged this long: settled (bad)
+#: Codes of the harness's own findings (beside the oracle's, harness.oracle.codes).
+RETRY_BEFORE_RETRY_AFTER = "RETRY_BEFORE_RETRY_AFTER"
+ERP_WRITE_REFUSED = "ERP_WRITE_REFUSED"
+FINDINGS = frozenset({RETRY_BEFORE_RETRY_AFTER, ERP_WRITE_REFUSED})
 CALM = 0.6  # the oracle clean and nothing happening this long: settled (good)
 
 
@@ -277,6 +281,14 @@ class Q2C:
         self.note_report(report)
         assert report.ok, f"{what}: business effects went wrong:\n{report.summary()}"
         return report
+
+    def finding(self, code: str, message: str, severity: str = "revenue") -> str:
+        """Record a harness finding (not an oracle check, e.g. RETRY_BEFORE_RETRY_AFTER)
+        as a violation of this test; returns ``code: message`` for the assertion."""
+        if self.record is not None:
+            self.record.violations([{"code": code, "severity": severity, "message": message,
+                                     "objects": {}}])
+        return f"{code}: {message}"
 
     def note_report(self, report: Report) -> None:
         if self.record is not None:

@@ -19,7 +19,9 @@ def test_three_copy_storms_are_absorbed(q2c: Q2CRunner, fault_plan: FaultPlanCon
             await q.sell(deal)
         await q.settled_ok("duplicate delivery")
         repeated = q.refused_writes("erp")
-        assert not repeated, "the SUT repeated ERP writes the ERP refused: " + "; ".join(
-            f"{e['method']} {e['path']} -> {e['status']}" for e in repeated[:5])
+        assert not repeated, q.finding(
+            "ERP_WRITE_REFUSED", f"the SUT repeated {len(repeated)} ERP writes the ERP "
+            "refused: " + "; ".join(f"{e['method']} {e['path']} -> {e['status']}"
+                                    for e in repeated[:5]))
 
     q2c.run(scenario)

@@ -29,7 +29,9 @@ def test_vendor_429s_are_waited_out_as_retry_after_says(
             q.record.note("early_retries", {"certain": sum(e.certain for e in everything),
                                             "keyless": sum(not e.certain for e in everything)})
         early = [e for e in everything if e.certain]
-        assert not early, (f"{len(early)} writes were retried before Retry-After allowed:\n"
-                           + "\n".join(e.describe() for e in early[:5]))
+        assert not early, q.finding(
+            "RETRY_BEFORE_RETRY_AFTER",
+            f"{len(early)} writes were retried before Retry-After allowed:\n"
+            + "\n".join(e.describe() for e in early[:5]), severity="compliance")
 
     q2c.run(scenario)

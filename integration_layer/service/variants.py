@@ -110,31 +110,39 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("reference", REFERENCE, "none", "passes every suite"),
     Variant("no-dedupe", replace(REFERENCE, inbox=NoDedupeInbox),
             "no inbox dedupe: a duplicate delivery runs the flow again",
-            "scenarios/test_duplicate_delivery.py (duplicate ERP writes)"),
+            "scenarios/test_duplicate_delivery.py: ERP_WRITE_REFUSED, ERP_INVOICE_DUPLICATE, "
+            "ERP_PAYMENT_DUPLICATE (duplicate ERP writes)"),
     Variant("no-idempotency-keys", replace(REFERENCE, keys=NoKeys()),
             "vendor writes carry no idempotency key",
-            "scenarios/test_commit_then_fail.py (two subscriptions for one deal)"),
+            "scenarios/test_commit_then_fail.py: SUBSCRIPTION_DUPLICATE, ERP_INVOICE_DUPLICATE "
+            "(two subscriptions for one deal)"),
     Variant("ignores-retry-after", replace(REFERENCE, retry=IgnoreRetryAfter()),
             "retries a 429 before Retry-After allows",
-            "scenarios/test_rate_limits.py (early retries counted)"),
+            "scenarios/test_rate_limits.py: RETRY_BEFORE_RETRY_AFTER (early retries counted)"),
     Variant("drops-on-5xx", replace(REFERENCE, failures=DropOnServerError()),
             "drops an event when a vendor keeps answering 5xx",
-            "scenarios/test_erp_outage.py (invoices never posted)"),
+            "scenarios/test_erp_outage.py: ERP_INVOICE_MISSING, ERP_PAYMENT_MISSING "
+            "(invoices never posted)"),
     Variant("recreates-on-timeout", replace(REFERENCE, ambiguity=RecreateOnTimeout()),
             "re-creates a write whose response was lost, with a fresh key",
-            "scenarios/test_commit_then_fail.py (duplicate subscription)"),
+            "scenarios/test_commit_then_fail.py: SUBSCRIPTION_DUPLICATE, ERP_INVOICE_DUPLICATE "
+            "(duplicate subscription)"),
     Variant("float-money", replace(REFERENCE, money=FloatMoney()),
             "converts money through floats and truncates",
-            "scenarios/test_quote_to_cash.py (ERP amounts a cent off)"),
+            "scenarios/test_quote_to_cash.py: ERP_INVOICE_AMOUNT_MISMATCH (ERP amounts a cent "
+            "off)"),
     Variant("assumes-in-order", replace(REFERENCE, ordering=AssumeInOrder()),
             "skips an event whose prerequisite has not arrived yet",
-            "scenarios/test_out_of_order.py (payments never posted)"),
+            "scenarios/test_out_of_order.py: ERP_PAYMENT_MISSING, ERP_INVOICE_MISSING "
+            "(payments never posted)"),
     Variant("pre-basil-only", replace(REFERENCE, stripe=PreBasilReader()),
             "reads only pre-basil Stripe fields",
-            "scenarios/test_vendor_upgrade.py (invoices not posted after the upgrade)"),
+            "scenarios/test_vendor_upgrade.py: ERP_INVOICE_MISSING (invoices not posted after "
+            "the upgrade)"),
     Variant("no-legal-entity-check", replace(REFERENCE, entities=LenientEntities()),
             "posts an unmapped legal entity to the parent subsidiary",
-            "scenarios/test_compensation.py (invoice posted to the wrong entity)"),
+            "scenarios/test_compensation.py: ERP_POSTED_UNMAPPED_ENTITY (invoice posted to the "
+            "wrong entity)"),
 )}
 
 
