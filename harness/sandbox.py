@@ -146,7 +146,10 @@ class World:
 
 @contextlib.asynccontextmanager
 async def world(*, variant: str = "reference", seed: int = 7, database_url: str | None = None,
-                billing_faults: dict[str, Any] | None = None) -> AsyncIterator[World]:
+                billing_faults: dict[str, Any] | None = None,
+                tenant: str | None = None) -> AsyncIterator[World]:
+    """``tenant``: a fixed tenant name (the fakes split the seed per tenant, so a fixed
+    name meets the same seeded faults every run); default a fresh random one."""
     to_sut = RoutingTransport()
     crm = crm_app(SimSettings(seed=seed, limits=False, delivery_transport=to_sut,
                               delivery_time_scale=0.001))
@@ -159,7 +162,7 @@ async def world(*, variant: str = "reference", seed: int = 7, database_url: str 
     sut = create_app(cfg, transport=to_fakes)
     to_sut.add("sut", sut)
     service: Service = sut.state.service
-    uniq = uuid.uuid4().hex[:10]
+    uniq = (tenant or uuid.uuid4().hex)[:10]
     # The harness acts as the vendors' users and admins; it reads and writes as an
     # observer so that chaos meant for the SUT never hits the harness itself.
     clients = {name: httpx.AsyncClient(transport=InProcessTransport(app),
