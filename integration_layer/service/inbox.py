@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -172,11 +172,16 @@ class Inbox:
 
 
 class NoDedupeInbox(Inbox):
-    """FAULTY: stores every delivery as a new event, so a duplicate delivery runs the
-    flow again (caught by the duplicate-delivery suite: a second ERP write for one
-    billing event)."""
+    """FAULTY: stores every delivery as a new event of a new flow, so a duplicate
+    delivery runs the flow again from the start (caught by the duplicate-delivery suite:
+    a second ERP write for one billing event, refused as a duplicate record or, where the
+    ERP has no external id to refuse it by, posted twice)."""
 
     dedupe = False
 
     def storage_id(self, event: InboundEvent) -> str:
         return f"{event.event_id}#{uuid.uuid4().hex}"
+
+    async def accept(self, event: InboundEvent) -> Accepted:
+        # Without dedupe every delivery is new work, with its own flow (and step memo).
+        return await super().accept(replace(event, flow_id=uuid.uuid4().hex))
