@@ -11,6 +11,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from harness.oracle import Oracle, Report
@@ -143,9 +144,10 @@ def test_no_idempotency_keys_duplicates_a_subscription_after_a_lost_response() -
 
 def _retry_gaps(outcome: Outcome, path: str) -> list[tuple[float, float]]:
     """(seconds between a 429 and the next try of the same call, Retry-After)."""
-    calls = [e for e in outcome.journal["billing"] if e["method"] == "POST" and e["path"] == path]
+    calls = [e for e in outcome.journal["billing"]
+             if e["method"] == "POST" and e["path"] == path]
     return [(nxt["wall"] - cur["wall"], float(cur["retry_after"]))
-            for cur, nxt in zip(calls, calls[1:], strict=False) if cur["status"] == 429]
+            for cur, nxt in pairwise(calls) if cur["status"] == 429]
 
 
 def test_ignores_retry_after_retries_before_the_time_allowed() -> None:
