@@ -147,15 +147,16 @@ class World:
 @contextlib.asynccontextmanager
 async def world(*, variant: str = "reference", seed: int = 7, database_url: str | None = None,
                 billing_faults: dict[str, Any] | None = None,
-                tenant: str | None = None) -> AsyncIterator[World]:
+                tenant: str | None = None, limits: bool = False) -> AsyncIterator[World]:
     """``tenant``: a fixed tenant name (the fakes split the seed per tenant, so a fixed
-    name meets the same seeded faults every run); default a fresh random one."""
+    name meets the same seeded faults every run); default a fresh random one.
+    ``limits``: the fakes' default vendor rate limits (off by default)."""
     to_sut = RoutingTransport()
-    crm = crm_app(SimSettings(seed=seed, limits=False, delivery_transport=to_sut,
+    crm = crm_app(SimSettings(seed=seed, limits=limits, delivery_transport=to_sut,
                               delivery_time_scale=0.001))
-    billing = billing_app(SimSettings(seed=seed, limits=False, delivery_transport=to_sut,
+    billing = billing_app(SimSettings(seed=seed, limits=limits, delivery_transport=to_sut,
                                       delivery_time_scale=0.001))
-    erp = erp_app(SimSettings(seed=seed, limits=False))
+    erp = erp_app(SimSettings(seed=seed, limits=limits))
     to_fakes = RoutingTransport({"crm": crm, "billing": billing, "erp": erp})
     cfg = ServiceConfig(database_url=database_url or "sqlite://:memory:", variant=variant,
                         workers=3, poll_seconds=0.5, seed=seed)
