@@ -12,7 +12,6 @@ Every attempt is logged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import logging
 import time
@@ -135,8 +134,12 @@ class DeliveryEngine:
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # our caller is being cancelled, not just the worker
         for t in list(self._inflight):
             t.cancel()
         if self._inflight:
@@ -167,12 +170,21 @@ class DeliveryEngine:
         return None
 
     async def _run(self) -> None:
-        assert self._wake is not None
-        while True:
-            self._wake.clear()
+        wake = self._wake
+        assert wake is not None
+        loop = asyncio.get_running_loop()
+        me = asyncio.current_task()
+        # stop() (or a kick() on another loop) replaces self._task: this worker is done.
+        while self._task is me:
+            wake.clear()
             wait = self._dispatch_due()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            # Not asyncio.wait_for: on 3.11 it drops a cancel that lands after the event is
+            # set but before it resumes (gh-86296), and stop() then awaits this forever.
+            timer = loop.call_later(wait, wake.set)
+            try:
+                await wake.wait()
+            finally:
+                timer.cancel()
 
     def _dispatch_due(self) -> float:
         """Start sending what is due; returns seconds until something else may be due."""

@@ -127,8 +127,13 @@ def test_duplicates_and_reordering_when_the_plan_asks() -> None:
 
     async def check(org: Org) -> None:
         await _subscribe(org)
+        # Held until all twelve are queued: the reorder window also flushes after 0.25 s of
+        # wall time, and a slow machine would otherwise send small, maybe sorted, batches.
+        org.app.sim.deliveries.paused = True
         for i in range(6):
             await org.create("Account", {"Name": f"A{i}"})
+        org.app.sim.deliveries.paused = False
+        org.app.sim.deliveries.kick()
         await await_for(lambda: len(receiver.events) == 12, what="twelve deliveries")
         replays = [e["replayId"] for e in receiver.events]
         assert sorted(set(replays)) == list(range(1, 7))

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from simulators.engine.server import GRACEFUL_SHUTDOWN
 from simulators.engine.settings import SimSettings
 from simulators.engine.tenancy import Tenant
 from simulators.engine.transport import InProcessTransport
@@ -230,14 +231,15 @@ class SimProcess:
                 raise AssertionError("fintwin sim did not become ready before the deadline")
             time.sleep(0.05)
 
-    def stop(self, grace: float = 3.0) -> str:
-        """SIGTERM, then SIGKILL after ``grace`` seconds. (Over TLS, a client that
-        closes without TLS close_notify, as requests does, holds uvicorn's graceful
-        shutdown for uvloop's 30 s SSL shutdown timeout; see the engine's server.)"""
+    def stop(self) -> str:
+        """SIGTERM, and the process exits by itself: a TLS client that hung up without
+        close_notify holds it for the server's graceful-shutdown timeout at most."""
         self.proc.terminate()
+        bound = GRACEFUL_SHUTDOWN + 10
         try:
-            out, _ = self.proc.communicate(timeout=grace)
+            out, _ = self.proc.communicate(timeout=bound)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            out, _ = self.proc.communicate(timeout=10)
+            self.proc.communicate()
+            raise AssertionError(f"fintwin sim still running {bound} s after SIGTERM") from None
         return out or ""
