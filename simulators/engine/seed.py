@@ -29,6 +29,9 @@ def uniform(seed: int, *parts: object) -> float:
 # big-int division (and 2 per table lookup) gives the same string, faster.
 _PAIRS = tuple(_ALPHABET[i % 62] + _ALPHABET[i // 62] for i in range(62 * 62))
 _CHUNK = 62**5
+# A 16-byte digest has at most 22 base62 digits.
+_DIGEST_DIGITS = 22
+_POW62 = tuple(62**i for i in range(_DIGEST_DIGITS + 1))
 
 
 def _base62_lsb_first(value: int) -> str:
@@ -44,16 +47,39 @@ def _base62_lsb_first(value: int) -> str:
     return "".join(out)
 
 
-def token(seed: int, length: int, *parts: object) -> str:
-    """A base62 string of ``length`` characters determined by the seed and the parts."""
-    prefix = "\x1f".join([str(seed), *map(str, parts)]).encode()
+def _low_digits(value: int, wanted: int) -> str:
+    """The first ``wanted`` characters of ``_base62_lsb_first(value)``.
+
+    An id takes only a few digits of its last digest, so only those are
+    converted: reducing modulo 62**wanted first gives the same characters,
+    with the zero digits the reduction leaves at the top written back.
+    """
+    if wanted > _DIGEST_DIGITS or value < _POW62[wanted - 1]:  # all of its digits
+        return _base62_lsb_first(value)
+    return _base62_lsb_first(value % _POW62[wanted]).ljust(wanted, "0")
+
+
+def _token(prefix: bytes, length: int) -> str:
     text = ""
     counter = 0
     while len(text) < length:
         digest = hashlib.blake2b(b"%b\x1f%d" % (prefix, counter), digest_size=16).digest()
-        text += _base62_lsb_first(int.from_bytes(digest, "big"))
+        text += _low_digits(int.from_bytes(digest, "big"), length - len(text))
         counter += 1
-    return text[:length]
+    return text
+
+
+def _prefix(seed: int, parts: tuple[object, ...]) -> bytes:
+    return "\x1f".join([str(seed), *map(str, parts)]).encode()
+
+
+def token(seed: int, length: int, *parts: object) -> str:
+    """A base62 string of ``length`` characters determined by the seed and the parts.
+
+    Digests of "seed\x1fparts...\x1fcounter" (counter 0, 1, ...) in base62,
+    least significant digit first, concatenated and cut to ``length``.
+    """
+    return _token(_prefix(seed, parts), length)
 
 
 class Streams:
@@ -63,12 +89,15 @@ class Streams:
     restored tenant continues the same sequence.
     """
 
-    __slots__ = ("counters", "seed", "tenant")
+    __slots__ = ("_id_prefixes", "counters", "seed", "tenant")
 
     def __init__(self, seed: int, tenant: str, counters: dict[str, int] | None = None) -> None:
         self.seed = seed
         self.tenant = tenant
         self.counters: dict[str, int] = dict(counters or {})
+        # id prefix -> (counter name, digest prefix without the ordinal): built once
+        # rather than on each of the several ids a create makes.
+        self._id_prefixes: dict[str, tuple[str, bytes]] = {}
 
     def next_ordinal(self, stream: str) -> int:
         n = self.counters.get(stream, 0) + 1
@@ -77,8 +106,14 @@ class Streams:
 
     def new_id(self, prefix: str, length: int = 24) -> str:
         """A vendor-looking id, e.g. ``cus_`` + 24 base62 chars (Stripe ids are 14-24)."""
-        n = self.next_ordinal("id:" + prefix)
-        return prefix + token(self.seed, length, self.tenant, "id", prefix, n)
+        known = self._id_prefixes.get(prefix)
+        if known is None:
+            known = self._id_prefixes[prefix] = (
+                "id:" + prefix, _prefix(self.seed, (self.tenant, "id", prefix)))
+        stream, digest_prefix = known
+        n = self.counters.get(stream, 0) + 1
+        self.counters[stream] = n
+        return prefix + _token(b"%b\x1f%d" % (digest_prefix, n), length)
 
     def uniform(self, stream: str, ordinal: int) -> float:
         return uniform(self.seed, self.tenant, stream, ordinal)
