@@ -66,10 +66,16 @@ def _serve_command(args: argparse.Namespace) -> int:
 
 
 def _demo_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from harness.demo import DemoOptions
     from harness.demo import main as demo
 
     chaos = None if args.chaos == "none" else args.chaos
-    return demo(args.deals, args.seed, chaos, args.variant, args.out)
+    return demo(DemoOptions(deals=args.deals, seed=args.seed, chaos=chaos,
+                            variant=args.variant, stack=args.stack,
+                            out=Path(args.out), concurrency=args.concurrency,
+                            progress=not args.no_progress))
 
 
 def _verify_command(args: argparse.Namespace) -> int:
@@ -117,12 +123,19 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--log-level", default="info")
     srv.set_defaults(func=_serve_command)
     demo = sub.add_parser("demo", help="the main job: quote-to-cash under chaos, checked")
-    demo.add_argument("--deals", type=int, default=30)
-    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--deals", type=int, default=100, help="flows to run (default 100)")
+    demo.add_argument("--seed", type=int, default=1,
+                      help="run seed: data, tenants and faults (same seed, same faults)")
     demo.add_argument("--chaos", default="default-chaos",
-                      help="a chaos profile (default-chaos), or none")
+                      help="a chaos profile (default-chaos), a plan file, or none")
     demo.add_argument("--variant", default="reference", help="the SUT variant to run")
-    demo.add_argument("--out", default=".fintwin/demo/result.json")
+    demo.add_argument("--stack", choices=["inprocess", "local"], default="inprocess",
+                      help="inprocess (one process) or local (processes over loopback "
+                           "sockets, the CRM over TLS)")
+    demo.add_argument("--concurrency", type=int, default=8, help="flows in flight at once")
+    demo.add_argument("--out", default=".fintwin/demo",
+                      help="directory for fintwin-results.json and fintwin-report.html")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo_command)
     ver = sub.add_parser("verify-harness", help=(
         "run the scenario suites against the reference SUT and every faulty variant; "

@@ -1,123 +1,395 @@
-"""``fintwin demo``: the main job. Starts the three fakes and the reference integration
-layer in one process, runs quote-to-cash deals across three legal entities under a chaos
-profile, waits until everything has settled, checks the invariants with the oracle and
-prints a summary (flows, faults injected by kind, duplicates absorbed, retries,
-violations). Writes the result as JSON."""
+"""``fintwin demo``: the main job, on the same stack, drivers and oracle as the scenario
+suites.
+
+It starts the three fakes and the reference integration layer (``--stack inprocess``, the
+default: one event loop on a background thread; ``--stack local``: each fake a ``fintwin
+sim`` process on a loopback port, the CRM over TLS with the local CA, the SUT a ``fintwin
+serve integration-layer`` process), puts the chaos profile on every fake, and runs
+``deals`` quote-to-cash flows, a few at a time. Each flow is one company with its own
+tenant in the three fakes (so each flow's requests, webhook deliveries and faults are its
+own, and a tenant's faults depend only on the seed and its label): the account, contacts,
+opportunity and synced quote in the CRM, a card once the SUT has made the billing
+customer, the opportunity closed won, then a wait (with a deadline) until the
+subscription, its invoice and the payment are posted to the ERP. When every webhook has
+settled, the oracle checks each tenant; the summary (flows, faults injected by kind,
+duplicates absorbed, retries, violations) is printed and the run is written as
+``fintwin-results.json`` and ``fintwin-report.html`` (harness/report.py: one timeline per
+flow across the three systems with the faults that hit it) in ``--out``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
+import shlex
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from faker import Faker
+import httpx
 
-from harness.data import derive_seed
-from harness.sandbox import PRODUCTS, World, world
+import harness.report as reporting
+from harness.manifest import VENDORS, load_manifest, reference_manifest_path
+from harness.oracle import Report
+from harness.scenario import Q2C
+from harness.stack import SUT, Stack, StackConfig, Tenant, create_stack, run_sync
+from harness.waiting import NotYet
 
-ENTITIES = (("US", "USD"), ("GB", "GBP"), ("DE", "EUR"))
+T = TypeVar("T")
+ENTITIES = ("US", "GB", "DE")  # USD, GBP, EUR
+DEFAULT_DEALS = 100
+DEFAULT_OUT = Path(".fintwin/demo")
+STACKS = ("inprocess", "local")
+GATED = ("latency",)  # fault kinds that only slow a request down
 
 
-def _bar(done: int, total: int, what: str) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r  {what:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()
-    if done >= total:
-        sys.stderr.write("\n")
+@dataclass(frozen=True)
+class DemoOptions:
+    deals: int = DEFAULT_DEALS
+    seed: int = 1
+    chaos: str | None = "default-chaos"
+    variant: str = "reference"
+    stack: str = "inprocess"
+    out: Path | None = DEFAULT_OUT  # None: no files
+    concurrency: int = 8  # flows in flight at once
+    flow_timeout: float = 60.0  # per flow, from its first CRM write to the ERP payment
+    settle_timeout: float = 30.0  # after the last flow, for webhooks still pending
+    progress: bool = True
+    catalog_size: int = 3
+
+    def rerun(self) -> str:
+        """The command that reruns this demo with the same seed (same faults)."""
+        argv = ["fintwin", "demo", "--seed", str(self.seed), "--deals", str(self.deals),
+                "--chaos", self.chaos or "none", "--stack", self.stack]
+        if self.variant != "reference":
+            argv += ["--variant", self.variant]
+        return shlex.join(argv)
 
 
-async def _settle(w: World, timeout: float) -> bool:
+@dataclass
+class FlowRun:
+    """One quote-to-cash flow (one company, one tenant)."""
+
+    index: int
+    entity: str
+    tenant: Tenant
+    company: str = ""
+    currency: str = ""
+    started: float = 0.0
+    closed: float | None = None
+    finished: float | None = None
+    error: str | None = None
+    report: Report | None = None
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"deal {self.index + 1:03d} · {self.entity}/{self.currency or '?'}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} · {self.company or '?'}"
+
+    @property
+    def latency(self) -> float | None:
+        return None if self.finished is None else round(self.finished - self.started, 4)
+
+
+class Progress:
+    """A progress bar on stderr (nothing when off or not a terminal and not forced)."""
+
+    def __init__(self, enabled: bool, width: int = 30) -> None:
+        self.enabled = enabled
+        self.width = width
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if not self.enabled:
+            return
+        filled = self.width * done // max(total, 1)
+        sys.stderr.write(f"\r  {what:<22} [{'#' * filled}{'.' * (self.width - filled)}] "
+                         f"{done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _posted(report: Report) -> bool:
+    """The flow is through: a subscription, and its invoice and payment in the ERP."""
+    counts = report.counts
+    return (counts.get("billing.subscriptions", 0) >= 1
+            and counts.get("erp.transactions", 0) >= 2 and counts.get("crm.contracts", 0) >= 1)
+
+
+async def _run_flow(stack: Stack, flow: FlowRun, opts: DemoOptions) -> None:
+    q = Q2C(stack, flow.tenant, stack.world(flow.tenant), timeout=opts.flow_timeout)
+    try:
+        deal = q.deals(1, entities=(flow.entity,))[0]
+        flow.company, flow.currency = deal.company.name, deal.currency
+        flow.started = time.time()
+        made = await q.open(deal)
+        flow.notes.append({"system": "crm", "t": time.time(), "kind": "note",
+                           "label": f"card entered; closing opportunity "
+                                    f"{made.opportunity_id} won (harness)"})
+        await q.crm.close_won(made.opportunity_id)
+        flow.closed = time.time()
+
+        async def through() -> Report | None:
+            report = await q.check()
+            return report if _posted(report) else None
+
+        flow.report = await q.until(through, what=f"{flow.name}: invoice and payment posted "
+                                    "to the ERP", interval=0.1)
+        flow.finished = time.time()
+        flow.notes.append({"system": "erp", "t": flow.finished, "kind": "note",
+                           "label": "invoice and payment posted: flow through (oracle)"})
+    except (NotYet, AssertionError, httpx.HTTPError) as exc:
+        flow.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        await q.aclose()
+
+
+async def _metric(client: httpx.AsyncClient, name: str, headers: Mapping[str, str]) -> float:
+    text = (await client.get("/_sim/metrics", headers=dict(headers))).text
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+async def _settle(stack: Stack, clients: Mapping[str, httpx.AsyncClient], timeout: float,
+                  calm: float = 1.0) -> bool:
+    """Every fake's webhook outbox empty for ``calm`` seconds (late duplicate copies get
+    their chance to do harm), or the deadline."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if await w.settled():
+    quiet_since: float | None = None
+    headers = stack.control_headers()
+    while True:
+        pending = sum([await _metric(clients[v], f"fintwin_{v}_outbox_pending", headers)
+                       for v in ("crm", "billing")])
+        now = loop.time()
+        if pending:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        if quiet_since is not None and now - quiet_since >= calm:
             return True
-        await asyncio.sleep(0.05)
-    return False
+        if now >= deadline:
+            return False
+        await asyncio.sleep(0.1)  # between probes of a condition with a deadline
 
 
-async def run_demo(*, deals: int, seed: int, chaos: str | None, variant: str,
-                   out: Path) -> dict[str, Any]:
-    started = time.perf_counter()
-    fake = Faker()
-    fake.seed_instance(derive_seed(seed, "demo", "companies"))
-    async with world(variant=variant, seed=seed) as w:
-        if chaos:
-            for client in (w.crm, w.billing, w.erp):
-                r = await client.put("/_sim/faults", json={"profile": chaos})
-                if r.status_code != 200:
-                    raise SystemExit(f"fintwin demo: could not apply {chaos}: {r.text}")
-        codes = sorted(PRODUCTS)
-        for i in range(deals):
-            entity, currency = ENTITIES[i % len(ENTITIES)]
-            account = await w.account(fake.company(), entity=entity, currency=currency)
-            await w.card(account)
-            lines = {codes[(i + k) % len(codes)]: 1 + (i + k) % 3 for k in range(1 + i % 2)}
-            await w.deal(account, lines, currency=currency)
-            _bar(i + 1, deals, "closing deals")
-        settled = await _settle(w, timeout=max(60.0, deals * 2.0))
-        from harness.oracle import Oracle
+async def _final_check(stack: Stack, flow: FlowRun) -> None:
+    q = Q2C(stack, flow.tenant, stack.world(flow.tenant))
+    try:
+        flow.report = await q.check()
+    finally:
+        await q.aclose()
 
-        async with Oracle(w.oracle_world()) as oracle:
-            report = await oracle.check()
-        faults: Counter[str] = Counter()
-        for name, client, tenant in (("crm", w.crm, w.crm_tenant),
-                                     ("billing", w.billing, w.api_key),
-                                     ("erp", w.erp, w.erp_account)):
-            log = (await client.get("/_sim/faults/log", params={"tenant": tenant})).json()
-            for entry in log.get("data", []):
-                faults[f"{name}:{entry.get('kind')}"] += 1
-        stats = (await w.stats())["inbox"]
-        metrics = w.service.metrics
-        elapsed = time.perf_counter() - started
-        result = {
-            "seed": seed, "chaos": chaos, "variant": variant, "deals": deals,
-            "settled": settled, "seconds": round(elapsed, 2),
-            "flows_per_second": round(deals / elapsed, 2),
-            "faults": dict(sorted(faults.items())),
-            "duplicates_absorbed": stats.get("duplicates_absorbed", 0),
-            "parked": stats.get("parked", 0),
-            "retries": int(metrics.value("fintwin_il_retries_total")
-                           + metrics.value("fintwin_il_event_retries_total")),
-            "oracle": report.to_dict(),
-        }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str))
+
+async def _bounded(jobs: Iterable[Callable[[], Awaitable[T]]], limit: int,
+                   tick: Callable[[int], None] | None = None) -> list[T]:
+    """Run ``jobs`` at most ``limit`` at a time; ``tick(n)`` after each one finishes."""
+    sem = asyncio.Semaphore(limit)
+    done = 0
+
+    async def one(job: Callable[[], Awaitable[T]]) -> T:
+        nonlocal done
+        async with sem:
+            out = await job()
+        done += 1
+        if tick is not None:
+            tick(done)
+        return out
+
+    return list(await asyncio.gather(*(one(j) for j in jobs)))
+
+
+def retries(journal: Iterable[Mapping[str, Any]]) -> int:
+    """Requests the SUT sent again after the same request (method, path, query,
+    idempotency key) was refused or hit by a fault (429, 5xx, reset, lost response)."""
+    last: dict[tuple[Any, ...], bool] = {}
+    count = 0
+    for e in sorted(journal, key=lambda e: int(e["seq"])):
+        key = (e["method"], e["path"], e.get("query") or "", e.get("idempotency_key"))
+        if last.get(key):
+            count += 1
+        faults = [str(f) for f in e.get("faults") or []
+                  if not any(str(f).endswith(k) for k in GATED)]
+        status = int(e.get("status") or 0)
+        last[key] = bool(faults) or status == 429 or status >= 500 or status == 0
+    return count
+
+
+async def _sut_stats(stack: Stack) -> dict[str, Any] | None:
+    """The reference SUT's own counters (``GET /admin/stats``); None for other SUTs."""
+    try:
+        async with stack.async_client(SUT) as client:
+            response = await client.get("/admin/stats", headers=stack.admin_headers())
+        if response.status_code != 200:
+            return None
+        data: dict[str, Any] = response.json()
+        return data
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+async def _run(stack: Stack, opts: DemoOptions, progress: Progress) -> dict[str, Any]:
+    started = time.time()
+    labels = [f"demo-{i + 1:03d}" for i in range(opts.deals)]
+    made = await _bounded([partial(stack.anew_tenant, label) for label in labels],
+                          opts.concurrency,
+                          lambda n: progress(n, opts.deals, "provisioning tenants"))
+    flows = [FlowRun(i, ENTITIES[i % len(ENTITIES)], tenant) for i, tenant in enumerate(made)]
+    provisioned = time.time()
+    await _bounded([partial(_run_flow, stack, f, opts) for f in flows], opts.concurrency,
+                   lambda n: progress(n, opts.deals, "quote-to-cash flows"))
+    flows_done = time.time()
+    clients = {v: stack.async_client(v) for v in VENDORS}
+    try:
+        settled = await _settle(stack, clients, opts.settle_timeout)
+        await _bounded([partial(_final_check, stack, f) for f in flows], opts.concurrency)
+        collected = await _bounded([partial(stack.acollect, f.tenant, clients) for f in flows],
+                                   opts.concurrency)
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    stats = await _sut_stats(stack)
+    finished = time.time()
+    tests = [_test_entry(f, c, opts) for f, c in zip(flows, collected, strict=True)]
+    run = {"kind": "demo", "seed": opts.seed, "stack": stack.mode, "chaos": opts.chaos or "none",
+           "sut": str(reference_manifest_path()), "variant": opts.variant,
+           "deals": opts.deals, "rerun": opts.rerun()}
+    result = reporting.build_result(run, tests, started=started, finished=finished)
+    result["demo"] = _summary(flows, tests, settled, stats, {
+        "provision_s": round(provisioned - started, 2),
+        "flows_s": round(flows_done - provisioned, 2),
+        "settle_and_check_s": round(finished - flows_done, 2),
+        "total_s": round(finished - started, 2)})
     return result
 
 
-def print_summary(result: dict[str, Any], out: Path) -> None:
-    oracle = result["oracle"]
-    rows = [
-        ("flows (close-won deals)", result["deals"]),
-        ("wall time (s)", result["seconds"]),
-        ("flows per second", result["flows_per_second"]),
-        ("faults injected", sum(result["faults"].values())),
-        *((f"  {k}", v) for k, v in result["faults"].items()),
-        ("duplicates absorbed", result["duplicates_absorbed"]),
-        ("retries", result["retries"]),
-        ("events parked (DLQ)", result["parked"]),
-        ("violations", len(oracle["violations"])),
-        *((f"  {k}", v) for k, v in oracle["by_severity"].items() if v),
+def _window(events: list[dict[str, Any]], flow: FlowRun, tail: float = 1.0
+            ) -> list[dict[str, Any]]:
+    """The flow's own events: from its first CRM write until ``tail`` seconds after it was
+    through (the tenant's catalog provisioning before, and the SUT's idle CRM polling
+    after, are left out of its timeline; they stay in the JSON)."""
+    start = flow.started
+    end = (flow.finished if flow.finished is not None else float("inf")) + tail
+    kept = [e for e in events if start <= float(e["t"]) <= end]
+    kept.sort(key=lambda e: float(e["t"]))
+    return kept
+
+
+def _test_entry(flow: FlowRun, collected: Mapping[str, Any], opts: DemoOptions
+                ) -> dict[str, Any]:
+    violations = [reporting.violation_to_dict(v) for v in (flow.report.violations
+                                                           if flow.report else [])]
+    if flow.error:
+        violations.append({"code": "NOT_HAPPENED", "severity": "revenue",
+                           "message": flow.error, "objects": {}})
+    events = _window(reporting.timeline_events(collected) + flow.notes, flow)
+    outcome = "passed" if flow.finished is not None and not violations else "failed"
+    return {"nodeid": flow.title, "scenario": "fintwin demo: quote-to-cash",
+            "outcome": outcome, "duration_s": flow.latency or 0.0, "seed": opts.seed,
+            **collected, "violations": violations,
+            "flows": [{"name": flow.name, "events": events, "latency_s": flow.latency}],
+            "notes": {"entity": flow.entity, "currency": flow.currency,
+                      "oracle_counts": flow.report.counts if flow.report else {}},
+            **({"longrepr": flow.error} if flow.error else {})}
+
+
+def _summary(flows: list[FlowRun], tests: list[dict[str, Any]], settled: bool,
+             stats: Mapping[str, Any] | None, timings: Mapping[str, float]
+             ) -> dict[str, Any]:
+    faults: Counter[str] = reporting.fault_kinds(tests)
+    duplicates = sum(1 for t in tests for entries in (t.get("deliveries") or {}).values()
+                     for e in entries if int(e.get("copy") or 0) > 0 and e.get("ok"))
+    retried = sum(retries(entries) for t in tests for entries in (t.get("journal") or {}
+                                                                   ).values())
+    severities: Counter[str] = Counter(str(v.get("severity")) for t in tests
+                                       for v in t.get("violations") or [])
+    inbox = (stats or {}).get("inbox") or {}
+    finished = [f for f in flows if f.finished is not None]
+    latencies = sorted(f.latency for f in finished if f.latency is not None)
+    ok = settled and len(finished) == len(flows) and not severities
+    return {
+        "flows": len(flows), "flows_through": len(finished),
+        "flow_latency_s": reporting.summarise(tests)["flow_latency_s"] if latencies else {},
+        "faults": dict(faults.most_common()), "faults_total": sum(faults.values()),
+        "duplicate_deliveries": duplicates,
+        "duplicates_absorbed": inbox.get("duplicates_absorbed", duplicates if ok else None),
+        "retries": retried, "parked": inbox.get("parked"),
+        "violations": {s: severities.get(s, 0) for s in reporting.SEVERITIES},
+        "violation_codes": dict(Counter(str(v.get("code")) for t in tests
+                                        for v in t.get("violations") or [])),
+        "settled": settled, "ok": ok, "timings_s": dict(timings),
+        "flows_per_second": round(len(flows) / max(timings["total_s"], 1e-9), 2),
+    }
+
+
+def run_demo(opts: DemoOptions) -> dict[str, Any]:
+    """Run the demo; returns the result document (harness/report.py's, plus ``demo``:
+    the summary) and writes the report files when ``opts.out`` is set."""
+    if opts.stack not in STACKS:
+        raise ValueError(f"--stack must be one of {', '.join(STACKS)}")
+    progress = Progress(opts.progress)
+    manifest = load_manifest(reference_manifest_path())
+    config = StackConfig(seed=opts.seed, chaos=opts.chaos, catalog_size=opts.catalog_size,
+                         sut_options={"variant": opts.variant, "poll_seconds": "2"})
+    stack = create_stack(opts.stack, manifest, config)
+    progress(0, 1, f"starting {opts.stack} stack")
+    with stack:
+        progress(1, 1, f"starting {opts.stack} stack")
+        result = run_sync(_run(stack, opts, progress))
+    if opts.out is not None:
+        json_path, html_path = reporting.write_report(opts.out, result)
+        result["demo"]["report"] = {"json": str(json_path), "html": str(html_path)}
+    return result
+
+
+def format_summary(result: Mapping[str, Any]) -> str:
+    run, demo = result["run"], result["demo"]
+    t = demo["timings_s"]
+    lat = demo.get("flow_latency_s") or {}
+    rows: list[tuple[str, Any]] = [
+        ("flows (close-won deals)", f"{demo['flows_through']}/{demo['flows']} through"),
+        ("wall time (s)", f"{t['total_s']} (provision {t['provision_s']}, flows "
+                          f"{t['flows_s']}, settle + check {t['settle_and_check_s']})"),
+        ("flows per second", demo["flows_per_second"]),
+        ("flow latency p50 / p95 (s)", f"{lat.get('p50', '-')} / {lat.get('p95', '-')}"),
+        ("faults injected", demo["faults_total"]),
+        *((f"  {kind}", n) for kind, n in demo["faults"].items()),
+        ("duplicate deliveries", demo["duplicate_deliveries"]),
+        ("duplicates absorbed", demo["duplicates_absorbed"]),
+        ("retries (from the journals)", demo["retries"]),
+        ("events parked (DLQ)", demo["parked"] if demo["parked"] is not None else "-"),
+        ("violations", sum(demo["violations"].values())),
+        *((f"  {sev}", n) for sev, n in demo["violations"].items() if n),
     ]
-    print(f"\nfintwin demo: seed {result['seed']}, chaos {result['chaos']}, "
-          f"SUT {result['variant']}")
-    for label, value in rows:
-        print(f"  {label:<28} {value}")
-    for v in oracle["violations"][:10]:
-        print(f"  ! [{v['severity']}] {v['code']}: {v['message']}")
-    verdict = "PASS" if oracle["ok"] and result["settled"] else "FAIL"
-    print(f"\n{verdict}: result written to {out}")
+    lines = [f"\nfintwin demo: seed {run['seed']}, {run['stack']} stack, chaos {run['chaos']}, "
+             f"SUT {run['variant']}"]
+    lines += [f"  {label:<30} {value}" for label, value in rows]
+    shown = 0
+    for test in result["tests"]:
+        for v in test.get("violations") or []:
+            if shown < 10:
+                lines.append(f"  ! [{v['severity']}] {v['code']}: {v['message'][:160]} "
+                             f"({test['nodeid']})")
+            shown += 1
+    verdict = "PASS" if demo["ok"] else "FAIL"
+    lines.append(f"\n{verdict}. rerun: {run['rerun']}")
+    report = demo.get("report")
+    if report:
+        lines.append(f"HTML report: {report['html']}\nJSON result: {report['json']}")
+    return "\n".join(lines)
 
 
-def main(deals: int, seed: int, chaos: str | None, variant: str, out: str) -> int:
-    path = Path(out)
-    result = asyncio.run(run_demo(deals=deals, seed=seed, chaos=chaos, variant=variant,
-                                  out=path))
-    print_summary(result, path)
-    return 0 if result["oracle"]["ok"] and result["settled"] else 1
+def main(opts: DemoOptions) -> int:
+    result = run_demo(opts)
+    print(format_summary(result))
+    return 0 if result["demo"]["ok"] else 1

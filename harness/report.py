@@ -26,6 +26,7 @@ SEVERITIES = ("revenue", "compliance", "cosmetic")
 TEMPLATE = Path(__file__).with_name("report_template.html")
 JSON_NAME = "fintwin-results.json"
 HTML_NAME = "fintwin-report.html"
+MAX_BARS = 40  # flows in the latency chart; more: a histogram
 _VENDOR_COLOURS = {"crm": "#2563eb", "billing": "#7c3aed", "erp": "#0d9488", "sut": "#64748b"}
 
 
@@ -237,17 +238,19 @@ def render_html(result: Mapping[str, Any]) -> str:
     run = result.get("run", {})
     summary = result.get("summary", {})
     tests = list(result.get("tests", []))
+    demo = run.get("kind") == "demo"
     body = "\n".join([
         _header(run, summary),
         _section("Violations by severity", _violations_table(tests)),
         _section("Charts", '<div class="charts">'
                  + _card("Flow latency (s)", _latency_chart(tests))
                  + _card("Faults injected by kind", _faults_chart(summary)) + "</div>"),
-        _section("Tests", _tests_table(tests)),
-        _section("Flows", "\n".join(_flow_block(t, i) for i, t in enumerate(tests))
+        _section("Flows" if demo else "Tests", _tests_table(tests)),
+        _section("Timelines" if demo else "Flows",
+                 "\n".join(_flow_block(t, i) for i, t in enumerate(tests))
                  or '<p class="muted">No flows recorded.</p>'),
     ])
-    title = f"fintwin report — seed {run.get('seed')}"
+    title = f"fintwin {'demo' if demo else 'report'} — seed {run.get('seed')}"
     page = TEMPLATE.read_text(encoding="utf-8")
     return page.replace("{{title}}", _e(title)).replace("{{body}}", body)
 
@@ -272,10 +275,11 @@ def _header(run: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
     lat = summary.get("flow_latency_s", {})
     started = run.get("started")
     when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(started)) if started else "?"
+    demo = run.get("kind") == "demo"
     tiles = [
-        ("Seed", run.get("seed"), "rerun with --fintwin-seed"),
+        ("Seed", run.get("seed"), "rerun with --seed" if demo else "rerun with --fintwin-seed"),
         ("Stack", run.get("stack"), f"chaos: {run.get('chaos')}"),
-        ("Tests", summary.get("tests", 0),
+        ("Flows" if demo else "Tests", summary.get("tests", 0),
          ", ".join(f"{v} {k}" for k, v in sorted(outcomes.items())) or "none"),
         ("Faults injected", summary.get("faults", 0),
          f"{deliveries.get('duplicates', 0)} duplicate deliveries"),
@@ -289,10 +293,14 @@ def _header(run: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
     html_tiles = "".join(
         f'<div class="tile"><div class="k">{_e(k)}</div><div class="v">{_e(v)}</div>'
         f'<div class="s">{_e(s)}</div></div>' for k, v, s in tiles)
-    return (f'<header class="{status}"><h1>fintwin report</h1>'
-            f'<p class="muted">SUT manifest {_e(run.get("sut"))} · started {_e(when)} · '
-            f'{_e(run.get("duration_s", "?"))} s</p><div class="tiles">{html_tiles}</div>'
-            '</header>')
+    title = "fintwin demo" if demo else "fintwin report"
+    variant = f" ({run['variant']})" if run.get("variant") else ""
+    rerun = (f'<p class="rerun">Same seed, same faults — rerun: <code>{_e(run["rerun"])}'
+             '</code></p>') if run.get("rerun") else ""
+    return (f'<header class="{status}"><h1>{_e(title)}</h1>'
+            f'<p class="muted">SUT manifest {_e(run.get("sut"))}{_e(variant)} · started '
+            f'{_e(when)} · {_e(run.get("duration_s", "?"))} s</p>{rerun}'
+            f'<div class="tiles">{html_tiles}</div></header>')
 
 
 def _fmt_s(value: Any) -> str:
@@ -357,7 +365,9 @@ def _tests_table(tests: Sequence[Mapping[str, Any]]) -> str:
 
 def _latency_chart(tests: Sequence[Mapping[str, Any]]) -> str:
     bars = [(str(f.get("name")), float(f["latency_s"])) for t in tests
-            for f in t.get("flows") or [] if f.get("latency_s") is not None][:40]
+            for f in t.get("flows") or [] if f.get("latency_s") is not None]
+    if len(bars) > MAX_BARS:
+        return _latency_histogram([v for _, v in bars])
     if not bars:
         return '<p class="muted">No flows.</p>'
     width, label_w, row = 520, 200, 18
@@ -376,6 +386,33 @@ def _latency_chart(tests: Sequence[Mapping[str, Any]]) -> str:
                      f'<text x="{label_w + w + 4:.1f}" y="{y + 12}" class="val">'
                      f'{_e(_fmt_s(value))}</text>')
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def _latency_histogram(values: Sequence[float], bins: int = 12) -> str:
+    """Flows per latency band (when there are too many flows for a bar each)."""
+    low, high = min(values), max(values)
+    step = (high - low) / bins or 1.0
+    counts = [0] * bins
+    for v in values:
+        counts[min(bins - 1, int((v - low) / step))] += 1
+    width, label_w, row = 520, 130, 18
+    top = max(counts) or 1
+    height = row * bins + 24
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" '
+             f'role="img" aria-label="flow latency histogram">']
+    for i, n in enumerate(counts):
+        y = 4 + i * row
+        a, b = low + i * step, low + (i + 1) * step
+        band = f"{_fmt_s(a)} to {_fmt_s(b)}"
+        w = (width - label_w - 60) * n / top
+        parts.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end" '
+                     f'class="lbl">{_e(band)}</text>'
+                     f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 6}" '
+                     f'class="bar"><title>{n} flows took {_e(band)}</title></rect>'
+                     f'<text x="{label_w + w + 4:.1f}" y="{y + 12}" class="val">{n}</text>')
+    parts.append(f'<text x="{label_w}" y="{height - 4}" class="lbl">{len(values)} flows; '
+                 f'bars: flows per latency band</text></svg>')
     return "".join(parts)
 
 

@@ -570,6 +570,48 @@ class Stack:
         self._tenants.append(tenant)
         return tenant
 
+    async def anew_tenant(self, label: str | None = None) -> Tenant:
+        """:meth:`new_tenant` from async code (any event loop): provisioning and the SUT
+        registration are awaited, so many tenants can be made at once."""
+        if not self.manifest.multi_tenant:
+            return await asyncio.to_thread(self.new_tenant, label)
+        tenant = await self.aprovision(self._unique(label))
+        path = self.manifest.admin.connections
+        async with self.async_client(SUT) as client:
+            response = await client.post(str(path), headers=self.admin_headers(),
+                                         json=tenant.connection_body(self.sut_vendor_urls()))
+        if not 200 <= response.status_code < 300:
+            raise StackError(f"SUT refused connection {tenant.connection}: "
+                             f"{response.status_code} {response.text[:500]}")
+        tenant = Tenant(**{**tenant.__dict__, "registered": True})
+        self._tenants.append(tenant)
+        return tenant
+
+    async def acollect(self, tenant: Tenant, client: Mapping[str, httpx.AsyncClient]
+                       ) -> dict[str, Any]:
+        """:meth:`collect` from async code, with one async client per fake (``client``:
+        from :meth:`async_client`)."""
+        out: dict[str, Any] = {"tenant": tenant.to_json(), "faults": {}, "deliveries": {},
+                               "journal": {}}
+
+        async def one(vendor: str, path: str) -> list[dict[str, Any]]:
+            response = await client[vendor].get(path, params={"tenant": tenant.ref(vendor)},
+                                                headers=self.control_headers())
+            if response.status_code != 200:
+                raise StackError(f"{vendor} GET {path}: {response.status_code} "
+                                 f"{response.text[:300]}")
+            data: list[dict[str, Any]] = response.json()["data"]
+            return data
+
+        keys = [(key, vendor, path) for vendor in VENDORS
+                for key, path in (("faults", "/_sim/faults/log"),
+                                  ("deliveries", "/_sim/deliveries"),
+                                  ("journal", "/_sim/journal"))]
+        found = await asyncio.gather(*(one(vendor, path) for _, vendor, path in keys))
+        for (key, vendor, _), data in zip(keys, found, strict=True):
+            out[key][vendor] = data
+        return out
+
     @property
     def tenants(self) -> list[Tenant]:
         return list(self._tenants)
