@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from integration_layer.service.config import Connection, ServiceConfig
+from integration_layer.service.flows.dispatch import billing_entity
 from integration_layer.service.inbox import InboundEvent
 from integration_layer.service.links import flow_steps
 from integration_layer.service.reconcile import reconcile
@@ -61,43 +62,48 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
             return raw, None
         return raw, data if isinstance(data, dict) else None
 
-    async def billing_webhook(request: Request) -> Response:
+    async def _signed(request: Request, header: str, secret_of: Any
+                      ) -> tuple[str, dict[str, Any]] | Response:
+        """The connection id and the verified JSON event, or the error to answer."""
         conn_id = request.path_params["connection"]
         conn = await service.connection(conn_id)
         if conn is None:
             return _error(404, "unknown_connection", f"no connection {conn_id!r}")
         raw, event = await _body_json(request)
         try:
-            verify(request.headers.get("stripe-signature"), raw, conn.billing.webhook_secret,
-                   now=time.time(), tolerance=cfg.webhook_tolerance)
+            verify(request.headers.get(header), raw, secret_of(conn), now=time.time(),
+                   tolerance=cfg.webhook_tolerance)
         except BadSignature as exc:
             return _error(400, "bad_signature", str(exc))
-        if event is None or not isinstance(event.get("id"), str):
+        if event is None:
+            return _error(400, "bad_event", "the body is not a JSON object")
+        return conn_id, event
+
+    def _ack(new: bool) -> Response:
+        # Acknowledged only once stored; a duplicate too, so the sender stops retrying.
+        return _json({"received": True, "duplicate": not new})
+
+    async def billing_webhook(request: Request) -> Response:
+        signed = await _signed(request, "stripe-signature", lambda c: c.billing.webhook_secret)
+        if isinstance(signed, Response):
+            return signed
+        conn_id, event = signed
+        if not isinstance(event.get("id"), str):
             return _error(400, "bad_event", "the body is not a Stripe event")
         obj = (event.get("data") or {}).get("object") or {}
-        from integration_layer.service.flows.dispatch import billing_entity
-
         flow = await service.flow_for_billing_event(conn_id, obj) or new_flow_id()
-        new = await service.receive(InboundEvent(conn_id, "billing", event["id"],
-                                                 str(event.get("type")),
-                                                 billing_entity(event), event, flow))
-        return _json({"received": True, "duplicate": not new})
+        return _ack(await service.receive(InboundEvent(
+            conn_id, "billing", event["id"], str(event.get("type")), billing_entity(event),
+            event, flow)))
 
     async def crm_webhook(request: Request) -> Response:
-        conn_id = request.path_params["connection"]
-        conn = await service.connection(conn_id)
-        if conn is None:
-            return _error(404, "unknown_connection", f"no connection {conn_id!r}")
-        raw, event = await _body_json(request)
-        try:
-            verify(request.headers.get("x-fintwin-signature"), raw, conn.crm.webhook_secret,
-                   now=time.time(), tolerance=cfg.webhook_tolerance)
-        except BadSignature as exc:
-            return _error(400, "bad_signature", str(exc))
-        if event is None or "payload" not in event:
+        signed = await _signed(request, "x-fintwin-signature", lambda c: c.crm.webhook_secret)
+        if isinstance(signed, Response):
+            return signed
+        conn_id, event = signed
+        if "payload" not in event:
             return _error(400, "bad_event", "the body is not a change event")
-        new = await service.receive(crm_event(conn_id, event, new_flow_id()))
-        return _json({"received": True, "duplicate": not new})
+        return _ack(await service.receive(crm_event(conn_id, event, new_flow_id())))
 
     async def health(request: Request) -> Response:
         return _json({"status": "ok", "variant": service.variant.name,
