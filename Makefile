@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest sim demo bench clean
+.PHONY: venv test lint typecheck pytest pytest-local sim demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,10 +24,17 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q -n 2 -p no:cacheprovider tests scenarios --fintwin-seed 1
 
-test: lint typecheck pytest
+# One suite in local-process mode: the fakes as `fintwin sim` processes on loopback ports
+# (the CRM over TLS with the local CA), the SUT as `fintwin serve integration-layer`.
+pytest-local: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider scenarios/test_quote_to_cash.py \
+		--fintwin-stack local --fintwin-seed 1
+
+test: lint typecheck pytest pytest-local
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/billing_bench.py
+	$(BIN)/python benchmarks/demo_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
