@@ -13,6 +13,7 @@ from typing import Any
 from simulators.billing.context import Ctx
 from simulators.billing.errors import CardError, InvalidRequest
 from simulators.billing.events import changed, emit
+from simulators.engine.shapes import Shape
 from simulators.engine.store import Record
 
 # test payment method -> (brand, last4, decline at attach, decline code at charge)
@@ -32,6 +33,10 @@ DECLINE_MESSAGES = {
     "insufficient_funds": "Your card has insufficient funds.",
     "expired_card": "Your card has expired.",
 }
+
+# Customers are the most numerous records: built with shared keys (shapes.py).
+_CUSTOMER = Shape("customer")
+_INVOICE_SETTINGS = Shape("customer_invoice_settings")
 
 CUSTOMER_FIELDS = ("name", "email", "description", "phone", "address", "metadata",
                    "invoice_settings", "delinquent", "balance", "currency", "preferred_locales")
@@ -53,17 +58,18 @@ def create_customer(ctx: Ctx, p: dict[str, Any]) -> Record:
     clock_id = p.get("test_clock")
     if clock_id:
         ctx.get("test_helpers.test_clock", clock_id, "test_clock")
-    cust: Record = {
+    cust = _CUSTOMER({
         "id": ctx.new_id("cus_"), "object": "customer", "address": p.get("address"),
         "balance": p.get("balance") or 0, "created": 0, "currency": None,
         "default_source": None, "delinquent": False, "description": p.get("description"),
         "discount": None, "email": p.get("email"), "invoice_prefix": None,
-        "invoice_settings": {"custom_fields": None, "default_payment_method": None,
-                             "footer": None, "rendering_options": None},
+        "invoice_settings": _INVOICE_SETTINGS({
+            "custom_fields": None, "default_payment_method": None, "footer": None,
+            "rendering_options": None}),
         "livemode": False, "metadata": p.get("metadata") or {}, "name": p.get("name"),
         "next_invoice_sequence": 1, "phone": p.get("phone"), "preferred_locales": [],
         "shipping": None, "tax_exempt": "none", "test_clock": clock_id,
-    }
+    })
     ctx.put("customer", cust)
     cust["created"] = ctx.now(cust["id"])
     cust["invoice_prefix"] = cust["id"][4:12].upper()

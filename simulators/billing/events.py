@@ -15,7 +15,13 @@ from simulators.billing.context import Ctx
 from simulators.billing.render import render
 from simulators.billing.versions import DEFAULT_VERSION
 from simulators.engine.delivery import Endpoint
+from simulators.engine.shapes import Shape
 from simulators.engine.store import Record
+
+# One event per change: the most numerous records after customers' (shapes.py).
+_EVENT = Shape("event")
+_EVENT_DATA = Shape("event_data")
+_EVENT_REQUEST = Shape("event_request")
 
 
 def account_version(ctx: Ctx) -> str:
@@ -26,16 +32,18 @@ def emit(ctx: Ctx, event_type: str, kind: str, obj: Record,
          previous: dict[str, Any] | None = None, at: int | None = None) -> Record:
     """Record an event for ``obj`` (as it is now) and queue it for every subscribed endpoint."""
     version = account_version(ctx)
-    event: Record = {
+    event = _EVENT({
         "id": ctx.new_id("evt_"), "object": "event", "api_version": version,
         "created": at if at is not None else ctx.now(obj.get("customer")),
         # The object as it was at the event, kept as JSON text: a third of the memory
         # of a deep-copied dict, and already what a snapshot needs.
-        "data": {"object_json": orjson.dumps(obj).decode(), "previous_attributes": previous},
+        "data": _EVENT_DATA({"object_json": orjson.dumps(obj).decode(),
+                             "previous_attributes": previous}),
         "livemode": False, "pending_webhooks": 0, "type": event_type,
-        "request": {"id": ctx.request_id or None, "idempotency_key": ctx.idempotency_key},
+        "request": _EVENT_REQUEST({"id": ctx.request_id or None,
+                                   "idempotency_key": ctx.idempotency_key}),
         "_object_kind": kind,
-    }
+    })
     endpoints = [we for we in ctx.store.all("webhook_endpoint")
                  if we["status"] == "enabled"
                  and ("*" in we["enabled_events"] or event_type in we["enabled_events"])]
