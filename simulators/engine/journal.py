@@ -26,6 +26,7 @@ class JournalEntry:
     idempotency_key: str | None
     faults: tuple[str, ...]
     retry_after: str | None
+    body_digest: str | None = None  # blake2b-64 of the request body (None: no body)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -33,6 +34,7 @@ class JournalEntry:
             "path": self.path, "query": self.query, "status": self.status,
             "duration_ms": round(self.duration_ms, 3), "idempotency_key": self.idempotency_key,
             "faults": list(self.faults), "retry_after": self.retry_after,
+            "body_digest": self.body_digest,
         }
 
 
@@ -44,10 +46,10 @@ class RequestJournal:
 
     def record(self, wall: float, tenant: str, method: str, path: str, query: str, status: int,
                duration_ms: float, idempotency_key: str | None, faults: tuple[str, ...],
-               retry_after: str | None) -> None:
+               retry_after: str | None, body_digest: str | None = None) -> None:
         self._seq += 1
         entry = JournalEntry(self._seq, wall, tenant, method, path, query, status, duration_ms,
-                             idempotency_key, faults, retry_after)
+                             idempotency_key, faults, retry_after, body_digest)
         bucket = self._entries.get(tenant)
         if bucket is None:
             bucket = self._entries[tenant] = deque(maxlen=self.per_tenant)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import socket
 import struct
 import time
@@ -57,6 +58,37 @@ async def send_reply(send: Send, reply: ErrorReply, extra: list[tuple[bytes, byt
     await send({"type": "http.response.body", "body": reply.body})
 
 
+class BodyDigest:
+    """Wraps ``receive`` to hash the request body as the app (or a fault) reads it, so the
+    journal can tell a request sent again (same body) from other work on the same path."""
+
+    __slots__ = ("_hash", "_receive", "_size")
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._hash = hashlib.blake2b(digest_size=8)
+        self._size = 0
+
+    async def __call__(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            body = message.get("body") or b""
+            self._hash.update(body)
+            self._size += len(body)
+        return message
+
+    def hexdigest(self) -> str | None:
+        return self._hash.hexdigest() if self._size else None
+
+
+async def _drain(receive: Receive) -> None:
+    """Read the rest of the request body (a fault that answers without the app)."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body"):
+            return
+
+
 async def _wait_disconnect(receive: Receive) -> None:
     while True:
         message = await receive()
@@ -97,6 +129,10 @@ class SimMiddleware:
             scope["fintwin.observer"] = True
             await self.app(scope, receive, send)
             return
+        digest = None
+        if method not in ("GET", "HEAD"):
+            digest = BodyDigest(receive)
+            receive = digest
         faults = sim.faults
         if faults.idle:
             verdict = None
@@ -152,7 +188,8 @@ class SimMiddleware:
                 time.time(), tkey, method, path,
                 scope.get("query_string", b"").decode("latin-1"), status, elapsed * 1000,
                 key.decode("latin-1") if key else None,
-                tuple(verdict.applied) if verdict else (), box[1])
+                tuple(verdict.applied) if verdict else (), box[1],
+                digest.hexdigest() if digest is not None else None)
             sim.metrics.request(method, status, elapsed)
             if tenant is not None and method != "GET" and sim.statedir is not None:
                 sim.persist_header(tenant)
@@ -203,6 +240,8 @@ class SimMiddleware:
                 waiter.cancel()
             await reset_connection(send)
             return
+        if isinstance(receive, BodyDigest):
+            await _drain(receive)  # journal the refused request's body digest too
         status = {"rate_limit": 429, "rate": 429, "concurrency": 429,
                   "quota": 403}.get(kind, fault.status)
         message = fault.message or _default_message(kind)
