@@ -40,8 +40,8 @@ async def billing_customer(ctx: FlowContext, account: dict[str, Any]) -> str:
                 idempotency_key=key or "")
             return str(created["id"])
 
-        key = ctx.key(f"crm-account:{account_id}", "billing.customer.create")
-        return await ctx.parts.ambiguity.create(key, send)
+        return await ctx.billing_create(f"crm-account:{account_id}",
+                                        "billing.customer.create", send)
 
     customer_id = await ctx.step("billing.customer", create)
     await ctx.links.put("billing_customer", account_id, customer_id)

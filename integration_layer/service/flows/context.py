@@ -40,6 +40,30 @@ class FlowContext:
     async def step(self, name: str, fn: Callable[[bool], Awaitable[T]]) -> T:
         return await self.steps.run(name, fn)
 
+    async def billing_create(self, scope: str, step: str,
+                             send: Callable[[str | None], Awaitable[str]],
+                             lookup: Callable[[], Awaitable[str | None]] | None = None) -> str:
+        """Create a billing object once, keyed by the business object (``scope``).
+
+        An ambiguous outcome goes to the ``ambiguity`` part: for billing the reference
+        sends the same key again (Stripe replays the first answer), so the key is what
+        makes a lost response safe. A Stripe ``idempotency_error`` (the key was used with
+        other parameters: an earlier run of another event created the object with its
+        own correlation id) is resolved by ``lookup``.
+        """
+        async def guarded(key: str | None) -> str:
+            try:
+                return await send(key)
+            except PermanentError as exc:
+                if exc.vendor_code == "idempotency_error" and lookup is not None:
+                    found = await lookup()
+                    if found is not None:
+                        return found
+                raise
+
+        key = self.key(scope, step)
+        return await self.parts.ambiguity.create(key, guarded)
+
     def missing(self, what: str) -> Exception:
         return self.parts.ordering.missing(what)
 

@@ -86,8 +86,17 @@ async def close_won(ctx: FlowContext, opp_id: str) -> None:
                 sub = await billing.create_subscription(params, idempotency_key=key or "")
                 return str(sub["id"])
 
-            key = ctx.key(f"crm-opportunity:{opp_id}", "billing.subscription.create")
-            return await ctx.parts.ambiguity.create(key, send)
+            async def lookup() -> str | None:
+                # The deal's subscription carries its opportunity id in metadata.
+                async for sub in billing.auto_paginate(
+                        "/v1/subscriptions", {"customer": customer_id, "status": "all",
+                                              "limit": 100}):
+                    if (sub.get("metadata") or {}).get("crm_opportunity_id") == opp_id:
+                        return str(sub["id"])
+                return None
+
+            return await ctx.billing_create(f"crm-opportunity:{opp_id}",
+                                            "billing.subscription.create", send, lookup)
 
         sub_id = await ctx.step("billing.subscription", create)
         await ctx.links.put("subscription", opp_id, sub_id)
