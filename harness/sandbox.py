@@ -1,8 +1,11 @@
-"""A sandbox: the three fakes and the reference integration layer in one event loop,
-wired with routing transports both ways, one fresh tenant provisioned (catalog in all
-three systems, webhooks registered, the connection registered with the SUT). What
-``fintwin demo`` and the service tests run on; the oracle checks it through
-:meth:`World.oracle_world`."""
+"""A sandbox for the integration layer's own tests: an in-process stack
+(:class:`harness.stack.InProcessStack`, attached to the test's event loop so that the
+test reaches the SUT's objects) and one tenant provisioned with a fixed catalog
+(:data:`PRODUCTS` in all three systems, webhooks registered, the connection registered
+with the SUT), plus a few user actions on raw HTTP. :func:`provision` also serves the
+socket tests (fakes as servers, the SUT as a process). The oracle checks it through
+:meth:`World.oracle_world`. The scenario suites and ``fintwin demo`` run on the stack
+and the drivers directly."""
 
 from __future__ import annotations
 
@@ -11,19 +14,21 @@ import ssl
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from harness.data import Product
+from harness.drivers import Endpoint, Endpoints, TenantCredentials
+from harness.drivers import World as DriverWorld
+from harness.manifest import VENDORS, load_manifest, reference_manifest_path
+from harness.stack import OBSERVER_HEADER, SUT, InProcessStack, StackConfig
 from integration_layer.clients import ErpClient
-from integration_layer.service.app import create_app
-from integration_layer.service.config import Connection, ServiceConfig
+from integration_layer.service.config import Connection
 from integration_layer.service.runtime import Service
-from simulators.billing.app import create_app as billing_app
-from simulators.crm.app import create_app as crm_app
-from simulators.engine.settings import SimSettings
-from simulators.engine.transport import InProcessTransport, RoutingTransport
-from simulators.erp.app import create_app as erp_app
+from simulators.crm.ids import to_18
+from simulators.engine.transport import InProcessTransport
 
 PRODUCTS = {"SKU-PLAT": 12_000, "SKU-SEAT": 1_999, "SKU-SUPPORT": 2_929}  # minor units/month
 
@@ -43,6 +48,7 @@ class World:
     erp_client: ErpClient | None = None
     apps: dict[str, Any] = field(default_factory=dict)  # in-process fakes by name
     ca_bundle: str | None = None  # the CA of fakes served over TLS
+    endpoints: Endpoints | None = None  # the fakes of an in-process stack
     pricebook_entries: dict[tuple[str, str], str] = field(default_factory=dict)
 
     # -- CRM as a user ----------------------------------------------------------------
@@ -117,11 +123,14 @@ class World:
                 return False
         return not (await self.stats())["inbox"].get("pending", 0)
 
-    def oracle_world(self) -> Any:
+    def oracle_world(self) -> DriverWorld:
         """The same tenant as the harness drivers see it (for :class:`harness.oracle.Oracle`)."""
-        from harness.drivers.base import Endpoint
-        from harness.drivers.world import Endpoints, TenantCredentials
-        from harness.drivers.world import World as DriverWorld
+        return DriverWorld(self.driver_endpoints(), self.credentials())
+
+    def driver_endpoints(self) -> Endpoints:
+        """Where the fakes are, for :mod:`harness.drivers`."""
+        if self.endpoints is not None:  # an in-process stack
+            return self.endpoints
 
         def ep(name: str) -> Endpoint:
             if name not in self.apps:  # served over sockets
@@ -131,13 +140,15 @@ class World:
                 return Endpoint(base, verify=trust)
             return Endpoint(f"http://{name}", transport=InProcessTransport(self.apps[name]))
 
-        creds = TenantCredentials(id=self.conn_id, billing_api_key=self.api_key,
-                                  crm_client_id=f"crm-{self.conn_id}",
-                                  crm_client_secret="crm-secret",
-                                  erp_account_id=self.erp_account,
-                                  erp_client_id=f"erp-{self.conn_id}",
-                                  erp_client_secret="erp-secret")
-        return DriverWorld(Endpoints(ep("crm"), ep("billing"), ep("erp")), creds)
+        return Endpoints(ep("crm"), ep("billing"), ep("erp"))
+
+    def credentials(self) -> TenantCredentials:
+        return TenantCredentials(id=self.conn_id, billing_api_key=self.api_key,
+                                 crm_client_id=f"crm-{self.conn_id}",
+                                 crm_client_secret="crm-secret",
+                                 erp_account_id=self.erp_account,
+                                 erp_client_id=f"erp-{self.conn_id}",
+                                 erp_client_secret="erp-secret")
 
     async def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = (await self.sut.get("/admin/stats")).json()
@@ -146,102 +157,87 @@ class World:
 
 @contextlib.asynccontextmanager
 async def world(*, variant: str = "reference", seed: int = 7, database_url: str | None = None,
-                billing_faults: dict[str, Any] | None = None,
                 tenant: str | None = None, limits: bool = False) -> AsyncIterator[World]:
-    """``tenant``: a fixed tenant name (the fakes split the seed per tenant, so a fixed
+    """The reference SUT and the three fakes of an :class:`~harness.stack.InProcessStack`
+    started in this event loop (so the test can reach ``w.service``, its database and
+    metrics), and one tenant provisioned by :func:`provision`.
+
+    ``tenant``: a fixed tenant name (the fakes split the seed per tenant, so a fixed
     name meets the same seeded faults every run); default a fresh random one.
     ``limits``: the fakes' default vendor rate limits (off by default)."""
-    to_sut = RoutingTransport()
-    crm = crm_app(SimSettings(seed=seed, limits=limits, delivery_transport=to_sut,
-                              delivery_time_scale=0.001))
-    billing = billing_app(SimSettings(seed=seed, limits=limits, delivery_transport=to_sut,
-                                      delivery_time_scale=0.001))
-    erp = erp_app(SimSettings(seed=seed, limits=limits))
-    to_fakes = RoutingTransport({"crm": crm, "billing": billing, "erp": erp})
-    cfg = ServiceConfig(database_url=database_url or "sqlite://:memory:", variant=variant,
-                        workers=3, poll_seconds=0.5, seed=seed)
-    sut = create_app(cfg, transport=to_fakes)
-    to_sut.add("sut", sut)
-    service: Service = sut.state.service
+    options = {"variant": variant, "workers": "3", "poll_seconds": "0.5",
+               "database_url": database_url or "sqlite://:memory:"}
+    stack = InProcessStack(load_manifest(reference_manifest_path()), StackConfig(
+        seed=seed, limits=limits, delivery_time_scale=0.001, catalog_size=0,
+        sut_options=options))
+    await stack.astart_attached()
     uniq = (tenant or uuid.uuid4().hex)[:10]
     # The harness acts as the vendors' users and admins; it reads and writes as an
     # observer so that chaos meant for the SUT never hits the harness itself.
-    clients = {name: httpx.AsyncClient(transport=InProcessTransport(app),
-                                       base_url=f"http://{name}",
-                                       headers={"X-Fintwin-Observer": "1"})
-               for name, app in (("crm", crm), ("billing", billing), ("erp", erp),
-                                 ("sut", sut))}
-    async with sut.router.lifespan_context(sut):
-        w = World(clients["crm"], clients["billing"], clients["erp"], clients["sut"],
-                  service, "", f"7{uniq[:6]}", f"sk_test_{uniq}", f"t-{uniq}")
-        w.apps = {"crm": crm, "billing": billing, "erp": erp, "sut": sut}
-        await provision(w)
+    clients = {name: stack.async_client(name, headers={OBSERVER_HEADER: "1"})
+               for name in VENDORS}
+    clients[SUT] = stack.async_client(SUT, headers=stack.admin_headers())
+    try:
+        w = World(clients["crm"], clients["billing"], clients["erp"], clients[SUT],
+                  stack.apps[SUT].state.service, "", f"7{uniq[:6]}", f"sk_test_{uniq}",
+                  f"t-{uniq}", apps=dict(stack.apps), endpoints=stack.endpoints())
+        await provision(w, urls=stack.sut_vendor_urls(), sut_url=stack.urls[SUT])
         try:
             yield w
         finally:
             if w.erp_client is not None:
                 await w.erp_client.aclose()
-            for c in clients.values():
-                await c.aclose()
-            for app in (crm, billing):
-                await app.sim.deliveries.stop()
+    finally:
+        for c in clients.values():
+            await c.aclose()
+        await stack.aclose_attached()
+
+
+def catalog() -> tuple[Product, ...]:
+    """:data:`PRODUCTS` as catalog products (one monthly price, the same in USD, GBP, EUR)."""
+    return tuple(Product(code, code, "Software",
+                         {cur: Decimal(minor) / 100 for cur in ("USD", "GBP", "EUR")})
+                 for code, minor in PRODUCTS.items())
 
 
 async def provision(w: World, urls: dict[str, str] | None = None,
                     sut_url: str = "http://sut") -> None:
-    """A fresh tenant in the three fakes, webhooks to ``sut_url``, the connection
-    registered with the SUT at ``w.sut``. ``urls``: how the SUT reaches the fakes
-    (default: their in-process names)."""
+    """A fresh tenant in the three fakes (with the drivers, as the vendors' admin:
+    :data:`PRODUCTS` in each), webhooks to ``sut_url``, the connection registered with
+    the SUT at ``w.sut``. ``urls``: how the SUT reaches the fakes (default: their
+    in-process names)."""
     uniq = w.conn_id
     urls = urls or {name: f"http://{name}" for name in ("crm", "billing", "erp")}
-    # CRM: an org for our client id, its token, the product catalog, price book entries.
-    token = await w.crm.post("/services/oauth2/token", data={
-        "grant_type": "client_credentials", "client_id": f"crm-{uniq}",
-        "client_secret": "crm-secret"})
-    assert token.status_code == 200, token.text
-    w.crm_token = token.json()["access_token"]
-    w.crm_tenant = token.json()["id"].split("/")[-2]
-    pb = await w.sf("GET", "/query?q=" + "SELECT Id FROM Pricebook2 WHERE IsStandard = true")
-    w.standard_pricebook = pb["records"][0]["Id"]
-    billing_h = {"Authorization": f"Bearer {w.api_key}"}
-    for code, minor in PRODUCTS.items():
-        prod = await w.sf("POST", "/sobjects/Product2/", {"Name": code, "ProductCode": code,
-                                                         "IsActive": True})
-        bprod = (await w.billing.post("/v1/products", data={"name": code},
-                                      headers=billing_h)).json()
-        for cur, factor in (("USD", 1), ("GBP", 1), ("EUR", 1)):
-            entry = await w.sf("POST", "/sobjects/PricebookEntry/", {
-                "Pricebook2Id": w.standard_pricebook, "Product2Id": prod["id"],
-                "UnitPrice": minor * factor / 100, "IsActive": True, "CurrencyIsoCode": cur})
-            w.pricebook_entries[(code, cur)] = entry["id"]
-            r = await w.billing.post("/v1/prices", headers=billing_h, data={
-                "product": bprod["id"], "currency": cur.lower(), "unit_amount": minor * factor,
-                "recurring[interval]": "month", "lookup_key": f"{code}:{cur}"})
-            assert r.status_code == 200, r.text
-    # ERP: a client for our account, items named after the product codes.
-    r = await w.erp.post("/_sim/erp/clients", params={"tenant": w.erp_account},
-                         json={"client_id": f"erp-{uniq}", "client_secret": "erp-secret"})
-    assert r.status_code in (200, 201), r.text
+    products = catalog()
+    drivers = DriverWorld(w.driver_endpoints(), w.credentials(), observer=True)
+    try:
+        # CRM: an org for our client id, its token, the products, price book entries.
+        w.crm_token = await drivers.crm.login()
+        w.crm_tenant = to_18(w.crm_token.partition("!")[0])
+        crm_catalog = await drivers.crm.seed_catalog(products)
+        w.standard_pricebook = crm_catalog.pricebook_id
+        w.pricebook_entries.update(crm_catalog.entries)
+        await drivers.billing.seed_catalog(products)
+        # ERP: a client for our account, items named after the product codes.
+        await drivers.erp.register_client()
+        await drivers.erp.seed_items(products)
+        # Webhooks: billing endpoint and CRM change-event subscription to the SUT.
+        crm_secret = "crm-hook-" + uniq
+        _, billing_secret = await drivers.billing.register_webhook(
+            f"{sut_url}/webhooks/billing/{uniq}")
+        await drivers.crm.control("POST", "/_sim/subscriptions", json={
+            "url": f"{sut_url}/webhooks/crm/{uniq}", "secret": crm_secret}, expected=(201,))
+    finally:
+        await drivers.aclose()
     w.erp_client = ErpClient(str(w.erp.base_url).rstrip("/"), w.erp_account,
                              client_id=f"erp-{uniq}", client_secret="erp-secret",
                              transport=w.erp._transport)
-    income = await w.suiteql("SELECT id FROM account WHERE acctnumber = '4000'")
-    for code in PRODUCTS:
-        await w.erp_client.create("serviceSaleItem", {
-            "itemId": code, "displayName": code, "incomeAccount": {"id": str(income[0]["id"])}})
-    # Webhooks: billing endpoint and CRM change-event subscription pointing at the SUT.
-    crm_secret = "crm-hook-" + uniq
-    we = (await w.billing.post("/v1/webhook_endpoints", headers=billing_h, data={
-        "url": f"{sut_url}/webhooks/billing/{uniq}", "enabled_events[]": "*"})).json()
-    r = await w.crm.post("/_sim/subscriptions", params={"tenant": w.crm_tenant},
-                         json={"url": f"{sut_url}/webhooks/crm/{uniq}", "secret": crm_secret})
-    assert r.status_code == 201, r.text
     conn = Connection.from_dict({
         "id": uniq,
         "crm": {"base_url": urls["crm"], "client_id": f"crm-{uniq}",
                 "client_secret": "crm-secret", "webhook_secret": crm_secret},
         "billing": {"base_url": urls["billing"], "api_key": w.api_key,
-                    "webhook_secret": we["secret"]},
+                    "webhook_secret": billing_secret},
         "erp": {"base_url": urls["erp"], "account_id": w.erp_account,
                 "client_id": f"erp-{uniq}", "client_secret": "erp-secret"}})
     r = await w.sut.post("/admin/connections", json=conn.to_dict())

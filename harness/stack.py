@@ -367,12 +367,7 @@ class Stack:
     def start(self) -> Self:
         if self.started:
             return self
-        if self.config.run_dir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="fintwin-stack-")
-            self.run_dir = Path(self._tmp.name)
-        else:
-            self.run_dir = Path(self.config.run_dir)
-            self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._make_run_dir()
         try:
             self._start()
             self.started = True
@@ -382,6 +377,14 @@ class Stack:
             self.close()
             raise
         return self
+
+    def _make_run_dir(self) -> None:
+        if self.config.run_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="fintwin-stack-")
+            self.run_dir = Path(self._tmp.name)
+        else:
+            self.run_dir = Path(self.config.run_dir)
+            self.run_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -771,6 +774,7 @@ class InProcessStack(Stack):
         self.apps: dict[str, Any] = {}
         self._routes = RoutingTransport()  # to every app, by host
         self._lifespans: list[Lifespan] = []
+        self.attached = False  # astart_attached(): the apps run in the caller's loop
 
     def _start(self) -> None:
         factory = self._factory or self.manifest.load_factory()
@@ -832,8 +836,53 @@ class InProcessStack(Stack):
         return BridgeTransport(self.loop, self._routes)
 
     def async_transport(self, target: str) -> httpx.AsyncBaseTransport | None:
+        if self.loop is None and self.attached:
+            return self._routes  # the apps run in the caller's loop
         assert self.loop is not None, "stack not started"
         return AsyncBridgeTransport(self.loop, self._routes)
+
+    # -- attached: the apps in the caller's event loop --------------------------------
+
+    @property
+    def routes(self) -> RoutingTransport:
+        """The transport that reaches every app by host name (in the stack's loop)."""
+        return self._routes
+
+    async def astart_attached(self) -> Self:
+        """Start the fakes and the SUT in the running event loop, with no loop thread: for
+        async code that wants the SUT's own objects (its database, its metrics) in its own
+        loop, as the integration layer's service tests do. Then only the async surface
+        works (``urls``, ``apps``, ``routes``, ``async_client()``, ``endpoints()``,
+        ``aprovision()``; no chaos plan is installed); stop with :meth:`aclose_attached`.
+        Only for a multi-tenant SUT."""
+        if not self.manifest.multi_tenant:
+            raise StackError("an attached stack needs a multi-tenant SUT")
+        self._make_run_dir()
+        self.urls = dict(INPROCESS_URLS)
+        self.attached = True
+        try:
+            await self._astart_fakes()
+            await self._astart_sut(self._factory or self.manifest.load_factory(), None)
+        except BaseException:
+            await self.aclose_attached()
+            raise
+        self.started = True
+        return self
+
+    async def aclose_attached(self) -> None:
+        try:
+            await self._astop()
+            for vendor in VENDORS:
+                deliveries = getattr(getattr(self.apps.get(vendor), "sim", None),
+                                     "deliveries", None)
+                if deliveries is not None:
+                    await deliveries.stop()
+        finally:
+            self.started = False
+            self.attached = False
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
 
 
 def _netloc(url: str) -> str:
