@@ -65,8 +65,8 @@ def test_service_over_sockets_with_tls_crm_is_exactly_once(tmp_path: Path) -> No
                     assert fakes.servers["crm"].url.startswith("https://")
                     await chaos(w)
                     opps = await _close_deals(w, 2)
-                    await until(lambda: _all_posted(w, 2), "invoices and payments posted")
-                    await until(w.settled, "deliveries and the inbox drained")
+                    await until(lambda: _all_posted(w, 2), "invoices and payments posted", 60)
+                    await until(w.settled, "deliveries and the inbox drained", 60)
                     await _exactly_once(w, opps)
                     stats = await w.stats()
                     assert stats["inbox"]["duplicates_absorbed"] > 0, stats
@@ -119,7 +119,7 @@ def test_two_workers_on_postgres_finish_every_flow_once_after_a_kill(
                     restarted.start()
                     await restarted.ready()
                     await until(lambda: _all_posted(w, 4), "invoices and payments posted", 60)
-                    await until(w.settled, "deliveries and the inbox drained", 30)
+                    await until(w.settled, "deliveries and the inbox drained", 60)
                     await _exactly_once(w, opps)
                     cur = await db.execute(
                         "SELECT status, attempts, lease_owner FROM inbox WHERE id = %s",
