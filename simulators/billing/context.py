@@ -74,11 +74,15 @@ class Ctx:
         """Business time for a customer: its test clock's, else the account clock's."""
         if self.at is not None:
             return self.at
-        if customer_id:
-            cust = self.store.get("customer", customer_id)
-            clock_id = cust.get("test_clock") if cust else None
-            if clock_id:
-                clock = self.store.get("test_helpers.test_clock", clock_id)
-                if clock is not None:
-                    return int(clock["frozen_time"])
+        cust = self.store.get("customer", customer_id) if customer_id else None
+        return self.clock_now(cust.get("test_clock") if cust else None)
+
+    def clock_now(self, clock_id: str | None) -> int:
+        """Business time on a test clock (the account clock's without one)."""
+        if self.at is not None:
+            return self.at
+        if clock_id:
+            clock = self.store.get("test_helpers.test_clock", clock_id)
+            if clock is not None:
+                return int(clock["frozen_time"])
         return self.tenant.clock.now_int()

@@ -58,11 +58,12 @@ def create_customer(ctx: Ctx, p: dict[str, Any]) -> Record:
     clock_id = p.get("test_clock")
     if clock_id:
         ctx.get("test_helpers.test_clock", clock_id, "test_clock")
+    cust_id = ctx.new_id("cus_")
     cust = _CUSTOMER({
-        "id": ctx.new_id("cus_"), "object": "customer", "address": p.get("address"),
-        "balance": p.get("balance") or 0, "created": 0, "currency": None,
+        "id": cust_id, "object": "customer", "address": p.get("address"),
+        "balance": p.get("balance") or 0, "created": ctx.clock_now(clock_id), "currency": None,
         "default_source": None, "delinquent": False, "description": p.get("description"),
-        "discount": None, "email": p.get("email"), "invoice_prefix": None,
+        "discount": None, "email": p.get("email"), "invoice_prefix": cust_id[4:12].upper(),
         "invoice_settings": _INVOICE_SETTINGS({
             "custom_fields": None, "default_payment_method": None, "footer": None,
             "rendering_options": None}),
@@ -71,15 +72,14 @@ def create_customer(ctx: Ctx, p: dict[str, Any]) -> Record:
         "shipping": None, "tax_exempt": "none", "test_clock": clock_id,
     })
     ctx.put("customer", cust)
-    cust["created"] = ctx.now(cust["id"])
-    cust["invoice_prefix"] = cust["id"][4:12].upper()
     pm_id = p.get("payment_method")
     if pm_id:
         attach_payment_method(ctx, pm_id, cust)
     default_pm = (p.get("invoice_settings") or {}).get("default_payment_method")
     if default_pm:
         _set_default_pm(ctx, cust, default_pm)
-    ctx.put("customer", cust)
+    if pm_id or default_pm:
+        ctx.put("customer", cust)
     emit(ctx, "customer.created", "customer", cust)
     return cust
 

@@ -27,7 +27,8 @@ def sublist(url: str, data: list[Any], has_more: bool = False, total: int | None
 
 
 def _public(obj: Record) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if not k.startswith("_")}
+    # k[:1] rather than k.startswith: no method call per key on every response.
+    return {k: v for k, v in obj.items() if k[:1] != "_"}
 
 
 def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict[str, Any]:
