@@ -27,6 +27,7 @@ class JournalEntry:
     faults: tuple[str, ...]
     retry_after: str | None
     body_digest: str | None = None  # blake2b-64 of the request body (None: no body)
+    trace_id: str | None = None  # the W3C traceparent's trace-id, when the client sent one
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -34,7 +35,7 @@ class JournalEntry:
             "path": self.path, "query": self.query, "status": self.status,
             "duration_ms": round(self.duration_ms, 3), "idempotency_key": self.idempotency_key,
             "faults": list(self.faults), "retry_after": self.retry_after,
-            "body_digest": self.body_digest,
+            "body_digest": self.body_digest, "trace_id": self.trace_id,
         }
 
 
@@ -46,10 +47,11 @@ class RequestJournal:
 
     def record(self, wall: float, tenant: str, method: str, path: str, query: str, status: int,
                duration_ms: float, idempotency_key: str | None, faults: tuple[str, ...],
-               retry_after: str | None, body_digest: str | None = None) -> None:
+               retry_after: str | None, body_digest: str | None = None,
+               trace_id: str | None = None) -> None:
         self._seq += 1
         entry = JournalEntry(self._seq, wall, tenant, method, path, query, status, duration_ms,
-                             idempotency_key, faults, retry_after, body_digest)
+                             idempotency_key, faults, retry_after, body_digest, trace_id)
         bucket = self._entries.get(tenant)
         if bucket is None:
             bucket = self._entries[tenant] = deque(maxlen=self.per_tenant)

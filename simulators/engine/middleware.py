@@ -184,12 +184,14 @@ class SimMiddleware:
             elapsed = time.perf_counter() - started
             status = box[0]
             key = header(scope, b"idempotency-key")
+            trace = header(scope, b"traceparent")  # 00-<trace-id>-<parent-id>-<flags>
             sim.journal.record(
                 time.time(), tkey, method, path,
                 scope.get("query_string", b"").decode("latin-1"), status, elapsed * 1000,
                 key.decode("latin-1") if key else None,
                 tuple(verdict.applied) if verdict else (), box[1],
-                digest.hexdigest() if digest is not None else None)
+                digest.hexdigest() if digest is not None else None,
+                trace[3:35].decode("latin-1") if trace and len(trace) >= 35 else None)
             sim.metrics.request(method, status, elapsed)
             if tenant is not None and method != "GET" and sim.statedir is not None:
                 sim.persist_header(tenant)

@@ -1,6 +1,7 @@
 """The request journal keeps a digest of each request body, also for a request a fault
-refused before the vendor app read it: the harness tells a request sent again (same
-method, path, query and body) from other work on the same path."""
+refused before the vendor app read it, and the trace-id of the W3C ``traceparent`` the
+client sent: the harness tells a request sent again (same method, path, query and body,
+same trace) from other work on the same path."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from simulators.engine.settings import SimSettings
 from simulators.engine.transport import InProcessTransport
 
 KEY = {"Authorization": "Bearer sk_test_digest"}
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SECOND_IS_LIMITED = {"rules": [{"name": "limit", "match": {"method": "POST", "nth": [2]},
                                 "fault": {"rate_limit": {"retry_after": "1s"}}}]}
 
@@ -24,7 +26,8 @@ async def _journal() -> list[dict[str, Any]]:
                                  base_url="http://billing") as c:
         assert (await c.put("/_sim/faults", json=SECOND_IS_LIMITED)).status_code == 200
         for email in ("a@acme.test", "b@acme.test", "b@acme.test"):
-            await c.post("/v1/customers", data={"email": email}, headers=KEY)
+            await c.post("/v1/customers", data={"email": email},
+                         headers={**KEY, "traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"})
         await c.get("/v1/customers", headers=KEY)
         data: list[dict[str, Any]] = (await c.get("/_sim/journal")).json()["data"]
     return data
@@ -37,3 +40,4 @@ def test_same_body_same_digest_also_when_a_fault_answered() -> None:
     assert limited["body_digest"] == again["body_digest"]
     assert first["body_digest"] and first["body_digest"] != limited["body_digest"]
     assert read["body_digest"] is None
+    assert [e["trace_id"] for e in (first, limited, again, read)] == [TRACE] * 3 + [None]
