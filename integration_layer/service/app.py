@@ -202,6 +202,9 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
     return app
 
 
+INPROCESS_BREAKER_RESET = 2.0  # seconds (ServiceConfig's default is 30)
+
+
 def create_inprocess_app(config: dict[str, Any],
                          transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """The manifest's in-process factory. ``config`` holds the manifest's logical
@@ -223,6 +226,10 @@ def create_inprocess_app(config: dict[str, Any],
     env = {env_names[k]: str(v) for k, v in config.items() if k in env_names and v is not None}
     cfg = ServiceConfig.from_env(env)
     cfg.poll_seconds = float(config.get("poll_seconds", 0.5))
+    # In process a fake's outage lasts seconds of test time, not a vendor incident's
+    # minutes: a short cool-down lets the run drain soon after the fake recovers.
+    cfg.breaker_reset_seconds = float(config.get("breaker_reset_seconds",
+                                                 INPROCESS_BREAKER_RESET))
     if "database_url" not in config:
         cfg.database_url = "sqlite://:memory:"
     return create_app(cfg, transport=transport)

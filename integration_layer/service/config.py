@@ -89,6 +89,9 @@ class ServiceConfig:
     max_waits: int = 200  # prerequisite waits before an event is parked
     retry_base: float = 0.05  # worker-level backoff base (seconds)
     client_retry_base: float = 0.05  # in-call retry backoff base (seconds)
+    # How long a vendor's circuit breaker stays open before a trial call (seconds): long
+    # enough for a real vendor incident to pass without hammering it.
+    breaker_reset_seconds: float = 30.0
     seed: int = 0  # jitter seed, so that a run's retry schedule is reproducible
     connections: list[Connection] = field(default_factory=list)
 
@@ -111,6 +114,8 @@ class ServiceConfig:
             cfg.workers = int(env["FINTWIN_WORKERS"])
         if env.get("FINTWIN_SEED"):
             cfg.seed = int(env["FINTWIN_SEED"])
+        if env.get("FINTWIN_BREAKER_RESET_SECONDS"):
+            cfg.breaker_reset_seconds = float(env["FINTWIN_BREAKER_RESET_SECONDS"])
         default = _env_connection(env)
         if default is not None:
             cfg.connections.append(default)

@@ -127,9 +127,15 @@ class Inbox:
                                   (DONE, self.clock(), detail))
 
     async def retry_later(self, row: Row, owner: str, delay: float, reason: str, *,
-                          waiting: bool = False) -> bool:
-        sets = "next_at = ?, reason = ?" + (", waits = waits + 1, attempts = attempts - 1"
-                                            if waiting else "")
+                          waiting: bool = False, untried: bool = False) -> bool:
+        """Back to the queue in ``delay`` seconds. ``waiting`` (a prerequisite is missing)
+        counts a wait instead of an attempt; ``untried`` (nothing reached the vendor)
+        counts neither."""
+        sets = "next_at = ?, reason = ?"
+        if waiting:
+            sets += ", waits = waits + 1, attempts = attempts - 1"
+        elif untried:
+            sets += ", attempts = attempts - 1"
         return await self._finish(row, owner, sets, (self.clock() + delay, reason))
 
     async def park(self, row: Row, owner: str, reason: str, detail: str) -> bool:

@@ -17,6 +17,7 @@ import orjson
 
 from integration_layer.clients import (
     AmbiguousOutcome,
+    CircuitOpen,
     PermanentError,
     TransientError,
     correlation,
@@ -204,11 +205,15 @@ class Service:
                 await self.inbox.complete(row, owner, f"dropped: {drop}")
                 self.metrics.inc("fintwin_il_events_dropped_total", **labels)
                 return
-            if int(row["attempts"]) >= self.cfg.max_attempts:
+            # A call the circuit breaker refused never reached the vendor: it does not
+            # spend the event's attempts (those count the vendor's failures).
+            untried = isinstance(exc, CircuitOpen)
+            if int(row["attempts"]) >= self.cfg.max_attempts and not untried:
                 await self._park(row, owner, "VENDOR_UNAVAILABLE", str(exc))
                 return
             delay = self._backoff(int(row["attempts"]), getattr(exc, "retry_after", None))
-            await self.inbox.retry_later(row, owner, delay, f"transient: {exc}")
+            await self.inbox.retry_later(row, owner, delay, f"transient: {exc}",
+                                         untried=untried)
             self.metrics.inc("fintwin_il_event_retries_total", **labels)
             return
         except PermanentError as exc:

@@ -9,7 +9,13 @@ from typing import Any
 
 import httpx
 
-from integration_layer.clients import BillingClient, CallRecord, CrmClient, ErpClient
+from integration_layer.clients import (
+    BillingClient,
+    CallRecord,
+    CircuitBreaker,
+    CrmClient,
+    ErpClient,
+)
 from integration_layer.service.config import Connection, ServiceConfig
 from integration_layer.service.observability import Metrics
 from integration_layer.service.parts import Parts
@@ -38,7 +44,8 @@ def build_vendors(conn: Connection, cfg: ServiceConfig, parts: Parts, metrics: M
         seed = int.from_bytes(hashlib.blake2b(repr((cfg.seed, conn.id, vendor)).encode(),
                                               digest_size=4).digest())
         return {"transport": transport, "verify": verify, "recorder": record,
-                "policy": parts.retry.policy(seed, cfg.client_retry_base), "timeout": 10.0}
+                "policy": parts.retry.policy(seed, cfg.client_retry_base), "timeout": 10.0,
+                "breaker": CircuitBreaker(vendor, reset_timeout=cfg.breaker_reset_seconds)}
 
     crm = CrmClient(conn.crm.base_url, token_url="/services/oauth2/token",
                     client_id=conn.crm.client_id, client_secret=conn.crm.client_secret,
