@@ -27,6 +27,7 @@ from harness.drivers import CrmDeal, World
 from harness.drivers.billing import CARD_FAILS, CARD_OK
 from harness.oracle import Oracle, Report
 from harness.stack import Stack, Tenant
+from harness.waiting import NotYet
 from harness.waiting import until as wait_until
 
 if TYPE_CHECKING:
@@ -45,51 +46,83 @@ CALM = 0.6  # the oracle clean and nothing happening this long: settled (good)
 
 @dataclass(frozen=True)
 class EarlyRetry:
-    """A request sent before the Retry-After of the 429 before it allowed."""
+    """A request sent again before the Retry-After of the 429 it met allowed."""
 
     vendor: str
     refused: dict[str, Any]  # the 429's journal entry
-    retry: dict[str, Any]  # the tenant's next request for the same method, path, query
+    retry: dict[str, Any]  # a later request with the same fingerprint
     early_by: float  # seconds
+    other_work: bool = False  # sent under another trace than the refused request
 
     @property
     def certain(self) -> bool:
-        """Matched by idempotency key: surely the same write sent again. A keyless match
-        (same method, path and query) may be other work running concurrently, e.g. two
-        flows reading the same account, or two payments posted at once."""
-        return bool(self.refused.get("idempotency_key"))
+        """Surely the refused request sent again: the same work (the same trace, or no
+        trace to tell) sending the same idempotency key, or the same write (method, path,
+        query and body digest). Counted but not certain: a bodiless read matched by
+        method, path and query (two flows reading the same account), and the same request
+        sent under another trace (another flow doing the same thing)."""
+        if self.other_work:
+            return False
+        return bool(self.refused.get("idempotency_key")) or (
+            self.refused["method"] in WRITES and bool(self.refused.get("body_digest")))
 
     def describe(self) -> str:
+        how = ("sent by other work" if self.other_work
+               else "same idempotency key" if self.refused.get("idempotency_key")
+               else "same body" if self.certain else "same path, may be other work")
         return (f"{self.vendor}: {self.retry['method']} {self.retry['path']} "
                 f"{self.early_by:.2f}s before Retry-After {self.refused['retry_after']}s "
-                f"allowed (after the 429 on {self.refused['method']} {self.refused['path']})")
+                f"allowed ({how})")
+
+
+def fingerprint(entry: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What a request sent again has in common with the first one (a journal entry)."""
+    return (entry["method"], entry["path"], entry.get("query") or "",
+            entry.get("idempotency_key"), entry.get("body_digest"))
+
+
+def same_work(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Both under one trace (W3C traceparent trace-id), or no trace to tell them apart."""
+    return not a.get("trace_id") or not b.get("trace_id") or a["trace_id"] == b["trace_id"]
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def early_retries(vendor: str, journal: Iterable[Mapping[str, Any]],
                   slack: float = 0.05) -> list[EarlyRetry]:
     """From one tenant's journal (the SUT's requests only: the harness reads as an
-    observer): each 429 with a Retry-After, and the tenant's next request for the same
-    thing (method, path, query and idempotency key: the retry) when it came more than
-    ``slack`` seconds before the Retry-After allowed. Other requests of the tenant in that
-    window are other work running concurrently, not retries."""
+    observer): each 429 with a Retry-After, and the next request with the same
+    :func:`fingerprint` by the same work (:func:`same_work`: the retry) when it arrived
+    more than ``slack`` seconds before the Retry-After allowed; also, not certain, those
+    requests with the fingerprint that other work sent early before that retry
+    (``other_work``). Requests with another fingerprint are other work, not retries.
+
+    A journal entry's ``wall`` is when its response went out, ``duration_ms`` before that
+    the request arrived: the 429's Retry-After counts from its ``wall``, a request is
+    early by when it arrived."""
     entries = sorted(journal, key=lambda e: int(e["seq"]))
-
-    def same(e: Mapping[str, Any]) -> tuple[Any, ...]:
-        return (e["method"], e["path"], e.get("query") or "", e.get("idempotency_key"))
-
     found: list[EarlyRetry] = []
     for index, refused in enumerate(entries):
-        if int(refused["status"]) != 429 or not refused.get("retry_after"):
+        wait = _seconds(refused.get("retry_after"))
+        if int(refused["status"]) != 429 or not wait:
             continue
-        retry = next((e for e in entries[index + 1:] if same(e) == same(refused)), None)
-        if retry is None:
-            continue
-        # wall is when the request arrived; the 429 went out duration_ms later.
-        allowed = (float(refused["wall"]) + float(refused.get("duration_ms") or 0) / 1000
-                   + float(refused["retry_after"]))
-        early = allowed - float(retry["wall"])
-        if early > slack:
-            found.append(EarlyRetry(vendor, dict(refused), dict(retry), early))
+        allowed = float(refused["wall"]) + wait
+        same = fingerprint(refused)
+        for later in entries[index + 1:]:
+            if fingerprint(later) != same:
+                continue
+            arrived = float(later["wall"]) - float(later.get("duration_ms") or 0) / 1000
+            other = not same_work(refused, later)
+            if allowed - arrived > slack:
+                found.append(EarlyRetry(vendor, dict(refused), dict(later),
+                                        allowed - arrived, other_work=other))
+            if not other:
+                break  # the retry: what came after it answers to its own 429, if any
     return found
 
 
@@ -137,9 +170,43 @@ class Q2C:
 
     async def until(self, probe: Callable[[], Awaitable[T | None]], *, what: str,
                     timeout: float | None = None, interval: float = 0.05) -> T:
-        """Call ``probe`` until it returns something truthy; NotYet at the deadline."""
-        return await wait_until(probe, timeout=self.timeout if timeout is None else timeout,
-                                interval=interval, what=what)
+        """Call ``probe`` until it returns something truthy; at the deadline NotYet, which
+        also says what the oracle finds wrong in the fakes by then (and records it)."""
+        try:
+            return await wait_until(probe, timeout=self.timeout if timeout is None else timeout,
+                                    interval=interval, what=what)
+        except NotYet as exc:
+            raise NotYet(await self.explain(str(exc))) from exc
+
+    async def explain(self, message: str) -> str:
+        """``message`` and the business effects that went wrong so far (the oracle's
+        summary, recorded as this test's violations)."""
+        try:
+            report = await self.check()
+        except Exception as exc:  # the failure at hand must not be hidden by this one
+            return f"{message}\n(the oracle could not check the fakes: {exc!r})"
+        self.note_report(report)
+        said = (f"{message}\nthe oracle finds no business effect wrong so far" if report.ok
+                else f"{message}\nbusiness effects wrong so far:\n{report.summary()}")
+        parked = self.parked_summary()
+        return f"{said}\n{parked}" if parked else said
+
+    def parked_summary(self, most: int = 5) -> str | None:
+        """What the SUT says it parked for this tenant (manifest ``[admin].dlq``), if
+        anything: why an awaited effect never came is often there."""
+        if not self.stack.manifest.admin.dlq:
+            return None
+        try:
+            body = self.dlq()
+        except Exception:  # an explanation, not a check
+            return None
+        items = body.get("data", body) if isinstance(body, dict) else body
+        if not isinstance(items, list) or not items:
+            return None
+        lines = [f"  {i.get('type', '?')} {i.get('event_id', '')}: {i.get('reason', '?')} "
+                 f"{str(i.get('detail') or '')[:160]}" if isinstance(i, dict) else f"  {i}"
+                 for i in items[:most]]
+        return f"the SUT parked {len(items)} events:\n" + "\n".join(lines)
 
     # -- a sales rep's and a customer's work -------------------------------------------
 
@@ -219,8 +286,8 @@ class Q2C:
 
     def early_retries(self, vendors: Iterable[str] = ("crm", "billing", "erp"), *,
                       certain: bool = False) -> list[EarlyRetry]:
-        """Requests sent again before Retry-After allowed (``certain``: only those matched
-        by idempotency key)."""
+        """Requests sent again before Retry-After allowed (``certain``: only those surely
+        the same request, :attr:`EarlyRetry.certain`)."""
         return [e for v in vendors for e in early_retries(v, self.journal(v))
                 if e.certain or not certain]
 
@@ -341,4 +408,4 @@ class Q2CRunner:
 
 
 __all__ = ["CARD_FAILS", "CARD_OK", "Q2C", "EarlyRetry", "Q2CRunner", "early_retries",
-           "odd_cents_product", "refused_writes", "with_line"]
+           "fingerprint", "odd_cents_product", "refused_writes", "same_work", "with_line"]
