@@ -645,6 +645,15 @@ class Stack:
             await world.erp.login()
             token = await world.crm.login()  # a new client id is a new org
             org_id = to_18(token.partition("!")[0])
+            catalog = DataFactory(self.seed, label).catalog(self.config.catalog_size) \
+                if self.config.catalog_size else ()
+            crm_catalog = await world.crm.seed_catalog(catalog) if catalog else None
+            if catalog:
+                await world.billing.seed_catalog(catalog)
+                await world.erp.seed_items(catalog)
+            # The SUT's receivers are registered after the catalog: its change events would
+            # otherwise go to a connection the SUT does not know yet (404s, then retries
+            # for minutes of the fakes' delivery schedule).
             crm_secret: str | None = None
             crm_sub: str | None = None
             crm_path = self.manifest.webhook_path("crm", connection)
@@ -653,12 +662,6 @@ class Stack:
                 sub = await world.crm.control("POST", "/_sim/subscriptions", json={
                     "url": self.urls[SUT] + crm_path, "secret": crm_secret, "events": ["*"]})
                 crm_sub = str(sub["id"])
-            catalog = DataFactory(self.seed, label).catalog(self.config.catalog_size) \
-                if self.config.catalog_size else ()
-            crm_catalog = await world.crm.seed_catalog(catalog) if catalog else None
-            if catalog:
-                await world.billing.seed_catalog(catalog)
-                await world.erp.seed_items(catalog)
             billing_secret: str | None = None
             endpoint_id: str | None = None
             billing_path = self.manifest.webhook_path("billing", connection)
