@@ -100,20 +100,28 @@ class FlowRun:
 
 
 class Progress:
-    """A progress bar on stderr (nothing when off or not a terminal and not forced)."""
+    """A progress bar on stderr, redrawn in place on a terminal; elsewhere (a CI log) a
+    line at every tenth of the way."""
 
     def __init__(self, enabled: bool, width: int = 30) -> None:
         self.enabled = enabled
         self.width = width
+        self.tty = sys.stderr.isatty()
+        self._shown: tuple[int, int] | None = None
 
     def __call__(self, done: int, total: int, what: str) -> None:
         if not self.enabled:
             return
         filled = self.width * done // max(total, 1)
-        sys.stderr.write(f"\r  {what:<22} [{'#' * filled}{'.' * (self.width - filled)}] "
-                         f"{done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
+        bar = f"  {what:<22} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}"
+        if self.tty:
+            sys.stderr.write("\r" + bar + ("\n" if done >= total else ""))
+        else:
+            step = (10 * done // max(total, 1), total)
+            if step == self._shown:
+                return
+            self._shown = step
+            sys.stderr.write(bar + "\n")
         sys.stderr.flush()
 
 
@@ -270,7 +278,9 @@ async def _run(stack: Stack, opts: DemoOptions, progress: Progress) -> dict[str,
     clients = {v: stack.async_client(v) for v in VENDORS}
     try:
         settled = await _settle(stack, clients, opts.settle_timeout)
+        settled_at = time.time()
         await _bounded([partial(_final_check, stack, f) for f in flows], opts.concurrency)
+        checked_at = time.time()
         collected = await _bounded([partial(stack.acollect, f.tenant, clients) for f in flows],
                                    opts.concurrency)
     finally:
@@ -286,6 +296,9 @@ async def _run(stack: Stack, opts: DemoOptions, progress: Progress) -> dict[str,
     result["demo"] = _summary(flows, tests, settled, stats, {
         "flows_s": round(flows_done - started, 2),
         "settle_and_check_s": round(finished - flows_done, 2),
+        "settle_s": round(settled_at - flows_done, 2),
+        "oracle_s": round(checked_at - settled_at, 2),
+        "collect_s": round(finished - checked_at, 2),
         "total_s": round(finished - started, 2)})
     return result
 
@@ -340,7 +353,7 @@ def _summary(flows: list[FlowRun], tests: list[dict[str, Any]], settled: bool,
         "faults": dict(faults.most_common()), "faults_total": sum(faults.values()),
         "duplicate_deliveries": duplicates,
         "duplicates_absorbed": inbox.get("duplicates_absorbed", duplicates if ok else None),
-        "retries": retried, "parked": inbox.get("parked"),
+        "retries": retried, "parked": inbox.get("parked", 0) if stats else None,
         "violations": {s: severities.get(s, 0) for s in reporting.SEVERITIES},
         "violation_codes": dict(Counter(str(v.get("code")) for t in tests
                                         for v in t.get("violations") or [])),
@@ -375,14 +388,16 @@ def format_summary(result: Mapping[str, Any]) -> str:
     lat = demo.get("flow_latency_s") or {}
     rows: list[tuple[str, Any]] = [
         ("flows (close-won deals)", f"{demo['flows_through']}/{demo['flows']} through"),
-        ("wall time (s)", f"{t['total_s']} (tenants + flows {t['flows_s']}, settle + "
-                          f"check {t['settle_and_check_s']})"),
+        ("wall time (s)", f"{t['total_s']} (tenants + flows {t['flows_s']}, settle "
+                          f"{t['settle_s']}, oracle {t['oracle_s']}, fault logs and "
+                          f"journals {t['collect_s']})"),
         ("flows per second", demo["flows_per_second"]),
         ("flow latency p50 / p95 (s)", f"{lat.get('p50', '-')} / {lat.get('p95', '-')}"),
         ("faults injected", demo["faults_total"]),
         *((f"  {kind}", n) for kind, n in demo["faults"].items()),
         ("duplicate deliveries", demo["duplicate_deliveries"]),
-        ("duplicates absorbed", demo["duplicates_absorbed"]),
+        ("duplicates absorbed (SUT inbox)" if demo["parked"] is not None
+         else "duplicates absorbed", demo["duplicates_absorbed"]),
         ("retries (from the journals)", demo["retries"]),
         ("events parked (DLQ)", demo["parked"] if demo["parked"] is not None else "-"),
         ("violations", sum(demo["violations"].values())),
