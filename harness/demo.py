@@ -223,11 +223,13 @@ async def _bounded(jobs: Iterable[Callable[[], Awaitable[T]]], limit: int,
 
 def retries(journal: Iterable[Mapping[str, Any]]) -> int:
     """Requests the SUT sent again after the same request (method, path, query,
-    idempotency key) was refused or hit by a fault (429, 5xx, reset, lost response)."""
+    idempotency key, body digest, trace) was refused or hit by a fault (429, 5xx, reset,
+    lost response)."""
     last: dict[tuple[Any, ...], bool] = {}
     count = 0
     for e in sorted(journal, key=lambda e: int(e["seq"])):
-        key = (e["method"], e["path"], e.get("query") or "", e.get("idempotency_key"))
+        key = (e["method"], e["path"], e.get("query") or "", e.get("idempotency_key"),
+               e.get("body_digest"), e.get("trace_id"))
         if last.get(key):
             count += 1
         faults = [str(f) for f in e.get("faults") or []

@@ -132,9 +132,10 @@ def test_report_names_the_seed_and_the_rerun_command(runs: list[dict[str, Any]])
 
 def test_retries_are_counted_from_the_journal() -> None:
     def entry(seq: int, status: int, faults: tuple[str, ...] = (), key: str | None = "k1",
-              path: str = "/v1/subscriptions") -> dict[str, Any]:
+              path: str = "/v1/subscriptions", trace: str | None = None) -> dict[str, Any]:
         return {"seq": seq, "method": "POST", "path": path, "query": "", "status": status,
-                "idempotency_key": key, "faults": list(faults)}
+                "idempotency_key": key, "faults": list(faults), "body_digest": "d",
+                "trace_id": trace}
 
     journal = [
         entry(1, 502, ("lost-write:commit_then_fail",)),
@@ -146,5 +147,8 @@ def test_retries_are_counted_from_the_journal() -> None:
         entry(7, 200, key="k3"),  # after a latency fault only: not a retry
         entry(8, 503, key=None, path="/v1/customers"),
         entry(9, 200, key=None, path="/v1/customers"),  # a retry of 8
+        entry(10, 503, key=None, path="/v1/invoices", trace="a"),
+        entry(11, 200, key=None, path="/v1/invoices", trace="b"),  # other work: not a retry
+        entry(12, 200, key=None, path="/v1/invoices", trace="a"),  # a retry of 10
     ]
-    assert retries(journal) == 3
+    assert retries(journal) == 4
