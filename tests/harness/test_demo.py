@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.demo import DemoOptions, format_summary, retries, run_demo
+from harness.demo import DemoOptions, changed_since, format_summary, retries, run_demo
 
 DEALS = 3
 SEED = 7
@@ -152,3 +152,14 @@ def test_retries_are_counted_from_the_journal() -> None:
         entry(12, 200, key=None, path="/v1/invoices", trace="a"),  # a retry of 10
     ]
     assert retries(journal) == 4
+
+
+def test_a_tenant_is_checked_again_only_after_a_write_or_a_delivery() -> None:
+    collected = {"journal": {"crm": [{"method": "GET", "wall": 10.0},
+                                     {"method": "PATCH", "wall": 5.0}],
+                             "billing": [], "erp": []},
+                 "deliveries": {"crm": [], "billing": [{"wall": 6.0}], "erp": []}}
+    assert not changed_since(collected, 7.0)  # only a read (CRM polling) since
+    assert changed_since(collected, 6.0)  # the delivery
+    assert changed_since(collected, 4.0)  # the write
+    assert changed_since(collected, None)  # never checked
