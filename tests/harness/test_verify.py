@@ -1,11 +1,23 @@
-"""fintwin verify-harness: parsing the variants' predictions, reading failures, and a real
-matrix for a small subset (the reference and two variants, each on its own scenario)."""
+"""fintwin verify-harness: parsing the variants' predictions, reading failures, a real
+matrix for a small subset (the reference and two variants, each on its own scenario), and
+ignores-retry-after caught on the vendors without idempotency keys."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from harness.verify import Cell, Prediction, Row, failure_codes, render, verify
+from harness.report import JSON_NAME
+from harness.verify import (
+    Cell,
+    Prediction,
+    Row,
+    failure_codes,
+    render,
+    run_variant,
+    scenario_files,
+    verify,
+)
 from integration_layer.service.variants import VARIANTS
 
 
@@ -52,3 +64,15 @@ def test_small_matrix_reference_passes_and_variants_are_caught(tmp_path: Path) -
     assert set(rows[0].cells) == {"test_quote_to_cash", "test_compensation"}, table
     for row in rows:
         assert row.verdict()[0], f"{row.variant}: {row.verdict()[1]}\n{table}"
+
+
+def test_ignoring_retry_after_is_caught_on_the_crm_and_erp_too(tmp_path: Path) -> None:
+    """Keyless early retries count: the CRM and ERP writes carry no idempotency key, the
+    same write (method, path, query, body digest, trace) sent again early is certain."""
+    files = scenario_files(only=["rate_limits"])
+    cells, _ = run_variant("ignores-retry-after", files, seed=1, out=tmp_path)
+    cell = cells["test_rate_limits"]
+    assert cell.outcome == "failed" and "RETRY_BEFORE_RETRY_AFTER" in cell.codes, cell
+    test = json.loads((tmp_path / JSON_NAME).read_text())["tests"][0]
+    early = test["notes"]["early_retries"]
+    assert early["crm"]["certain"] and early["erp"]["certain"], early
