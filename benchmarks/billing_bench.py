@@ -9,7 +9,8 @@ loads them from this process over 16 loopback keep-alive connections, and
 prints req/s, p50 and p99 with ratios to the bare app. The bare app and the
 fake are loaded in short alternating rounds (``--rounds``), so both see the
 same background load of the machine and the ratio stays fair on a busy host.
-RSS per stored object is the preloaded fake's RSS minus an empty fake's.
+RSS per customer is the preloaded fake's RSS minus an empty fake's, over the
+preloaded customers (each stored with its customer.created event).
 """
 
 from __future__ import annotations
@@ -162,9 +163,11 @@ def main() -> None:
             finally:
                 stop(proc)
             per_obj = (loaded_rss - base_rss) * 1024 / preload if preload else 0
+            # Each preloaded customer is two stored objects: it and its customer.created event.
             print(f"billing fake, {preload:,} customers preloaded"
                   + (f" (RSS {loaded_rss / 1024:.0f} MiB, {per_obj:.0f} B/customer incl. "
-                     "its event)" if preload else "") + ":")
+                     f"its event, {per_obj / 2:.0f} B per stored object)" if preload else "")
+                  + ":")
             for name, fr, base_name, br in rows:
                 show_pair(name, fr, base_name, br)
     finally:
