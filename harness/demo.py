@@ -319,7 +319,7 @@ async def _run(stack: Stack, opts: DemoOptions, progress: Progress) -> dict[str,
     tests = [_test_entry(f, c, opts) for f, c in zip(flows, collected, strict=True)]
     run = {"kind": "demo", "seed": opts.seed, "stack": stack.mode, "chaos": opts.chaos or "none",
            "sut": str(reference_manifest_path()), "variant": opts.variant,
-           "deals": opts.deals, "rerun": opts.rerun()}
+           "deals": opts.deals, "rerun": opts.rerun(), "urls": dict(stack.urls)}
     result = reporting.build_result(run, tests, started=started, finished=finished)
     result["demo"] = _summary(flows, tests, settled, stats, len(again), {
         "flows_s": round(flows_done - started, 2),

@@ -163,3 +163,17 @@ def test_a_tenant_is_checked_again_only_after_a_write_or_a_delivery() -> None:
     assert changed_since(collected, 6.0)  # the delivery
     assert changed_since(collected, 4.0)  # the write
     assert changed_since(collected, None)  # never checked
+
+
+def test_the_demo_over_sockets_with_the_crm_over_tls(tmp_path: Path) -> None:
+    result = run_demo(DemoOptions(deals=2, seed=SEED, stack="local", out=tmp_path,
+                                  progress=False))
+    assert result["demo"]["ok"], format_summary(result)
+    assert result["run"]["stack"] == "local"
+    assert result["run"]["rerun"].endswith("--stack local")
+    urls = result["run"]["urls"]
+    assert urls["crm"].startswith("https://127.0.0.1:")  # TLS with the local CA
+    assert urls["billing"].startswith("http://127.0.0.1:")
+    journal = result["tests"][0]["journal"]
+    assert journal["crm"] and journal["billing"] and journal["erp"]  # the SUT's own calls
+    assert (tmp_path / "fintwin-report.html").is_file()
