@@ -6,15 +6,17 @@ default: one event loop on a background thread; ``--stack local``: each fake a `
 sim`` process on a loopback port, the CRM over TLS with the local CA, the SUT a ``fintwin
 serve integration-layer`` process), puts the chaos profile on every fake, and runs
 ``deals`` quote-to-cash flows, a few at a time. Each flow is one company with its own
-tenant in the three fakes (so each flow's requests, webhook deliveries and faults are its
-own, and a tenant's faults depend only on the seed and its label): the account, contacts,
-opportunity and synced quote in the CRM, a card once the SUT has made the billing
-customer, the opportunity closed won, then a wait (with a deadline) until the
-subscription, its invoice and the payment are posted to the ERP. When every webhook has
-settled, the oracle checks each tenant; the summary (flows, faults injected by kind,
-duplicates absorbed, retries, violations) is printed and the run is written as
-``fintwin-results.json`` and ``fintwin-report.html`` (harness/report.py: one timeline per
-flow across the three systems with the faults that hit it) in ``--out``.
+tenant in the three fakes, provisioned just ahead of it (so each flow's requests, webhook
+deliveries and faults are its own, and a tenant's fault decisions depend only on the seed,
+its label and its requests): the account, contacts, opportunity and synced quote in the
+CRM, a card once the SUT has made the billing customer, the opportunity closed won, then a
+wait (with a deadline) until the subscription, its invoice and the payment are posted to
+the ERP and the oracle has checked the tenant. When every webhook has settled, the oracle
+checks again each tenant that saw a write or a delivery after its check; the summary
+(flows, faults injected by kind, duplicates absorbed, retries, violations) is printed and
+the run is written as ``fintwin-results.json`` and ``fintwin-report.html``
+(harness/report.py: one timeline per flow across the three systems with the faults that
+hit it) in ``--out``.
 """
 
 from __future__ import annotations
