@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest pytest-local sim demo bench clean
+.PHONY: venv test lint typecheck pytest pytest-local verify sim demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,7 +30,12 @@ pytest-local: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider scenarios/test_quote_to_cash.py \
 		--fintwin-stack local --fintwin-seed 1
 
-test: lint typecheck pytest pytest-local
+# Detection power: each faulty variant of the reference against the suite its defect
+# predicts (the full matrix is `fintwin verify-harness`, see README).
+verify: $(STAMP)
+	$(BIN)/fintwin verify-harness --quick --seed 3
+
+test: lint typecheck pytest pytest-local verify
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/billing_bench.py
