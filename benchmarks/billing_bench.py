@@ -9,8 +9,10 @@ loads them from this process over 16 loopback keep-alive connections, and
 prints req/s, p50 and p99 with ratios to the bare app. The bare app and the
 fake are loaded in short alternating rounds (``--rounds``), so both see the
 same background load of the machine and the ratio stays fair on a busy host.
-RSS per customer is the preloaded fake's RSS minus an empty fake's, over the
-preloaded customers (each stored with its customer.created event).
+It then prints each server's own CPU time per request (from /proc), which a
+busy machine disturbs far less than req/s. RSS per customer is the preloaded
+fake's RSS minus an empty fake's, over the preloaded customers (each stored
+with its customer.created event).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.loadgen import Result, interleave, request
+from benchmarks.loadgen import Result, interleave, request, run
 
 KEY = "sk_test_benchmark_key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -126,6 +128,36 @@ SCENARIOS = (("GET /v1/customers/{id}", "get", "GET /hello", "get"),
              ("POST /v1/customers (replay)", "replay", "POST /hello", "post"))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(bare: tuple[int, int], fake: tuple[int, int], seconds: float, rounds: int
+               ) -> dict[str, float]:
+    """Server CPU per request (us), each scenario and its bare baseline in alternating rounds.
+
+    The server's own CPU time per answered request: unlike req/s it does not
+    depend on how much of the two cores the client and the rest of the machine
+    leave to the server.
+    """
+    (bare_pid, bare_port), (fake_pid, fake_port) = bare, fake
+    bare_make, fake_make = bare_makers(), billing_makers(fake_port)
+    targets = [("GET /hello", bare_pid, bare_port, bare_make["get"]),
+               ("get", fake_pid, fake_port, fake_make["get"]),
+               ("POST /hello", bare_pid, bare_port, bare_make["post"]),
+               ("create", fake_pid, fake_port, fake_make["create"])]
+    used = {name: [0.0, 0] for name, *_ in targets}
+    for _ in range(rounds):
+        for name, pid, port, make in targets:
+            before = cpu_seconds(pid)
+            r = asyncio.run(run("127.0.0.1", port, make, seconds=seconds / rounds))
+            used[name][0] += cpu_seconds(pid) - before
+            used[name][1] += r.requests
+    return {name: cpu / max(n, 1) * 1e6 for name, (cpu, n) in used.items()}
+
+
 def measure(bare_port: int, fake_port: int, seconds: float, rounds: int
             ) -> list[tuple[str, Result, str, Result]]:
     bare, fake = bare_makers(), billing_makers(fake_port)
@@ -160,6 +192,8 @@ def main() -> None:
             try:
                 loaded_rss = rss_kb(proc.pid)
                 rows = measure(bare_port, port, args.seconds, args.rounds)
+                cpu = server_cpu((bare_proc.pid, bare_port), (proc.pid, port), args.seconds,
+                                 args.rounds)
             finally:
                 stop(proc)
             per_obj = (loaded_rss - base_rss) * 1024 / preload if preload else 0
@@ -170,6 +204,10 @@ def main() -> None:
                   + ":")
             for name, fr, base_name, br in rows:
                 show_pair(name, fr, base_name, br)
+            print(f"  server CPU per request: GET {cpu['get']:.0f} us vs bare "
+                  f"{cpu['GET /hello']:.0f} us ({cpu['GET /hello'] / cpu['get']:.0%}); create "
+                  f"{cpu['create']:.0f} us vs bare POST {cpu['POST /hello']:.0f} us "
+                  f"({cpu['POST /hello'] / cpu['create']:.0%})")
     finally:
         stop(bare_proc)
 
