@@ -83,6 +83,13 @@ def expect(response: httpx.Response, what: str, *statuses: int) -> httpx.Respons
     return response
 
 
+# Bearer tokens shared by every driver of one tenant at one fake (the oracle, the
+# observer and the acting drivers each had their own and logged in again: ~14 CRM logins
+# per demo flow). A stale entry (a new fake behind the same URL, an expired session)
+# costs one 401 and a fresh login.
+_SESSIONS: dict[tuple[str, str], str] = {}
+
+
 class Driver:
     """Base of the three drivers: a lazily opened client and control-plane helpers."""
 
@@ -115,8 +122,11 @@ class Driver:
         """A bearer-authenticated call with a JSON body (Decimal exact); logs in again once
         when the vendor answers 401 (sessions expire in business time, so advancing the
         clock expires them)."""
+        session = (self.endpoint.base_url, self.tenant)
         for attempt in (1, 2):
-            token = self._token or await self.login()
+            token = self._token or _SESSIONS.get(session)
+            if token is None:
+                token = _SESSIONS[session] = await self.login()
             sent = {"Authorization": f"Bearer {token}", **(headers or {})}
             content = None
             if json is not None:
@@ -127,6 +137,7 @@ class Driver:
             if response.status_code != 401 or attempt == 2:
                 return response
             self._token = None
+            _SESSIONS.pop(session, None)
         raise AssertionError("unreachable")
 
     async def control(self, method: str, path: str, *, json: Any = None,
