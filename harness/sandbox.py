@@ -22,8 +22,10 @@ import httpx
 from harness.data import Product
 from harness.drivers import Endpoint, Endpoints, TenantCredentials
 from harness.drivers import World as DriverWorld
+from harness.drivers.billing import CARD_FAILS, CARD_OK
 from harness.manifest import VENDORS, load_manifest, reference_manifest_path
 from harness.stack import OBSERVER_HEADER, SUT, InProcessStack, StackConfig
+from harness.waiting import until
 from integration_layer.clients import ErpClient
 from integration_layer.service.config import Connection
 from integration_layer.service.runtime import Service
@@ -81,27 +83,17 @@ class World:
 
     standard_pricebook: str = ""
 
-    async def card(self, account_id: str, pm: str = "pm_card_visa") -> str:
+    async def card(self, account_id: str, pm: str = CARD_OK) -> str:
         """The customer enters a card (as on a hosted page) once billing knows them."""
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 60
-        while True:
+        async def customer() -> str | None:
             acct = await self.sf("GET", f"/sobjects/Account/{account_id}")
-            if acct.get("Billing_Customer_Id__c"):
-                break
-            assert loop.time() < deadline, "the account never got a billing customer"
-            await asyncio.sleep(0.02)
-        customer = acct["Billing_Customer_Id__c"]
-        h = {"Authorization": f"Bearer {self.api_key}"}
-        r = await self.billing.post(f"/v1/payment_methods/{pm}/attach", headers=h,
-                                    data={"customer": customer})
-        assert r.status_code == 200, r.text
-        r = await self.billing.post(f"/v1/customers/{customer}", headers=h, data={
-            "invoice_settings[default_payment_method]": r.json()["id"]})
-        assert r.status_code == 200, r.text
-        return str(customer)
+            return acct.get("Billing_Customer_Id__c") or None
+
+        found = await until(customer, timeout=60, what="the account's billing customer")
+        async with DriverWorld(self.driver_endpoints(), self.credentials(),
+                               observer=True) as drivers:
+            await drivers.billing.set_card(found, fails=pm == CARD_FAILS)
+        return found
 
     # -- reading end state --------------------------------------------------------------
 

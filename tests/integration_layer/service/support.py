@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from harness.sandbox import World
+from harness.waiting import until as wait_until
 
 T = TypeVar("T")
 
@@ -14,15 +14,7 @@ T = TypeVar("T")
 async def until(probe: Callable[[], Awaitable[T | None]], what: str,
                 timeout: float = 20.0) -> T:
     """Poll ``probe`` until it returns something truthy, or fail at the deadline."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
+    return await wait_until(probe, timeout=timeout, what=what)
 
 
 async def erp_rows(w: World, *types: str) -> list[dict[str, Any]]:
