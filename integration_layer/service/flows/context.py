@@ -16,6 +16,13 @@ from integration_layer.service.vendors import Vendors
 
 T = TypeVar("T")
 
+# ERP reference data the flows map codes to: (SuiteQL, the column holding the code).
+_ERP_TABLES = {
+    "subsidiary": ("SELECT id, country, currency, parent FROM subsidiary", "country"),
+    "currency": ("SELECT id, symbol FROM currency", "symbol"),
+    "item": ("SELECT id, itemid FROM item", "itemid"),
+}
+
 
 @dataclass
 class FlowContext:
@@ -69,33 +76,23 @@ class FlowContext:
 
     # -- ERP reference data (cached per connection, reloaded on a miss) ----------------
 
-    async def _erp_table(self, kind: str, sql: str, key: str, reload: bool) -> dict[str, Any]:
-        cache = self.vendors.cache
-        if reload or kind not in cache:
+    async def _erp_table(self, kind: str, want: str | None = None) -> dict[str, Any]:
+        """The ERP's ``kind`` rows by code: loaded on first use, reloaded when ``want`` is
+        not among them (a subsidiary or item added since)."""
+        table: dict[str, Any] | None = self.vendors.cache.get(kind)
+        if table is None or (want is not None and want.upper() not in table):
+            sql, key = _ERP_TABLES[kind]
             rows = [row async for row in self.vendors.erp.suiteql(sql)]
-            cache[kind] = {str(r[key]).upper(): r for r in rows if r.get(key) is not None}
-        table: dict[str, Any] = cache[kind]
+            table = {str(r[key]).upper(): r for r in rows if r.get(key) is not None}
+            self.vendors.cache[kind] = table
         return table
 
     async def erp_lookup(self, kind: str, code: str) -> dict[str, Any] | None:
-        sql, key = {
-            "subsidiary": ("SELECT id, country, currency, parent FROM subsidiary", "country"),
-            "currency": ("SELECT id, symbol FROM currency", "symbol"),
-            "item": ("SELECT id, itemid FROM item", "itemid"),
-        }[kind]
-        table = await self._erp_table(kind, sql, key, reload=False)
-        if code.upper() not in table:
-            table = await self._erp_table(kind, sql, key, reload=True)
-        return table.get(code.upper())
+        return (await self._erp_table(kind, code)).get(code.upper())
 
     async def subsidiary_for(self, country: str | None) -> str:
         """The ERP subsidiary of a legal entity, through the ``entities`` part."""
-        if country:
-            await self.erp_lookup("subsidiary", country)  # refresh the cache on a miss
-        subs = self.vendors.cache.get("subsidiary") or {}
-        if not subs:
-            await self.erp_lookup("subsidiary", "-")
-            subs = self.vendors.cache.get("subsidiary") or {}
+        subs = await self._erp_table("subsidiary", country or None)
         by_country = {k: str(v["id"]) for k, v in subs.items()}
         parents = [str(v["id"]) for v in subs.values() if not v.get("parent")]
         return str(self.parts.entities.subsidiary(country, by_country,
