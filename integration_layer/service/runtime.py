@@ -25,7 +25,7 @@ from integration_layer.clients import (
 from integration_layer.service.config import Connection, ServiceConfig
 from integration_layer.service.db import Database, Row, open_database
 from integration_layer.service.flows.context import FlowContext
-from integration_layer.service.flows.dispatch import handler_for
+from integration_layer.service.flows.dispatch import crm_entity, handler_for
 from integration_layer.service.inbox import InboundEvent, Inbox
 from integration_layer.service.links import Links, Steps
 from integration_layer.service.observability import Metrics, event_log
@@ -300,8 +300,6 @@ def new_flow_id() -> str:
 
 
 def crm_event(conn_id: str, event: dict[str, Any], flow_id: str) -> InboundEvent:
-    from integration_layer.service.flows.dispatch import crm_entity
-
     header = (event.get("payload") or {}).get("ChangeEventHeader") or {}
     event_id = str((event.get("event") or {}).get("EventUuid") or event.get("replayId"))
     return InboundEvent(conn_id, "crm", event_id,

@@ -8,7 +8,11 @@ from collections import defaultdict
 from typing import Any
 
 from integration_layer.clients import PermanentError
-from integration_layer.service.flows.accounts import ACCOUNT_FIELDS, account_of_customer
+from integration_layer.service.flows.accounts import (
+    ACCOUNT_FIELDS,
+    account_of_customer,
+    erp_customer,
+)
 from integration_layer.service.flows.context import FlowContext, iso_date
 from integration_layer.service.outcomes import Park
 
@@ -26,13 +30,11 @@ async def _account(ctx: FlowContext, invoice: dict[str, Any]) -> dict[str, Any]:
 
 async def _erp_customer(ctx: FlowContext, account: dict[str, Any]) -> tuple[str, str]:
     """(ERP customer id, subsidiary id); the legal-entity check comes first."""
-    from integration_layer.service.flows.accounts import erp_customer
-
     subsidiary = await ctx.subsidiary_for(account.get("Legal_Entity__c"))
     return await erp_customer(ctx, account), subsidiary
 
 
-def _lines(ctx: FlowContext, invoice: dict[str, Any]) -> list[dict[str, Any]]:
+def _lines(invoice: dict[str, Any]) -> list[dict[str, Any]]:
     return list((invoice.get("lines") or {}).get("data") or [])
 
 
@@ -44,7 +46,7 @@ def _line_tax(line: dict[str, Any]) -> int:
 async def _groups(ctx: FlowContext, invoice: dict[str, Any]) -> dict[str, list[int]]:
     """[amount, quantity, tax] in minor units per product code, netted per product."""
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for line in _lines(ctx, invoice):
+    for line in _lines(invoice):
         price_id = ctx.parts.stripe.line_price(line)
         if price_id is None:
             raise Park("UNMAPPED_LINE", f"invoice line {line.get('id')} has no price")
@@ -97,7 +99,7 @@ async def _item_lines(ctx: FlowContext, groups: dict[str, list[int]], currency: 
 
 async def post_invoice(ctx: FlowContext, invoice: dict[str, Any]) -> None:
     invoice_id = str(invoice["id"])
-    if not _lines(ctx, invoice) or int(invoice.get("total") or 0) == 0:
+    if not _lines(invoice) or int(invoice.get("total") or 0) == 0:
         return  # nothing to post (a zero invoice)
     account = await _account(ctx, invoice)
     customer, subsidiary = await _erp_customer(ctx, account)
