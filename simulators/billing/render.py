@@ -31,8 +31,39 @@ def _public(obj: Record) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k[:1] != "_"}
 
 
+def event_object(event: Record) -> dict[str, Any]:
+    """The event's copy of its object (the record as it was when the event happened)."""
+    if "_object_values" not in event:  # written by fintwin before the compact form
+        return dict(orjson.loads(event["data"]["object_json"]))
+    return dict(zip(event["_object_keys"], orjson.loads(event["_object_values"]), strict=True))
+
+
+def _render_event(ctx: Ctx, event: Record, version: str | None) -> dict[str, Any]:
+    # Read back (GET /v1/events), an event shows its object in the account's
+    # version when it happened; a webhook endpoint pinned to an api_version gets
+    # its events in that version instead (Stripe docs, "Events" and "Webhook
+    # endpoints: api_version").
+    version = version or event["api_version"]
+    data: dict[str, Any] = {"object": render(ctx, event["_object_kind"], event_object(event),
+                                             version)}
+    legacy = event.get("data")
+    previous = (legacy.get("previous_attributes") if legacy
+                else event.get("_previous_attributes"))
+    if previous is not None:
+        data["previous_attributes"] = previous
+    legacy_request = event.get("request")
+    request = legacy_request or {"id": event.get("_request_id"),
+                                 "idempotency_key": event.get("_idempotency_key")}
+    return {"id": event["id"], "object": "event", "api_version": version,
+            "created": event["created"], "data": data, "livemode": event["livemode"],
+            "pending_webhooks": event["pending_webhooks"], "request": request,
+            "type": event["type"]}
+
+
 def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict[str, Any]:
     """The record as the given API version shows it (no expansion)."""
+    if kind == "event":
+        return _render_event(ctx, obj, version)
     version = version or ctx.version
     basil = is_basil(version)
     out = _public(obj)
@@ -69,13 +100,6 @@ def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict
                  "tax_rate_details": {"tax_rate": t["tax_rate"]},
                  "taxability_reason": "standard_rated", "taxable_amount": t["taxable_amount"],
                  "type": "tax_rate_details"} for t in obj.get("total_tax_amounts", [])]
-    elif kind == "event":
-        data = obj["data"]
-        inner_kind = obj["_object_kind"]
-        out["data"] = {"object": render(ctx, inner_kind, orjson.loads(data["object_json"]),
-                                        obj["api_version"])}
-        if data.get("previous_attributes") is not None:
-            out["data"]["previous_attributes"] = data["previous_attributes"]
     return out
 
 

@@ -40,6 +40,7 @@ class Simulation:
         self.deliveries = DeliveryEngine(self)
         self.globals: dict[str, Any] = {}
         self._request_ids = itertools.count(1)
+        self._request_tokens = seeding.sequence(self.settings.seed, 14, "request")
         if self.statedir is not None:
             self._load_state()
 
@@ -69,7 +70,7 @@ class Simulation:
         return self.tenants.get_or_create(tenant_id)
 
     def request_id(self, prefix: str = "req_") -> str:
-        return prefix + seeding.token(self.settings.seed, 14, "request", next(self._request_ids))
+        return prefix + self._request_tokens.at(next(self._request_ids))
 
     # -- persistence --------------------------------------------------------
     def persist_header(self, tenant: Tenant) -> None:

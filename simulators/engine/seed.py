@@ -25,48 +25,19 @@ def uniform(seed: int, *parts: object) -> float:
     return int.from_bytes(_digest(seed, *parts)[:8], "big") / _MAX
 
 
-# Base62 digits are emitted least significant first; converting 5 digits per
-# big-int division (and 2 per table lookup) gives the same string, faster.
-_PAIRS = tuple(_ALPHABET[i % 62] + _ALPHABET[i // 62] for i in range(62 * 62))
-_CHUNK = 62**5
-# A 16-byte digest has at most 22 base62 digits.
-_DIGEST_DIGITS = 22
-_POW62 = tuple(62**i for i in range(_DIGEST_DIGITS + 1))
+# Text is drawn from SHAKE-256, whose output can be as long as asked, and mapped
+# byte by byte onto base62 (``bytes.translate``: one C call for a whole block).
+# Byte values 0-7 map to '0'-'7' five times instead of four: a slight skew no
+# client can rely on or notice, and the price of not looping in Python per digit.
+_TABLE = bytes(ord(_ALPHABET[b % 62]) for b in range(256))
+# Ids are drawn 64 at a time: the block for ordinals 64k+1..64k+64 is one digest
+# of "prefix\x1flength\x1fk", so id n is still a pure function of
+# (seed, tenant, stream, n) while a create pays for a digest once in 64 ids.
+_BLOCK = 64
 
 
-def _base62_lsb_first(value: int) -> str:
-    out: list[str] = []
-    while value >= _CHUNK:
-        value, low = divmod(value, _CHUNK)
-        high, a = divmod(low, 3844)
-        c, b = divmod(high, 3844)
-        out.append(_PAIRS[a] + _PAIRS[b] + _ALPHABET[c])
-    while value:
-        value, rem = divmod(value, 62)
-        out.append(_ALPHABET[rem])
-    return "".join(out)
-
-
-def _low_digits(value: int, wanted: int) -> str:
-    """The first ``wanted`` characters of ``_base62_lsb_first(value)``.
-
-    An id takes only a few digits of its last digest, so only those are
-    converted: reducing modulo 62**wanted first gives the same characters,
-    with the zero digits the reduction leaves at the top written back.
-    """
-    if wanted > _DIGEST_DIGITS or value < _POW62[wanted - 1]:  # all of its digits
-        return _base62_lsb_first(value)
-    return _base62_lsb_first(value % _POW62[wanted]).ljust(wanted, "0")
-
-
-def _token(prefix: bytes, length: int) -> str:
-    text = ""
-    counter = 0
-    while len(text) < length:
-        digest = hashlib.blake2b(b"%b\x1f%d" % (prefix, counter), digest_size=16).digest()
-        text += _low_digits(int.from_bytes(digest, "big"), length - len(text))
-        counter += 1
-    return text
+def _text(prefix: bytes, length: int) -> str:
+    return hashlib.shake_256(prefix).digest(length).translate(_TABLE).decode("ascii")
 
 
 def _prefix(seed: int, parts: tuple[object, ...]) -> bytes:
@@ -74,12 +45,37 @@ def _prefix(seed: int, parts: tuple[object, ...]) -> bytes:
 
 
 def token(seed: int, length: int, *parts: object) -> str:
-    """A base62 string of ``length`` characters determined by the seed and the parts.
+    """A base62 string of ``length`` characters determined by the seed and the parts."""
+    return _text(_prefix(seed, parts), length)
 
-    Digests of "seed\x1fparts...\x1fcounter" (counter 0, 1, ...) in base62,
-    least significant digit first, concatenated and cut to ``length``.
+
+def sequence(seed: int, length: int, *parts: object) -> TokenSequence:
+    """The tokens of ``length`` characters of the stream named by the seed and the parts."""
+    return TokenSequence(_prefix(seed, parts), length)
+
+
+class TokenSequence:
+    """The n-th base62 token of a stream, for n = 1, 2, ...; tokens of one length.
+
+    Remembers the last block drawn, so consecutive ordinals (the usual case:
+    ids are handed out in order) cost a slice.
     """
-    return _token(_prefix(seed, parts), length)
+
+    __slots__ = ("_block", "_index", "_length", "_prefix")
+
+    def __init__(self, prefix: bytes, length: int) -> None:
+        self._prefix = b"%b\x1f%d\x1f" % (prefix, length)
+        self._length = length
+        self._index = -1
+        self._block = ""
+
+    def at(self, n: int) -> str:
+        index, offset = divmod(n - 1, _BLOCK)
+        if index != self._index:
+            self._block = _text(b"%b%d" % (self._prefix, index), self._length * _BLOCK)
+            self._index = index
+        start = offset * self._length
+        return self._block[start:start + self._length]
 
 
 class Streams:
@@ -89,15 +85,15 @@ class Streams:
     restored tenant continues the same sequence.
     """
 
-    __slots__ = ("_id_prefixes", "counters", "seed", "tenant")
+    __slots__ = ("_sequences", "counters", "seed", "tenant")
 
     def __init__(self, seed: int, tenant: str, counters: dict[str, int] | None = None) -> None:
         self.seed = seed
         self.tenant = tenant
         self.counters: dict[str, int] = dict(counters or {})
-        # id prefix -> (counter name, digest prefix without the ordinal): built once
+        # (id prefix, length) -> (counter name, its token sequence): built once
         # rather than on each of the several ids a create makes.
-        self._id_prefixes: dict[str, tuple[str, bytes]] = {}
+        self._sequences: dict[tuple[str, int], tuple[str, TokenSequence]] = {}
 
     def next_ordinal(self, stream: str) -> int:
         n = self.counters.get(stream, 0) + 1
@@ -106,14 +102,14 @@ class Streams:
 
     def new_id(self, prefix: str, length: int = 24) -> str:
         """A vendor-looking id, e.g. ``cus_`` + 24 base62 chars (Stripe ids are 14-24)."""
-        known = self._id_prefixes.get(prefix)
+        known = self._sequences.get((prefix, length))
         if known is None:
-            known = self._id_prefixes[prefix] = (
-                "id:" + prefix, _prefix(self.seed, (self.tenant, "id", prefix)))
-        stream, digest_prefix = known
+            known = self._sequences[(prefix, length)] = (
+                "id:" + prefix, sequence(self.seed, length, self.tenant, "id", prefix))
+        stream, tokens = known
         n = self.counters.get(stream, 0) + 1
         self.counters[stream] = n
-        return prefix + _token(b"%b\x1f%d" % (digest_prefix, n), length)
+        return prefix + tokens.at(n)
 
     def uniform(self, stream: str, ordinal: int) -> float:
         return uniform(self.seed, self.tenant, stream, ordinal)

@@ -150,6 +150,33 @@ def test_webhooks_verify_with_construct_event(client: stripe.StripeClient,
                                        rec["headers"]["stripe-signature"], "whsec_wrong")
 
 
+def test_pinned_endpoint_gets_its_version_and_events_keep_the_account_one(
+        client: stripe.StripeClient, receiver: Receiver, billing: tuple[SimApp, str],
+        api_key: str) -> None:
+    pinned = client.v1.webhook_endpoints.create({
+        "url": receiver.url, "enabled_events": ["customer.subscription.created"],
+        "api_version": "2025-03-31.basil"})
+    price = _catalog(client)
+    cust = _customer(client)
+    sub = client.v1.subscriptions.create({"customer": cust.id, "items": [{"price": price.id}]})
+    delivered = eventually(lambda: [json.loads(r["body"]) for r in receiver.received
+                                    if json.loads(r["body"])["data"]["object"]["id"] == sub.id],
+                           what="customer.subscription.created delivered")
+    pushed = delivered[0]
+    assert pushed["api_version"] == "2025-03-31.basil"
+    assert "current_period_end" not in pushed["data"]["object"]
+    assert pushed["data"]["object"]["items"]["data"][0]["current_period_end"]
+    _, url = billing
+    r = httpx.get(f"{url}/v1/events/{pushed['id']}",
+                  headers={"Authorization": f"Bearer {api_key}",
+                           "Stripe-Version": "2025-03-31.basil"})
+    stored = r.json()
+    assert stored["api_version"] == "2024-06-20"  # the account's version at the event
+    assert "current_period_end" in stored["data"]["object"]
+    assert stored["request"]["id"] and stored["data"]["object"]["customer"] == cust.id
+    client.v1.webhook_endpoints.delete(pinned.id)
+
+
 def test_basil_and_pre_basil_shapes_differ(client: stripe.StripeClient,
                                            billing: tuple[SimApp, str], api_key: str) -> None:
     price = _catalog(client)

@@ -205,7 +205,7 @@ def test_assumes_in_order_loses_the_payment_of_a_reordered_invoice() -> None:
     # Seeded per tenant: this tenant's invoice.paid is delivered before invoice.finalized.
     reorder = {"deliveries": {"reorder": {"window": 10}}}
     reference, faulty = _both("assumes-in-order", Case(_billing_faults(reorder),
-                                                       {"SKU-SEAT": 3}, tenant="0000000000"))
+                                                       {"SKU-SEAT": 3}, tenant="0000000001"))
     assert reference.erp == Counter({"CustInvc": 1, "CustPymt": 1})
     assert faulty.erp["CustPymt"] == 0, faulty.erp
     assert "ERP_PAYMENT_MISSING" in faulty.violations, faulty.report.summary()
