@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -750,10 +751,13 @@ async def _read_body(receive: Receive) -> bytes:
             raise ClientDisconnect()
 
 
+_ODD_PATH = re.compile("[?#\\\\\t\r\n]")
+
+
 def _url_path(scope: Scope) -> str:
     """``request.url.path`` as Starlette computes it (used in idempotency fingerprints)."""
     path: str = scope["path"]
-    if any(c in path for c in "?#\\\t\r\n"):
+    if _ODD_PATH.search(path):
         return URL(scope=scope).path
     return path
 
@@ -817,6 +821,7 @@ class Endpoint:
         key = raw_key.decode("latin-1") if raw_key is not None else None
         entries = cache(tenant) if key else None
         fp = b""
+        entry: Entry | None = None
         if key is not None and entries is not None:
             if len(key) > MAX_KEY_LENGTH:
                 err: StripeError = InvalidRequest(
@@ -848,7 +853,7 @@ class Endpoint:
                 headers.append((b"idempotent-replayed", b"true"))
                 await _reply(send, entry.status, entry.body, headers)
                 return
-            entries[key] = Entry(fp)
+            entry = entries[key] = Entry(fp)
         ctx = Ctx(sim, tenant, version, request_id, key)
         try:
             result = op.handler(ctx, params, scope["path_params"])
@@ -862,8 +867,8 @@ class Endpoint:
             log.exception("billing handler %s failed", op.op_id)
             status, body = 500, ApiError(
                 "An unknown error occurred while processing your request.").render()
-        if key is not None and entries is not None:
-            remember(tenant, sim.statedir is not None, key, Entry(fp, True, status, body))
+        if key is not None and entry is not None:
+            remember(tenant, sim.statedir is not None, key, entry, status, body)
         await _reply(send, status, body, headers)
 
 

@@ -42,24 +42,25 @@ class JournalEntry:
 class RequestJournal:
     def __init__(self, per_tenant: int = JOURNAL_PER_TENANT) -> None:
         self.per_tenant = per_tenant
-        self._entries: dict[str, deque[JournalEntry]] = {}
+        self._entries: dict[str, deque[tuple[Any, ...]]] = {}
         self._seq = 0
 
     def record(self, wall: float, tenant: str, method: str, path: str, query: str, status: int,
                duration_ms: float, idempotency_key: str | None, faults: tuple[str, ...],
                retry_after: str | None, body_digest: str | None = None,
                trace_id: str | None = None) -> None:
+        # Every API request lands here: a plain tuple is one allocation, where a
+        # dataclass instance costs an __init__ call; entries are built on read.
         self._seq += 1
-        entry = JournalEntry(self._seq, wall, tenant, method, path, query, status, duration_ms,
-                             idempotency_key, faults, retry_after, body_digest, trace_id)
         bucket = self._entries.get(tenant)
         if bucket is None:
             bucket = self._entries[tenant] = deque(maxlen=self.per_tenant)
-        bucket.append(entry)
+        bucket.append((self._seq, wall, tenant, method, path, query, status, duration_ms,
+                       idempotency_key, faults, retry_after, body_digest, trace_id))
 
     def entries(self, tenant: str | None = None, since: int = 0) -> list[JournalEntry]:
         buckets = [self._entries.get(tenant, deque())] if tenant else list(self._entries.values())
-        out = [e for b in buckets for e in b if e.seq > since]
+        out = [JournalEntry(*e) for b in buckets for e in b if e[0] > since]
         out.sort(key=lambda e: e.seq)
         return out
 

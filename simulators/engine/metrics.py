@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -37,20 +38,17 @@ class Metrics:
         if labels is None:
             labels = self._request_labels[(method, status)] = (
                 (("method", method), ("status", str(status))), (("method", method),))
-        self.inc("requests_total", labels[0],
-                 help="API requests by method and status (0: connection dropped)")
+            self.help.setdefault("requests_total",
+                                 "API requests by method and status (0: connection dropped)")
+        self.counters["requests_total"][labels[0]] += 1
         self.observe(seconds, labels[1])
 
     def observe(self, seconds: float, labels: Labels) -> None:
         counts = self.hist.get(labels)
         if counts is None:
             counts = self.hist[labels] = [0.0] * (len(_BUCKETS) + 1)
-        for i, bound in enumerate(_BUCKETS):
-            if seconds <= bound:
-                counts[i] += 1
-                break
-        else:
-            counts[-1] += 1
+        # The first bucket whose bound is >= seconds; past the last one, +Inf.
+        counts[bisect_left(_BUCKETS, seconds)] += 1
         self.hist_sum[labels] += seconds
 
     def render(self) -> str:

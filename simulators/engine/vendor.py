@@ -34,12 +34,22 @@ class ErrorReply:
     content_type: bytes = b"application/json"
 
 
+_HEADER_TABLE = "fintwin.headers"
+
+
 def header(scope: Scope, name: bytes) -> bytes | None:
     """The first value of a request header (``name`` lower-case)."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value)
-    return None
+    # A request's headers are looked up half a dozen times (tenant, observer,
+    # version, idempotency key, journal): one pass builds a table kept in the scope.
+    table: dict[bytes, bytes] | None = scope.get(_HEADER_TABLE)
+    if table is None:
+        table = {}
+        for key, value in scope["headers"]:
+            if key not in table:
+                table[key] = value
+        scope[_HEADER_TABLE] = table
+    value = table.get(name)
+    return None if value is None else bytes(value)
 
 
 class Vendor:
