@@ -68,7 +68,7 @@ class Ctx:
         return obj
 
     def put(self, kind: str, obj: Record) -> Record:
-        return self.store.put(kind, obj)
+        return self.tenant.store.put(kind, obj)
 
     def now(self, customer_id: str | None = None) -> int:
         """Business time for a customer: its test clock's, else the account clock's."""

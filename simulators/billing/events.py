@@ -46,7 +46,7 @@ def account_version(ctx: Ctx) -> str:
 def emit(ctx: Ctx, event_type: str, kind: str, obj: Record,
          previous: dict[str, Any] | None = None, at: int | None = None) -> Record:
     """Record an event for ``obj`` (as it is now) and queue it for every subscribed endpoint."""
-    version = account_version(ctx)
+    version: str = ctx.tenant.meta.get("api_version", DEFAULT_VERSION)
     event = _EVENT({
         "id": ctx.new_id("evt_"), "object": "event", "api_version": version,
         "created": at if at is not None else ctx.now(obj.get("customer")),
@@ -56,9 +56,11 @@ def emit(ctx: Ctx, event_type: str, kind: str, obj: Record,
         "_previous_attributes": previous,
         "_request_id": ctx.request_id or None, "_idempotency_key": ctx.idempotency_key,
     })
-    endpoints = [we for we in ctx.store.all("webhook_endpoint")
-                 if we["status"] == "enabled"
-                 and ("*" in we["enabled_events"] or event_type in we["enabled_events"])]
+    hooks = ctx.tenant.store.collections.get("webhook_endpoint")
+    endpoints = [] if hooks is None else [
+        we for we in hooks.items.values()
+        if we["status"] == "enabled"
+        and ("*" in we["enabled_events"] or event_type in we["enabled_events"])]
     if endpoints:
         event["pending_webhooks"] = len(endpoints)
     ctx.put("event", event)

@@ -189,6 +189,21 @@ class ListOf(P):
         return {"type": "array", "items": self.item.schema(), "maxItems": self.max_items}
 
 
+# id of a fields table -> (the table, its required names): every request checks
+# its parameters against one, and most fields are optional.
+_REQUIRED: dict[int, tuple[dict[str, P], tuple[str, ...]]] = {}
+
+
+def _required(fields: dict[str, P]) -> tuple[str, ...]:
+    known = _REQUIRED.get(id(fields))
+    if known is None or known[0] is not fields:
+        if len(_REQUIRED) >= 4096:  # tables are module constants; bounded all the same
+            _REQUIRED.clear()
+        known = _REQUIRED[id(fields)] = (
+            fields, tuple(name for name, spec in fields.items() if spec.required))
+    return known[1]
+
+
 def check_fields(fields: dict[str, P], values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in values.items():
@@ -198,8 +213,8 @@ def check_fields(fields: dict[str, P], values: dict[str, Any], prefix: str = "")
             raise InvalidRequest(f"Received unknown parameter: {path}", param=path,
                                  code="parameter_unknown")
         out[name] = spec.check(value, path)
-    for name, spec in fields.items():
-        if spec.required and out.get(name) is None:
+    for name in _required(fields):
+        if out.get(name) is None:
             path = f"{prefix}[{name}]" if prefix else name
             raise InvalidRequest(f"Missing required param: {path}.", param=path,
                                  code="parameter_missing")

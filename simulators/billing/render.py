@@ -31,6 +31,27 @@ def _public(obj: Record) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k[:1] != "_"}
 
 
+# Kinds render() changes beyond dropping private fields (see below).
+_REWRITTEN = frozenset({"event", "subscription", "subscription_item", "invoice"})
+# Key orders seen -> whether they hold a private field. Records of one kind
+# share a few key orders (shapes.py), so this stays small; bounded regardless.
+_HAS_PRIVATE: dict[tuple[str, ...], bool] = {}
+
+
+def stored_json(kind: str, obj: Record) -> bytes | None:
+    """The record's JSON when it renders exactly as stored (no private field, nothing
+    that varies by API version), else None. Skips building a copy per response."""
+    if kind in _REWRITTEN:
+        return None
+    keys = tuple(obj)
+    private = _HAS_PRIVATE.get(keys)
+    if private is None:
+        private = any(k[:1] == "_" for k in keys)
+        if len(_HAS_PRIVATE) < 4096:
+            _HAS_PRIVATE[keys] = private
+    return None if private else orjson.dumps(obj)
+
+
 def event_object(event: Record) -> dict[str, Any]:
     """The event's copy of its object (the record as it was when the event happened)."""
     if "_object_values" not in event:  # written by fintwin before the compact form

@@ -62,7 +62,7 @@ from simulators.billing.params import (
     Str,
     check_fields,
 )
-from simulators.billing.render import expand, render, sublist
+from simulators.billing.render import expand, render, stored_json, sublist
 from simulators.billing.versions import DEFAULT_VERSION, parse_version
 from simulators.engine.middleware import Receive, Send
 from simulators.engine.openapi import Operation
@@ -857,10 +857,16 @@ class Endpoint:
         ctx = Ctx(sim, tenant, version, request_id, key)
         try:
             result = op.handler(ctx, params, scope["path_params"])
-            out = render(ctx, op.kind, result) if op.kind is not None else result
-            if op.kind is not None and params.get("expand"):
-                out = expand(ctx, out, params["expand"])
-            status, body = 200, orjson.dumps(out)
+            kind = op.kind
+            stored = (stored_json(kind, result) if kind is not None and "expand" not in params
+                      else None)
+            if stored is not None:
+                status, body = 200, stored
+            else:
+                out = render(ctx, kind, result) if kind is not None else result
+                if kind is not None and params.get("expand"):
+                    out = expand(ctx, out, params["expand"])
+                status, body = 200, orjson.dumps(out)
         except StripeError as exc:
             status, body = exc.status, exc.render()
         except Exception:  # a bug in the fake must still answer in Stripe's envelope

@@ -23,11 +23,10 @@ _puts_since_freeze = 0
 
 
 def _note_growth() -> None:
+    """Freeze what the store holds now (Store.put counts the puts that call for it)."""
     global _puts_since_freeze
-    _puts_since_freeze += 1
-    if _puts_since_freeze >= _FREEZE_EVERY:
-        _puts_since_freeze = 0
-        gc.freeze()
+    _puts_since_freeze = 0
+    gc.freeze()
 
 
 class Journal(Protocol):
@@ -93,7 +92,8 @@ class Collection:
             self.pos[obj_id] = len(self.order)
             self.order.append(obj_id)
         self.items[obj_id] = obj
-        self._index(obj)
+        if self.indexes:
+            self._index(obj)
 
     def delete(self, obj_id: str) -> Record | None:
         obj = self.items.pop(obj_id, None)
@@ -171,11 +171,14 @@ class Store:
 
     def put(self, kind: str, obj: Record) -> Record:
         """Insert or replace a record (its ``id`` is its key) and journal it."""
-        coll = self.collection(kind)
+        coll = self.collections.get(kind) or self.collection(kind)
         previous = coll.items.get(obj["id"])
         coll.put(obj, previous)
         if previous is None:
-            _note_growth()
+            global _puts_since_freeze
+            _puts_since_freeze += 1
+            if _puts_since_freeze >= _FREEZE_EVERY:
+                _note_growth()
         if self.journal is not None:
             self.journal.record_put(self.tenant, kind, obj)
         return obj
