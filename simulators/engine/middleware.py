@@ -143,7 +143,9 @@ class SimMiddleware:
         box: list[Any] = [0, None]
         extra = vendor.response_headers(sim, tenant, scope)
 
-        async def capture(message: Message) -> None:
+        def capture(message: Message) -> Awaitable[None]:
+            # Returns the server's send coroutine rather than awaiting it in one of
+            # its own: every response passes here twice.
             if message["type"] == "http.response.start":
                 box[0] = message["status"]
                 headers = message.get("headers") or []
@@ -152,7 +154,7 @@ class SimMiddleware:
                         box[1] = v.decode()
                 if extra:
                     message["headers"] = [*headers, *extra]
-            await send(message)
+            return send(message)
 
         lock = vendor.lock_key(scope) if method != "GET" and tenant is not None else None
         try:
