@@ -16,7 +16,7 @@ from simulators.billing.render import render
 from simulators.billing.versions import DEFAULT_VERSION
 from simulators.engine.delivery import Endpoint
 from simulators.engine.shapes import Shape
-from simulators.engine.store import Record
+from simulators.engine.store import Record, Store
 
 # One event per change: the most numerous records after customers' (shapes.py).
 # An event is one flat record: ``data`` and ``request`` are built when it is
@@ -29,8 +29,8 @@ _KEY_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
 _MAX_KEY_TUPLES = 4096
 
 
-def _shared_keys(obj: Record) -> tuple[str, ...]:
-    keys = tuple(obj)
+def shared_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The one tuple equal to ``keys`` that events share."""
     shared = _KEY_TUPLES.get(keys)
     if shared is not None:
         return shared
@@ -51,7 +51,7 @@ def emit(ctx: Ctx, event_type: str, kind: str, obj: Record,
         "id": ctx.new_id("evt_"), "object": "event", "api_version": version,
         "created": at if at is not None else ctx.now(obj.get("customer")),
         "livemode": False, "pending_webhooks": 0, "type": event_type,
-        "_object_kind": kind, "_object_keys": _shared_keys(obj),
+        "_object_kind": kind, "_object_keys": shared_keys(tuple(obj)),
         "_object_values": orjson.dumps(list(obj.values())).decode(),
         "_previous_attributes": previous,
         "_request_id": ctx.request_id or None, "_idempotency_key": ctx.idempotency_key,
@@ -102,3 +102,12 @@ def update_webhook_endpoint(ctx: Ctx, we: Record, p: dict[str, Any]) -> Record:
         we["status"] = "disabled" if p["disabled"] else "enabled"
     ctx.put("webhook_endpoint", we)
     return we
+
+
+def share_restored_keys(store: Store) -> None:
+    """Restored events (JSON: a list of keys each) share key tuples again, ~1.5 KB each."""
+    events = store.collections.get("event")
+    for event in [] if events is None else events.items.values():
+        keys = event.get("_object_keys")
+        if isinstance(keys, list):
+            event["_object_keys"] = shared_keys(tuple(keys))

@@ -100,6 +100,11 @@ class StripeVendor(Vendor):
         tenant.meta.setdefault("api_version",
                                sim.settings.extra.get("default_api_version", DEFAULT_VERSION))
 
+    def on_tenant_restored(self, sim: Simulation, tenant: Tenant) -> None:
+        from simulators.billing.events import share_restored_keys
+
+        share_restored_keys(tenant.store)
+
     def on_clock_advanced(self, sim: Simulation, tenant: Tenant, before: float,
                           after: float) -> None:
         from simulators.billing.context import Ctx

@@ -73,10 +73,10 @@ class DeliveryEngine:
             if faults.duplicate_probability and seeding.uniform(
                     seed, tenant.id, "dup", ordinal, endpoint.id) < faults.duplicate_probability:
                 copies = 1 + faults.duplicate_copies
-            delay = 0.0
+            delay = faults.event_delay(event_type) if faults.delay_events else 0.0
             if faults.delay is not None:
-                delay = faults.delay.sample(seeding.uniform(seed, tenant.id, "delay", ordinal,
-                                                            endpoint.id))
+                delay += faults.delay.sample(seeding.uniform(seed, tenant.id, "delay",
+                                                             ordinal, endpoint.id))
             for copy in range(copies):
                 rec: dict[str, Any] = {
                     "id": tenant.new_id("dlv_", 16),

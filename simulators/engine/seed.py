@@ -61,21 +61,23 @@ class TokenSequence:
     ids are handed out in order) cost a slice.
     """
 
-    __slots__ = ("_block", "_index", "_length", "_prefix")
+    __slots__ = ("_last", "_length", "_prefix")
 
     def __init__(self, prefix: bytes, length: int) -> None:
         self._prefix = b"%b\x1f%d\x1f" % (prefix, length)
         self._length = length
-        self._index = -1
-        self._block = ""
+        # (block index, its text), replaced as one: a reader never pairs an index
+        # with another block's text.
+        self._last: tuple[int, str] = (-1, "")
 
     def at(self, n: int) -> str:
         index, offset = divmod(n - 1, _BLOCK)
-        if index != self._index:
-            self._block = _text(b"%b%d" % (self._prefix, index), self._length * _BLOCK)
-            self._index = index
+        last = self._last
+        if last[0] != index:
+            last = self._last = (index, _text(b"%b%d" % (self._prefix, index),
+                                              self._length * _BLOCK))
         start = offset * self._length
-        return self._block[start:start + self._length]
+        return last[1][start:start + self._length]
 
 
 class Streams:

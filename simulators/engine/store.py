@@ -171,7 +171,9 @@ class Store:
 
     def put(self, kind: str, obj: Record) -> Record:
         """Insert or replace a record (its ``id`` is its key) and journal it."""
-        coll = self.collections.get(kind) or self.collection(kind)
+        coll = self.collections.get(kind)
+        if coll is None:
+            coll = self.collection(kind)
         previous = coll.items.get(obj["id"])
         coll.put(obj, previous)
         if previous is None:

@@ -58,6 +58,34 @@ def test_reorder_within_a_window(receiver: Receiver, api_key: str) -> None:
         server.stop()
 
 
+def test_delayed_event_types_always_arrive_last(receiver: Receiver, api_key: str) -> None:
+    plan = {"deliveries": {"delay_events": {"customer.cre*": "300ms"}}}
+    server, client = _serve(receiver.url, api_key, plan)
+    try:
+        client.v1.webhook_endpoints.create({"url": receiver.url,
+                                            "enabled_events": ["customer.updated"]})
+        cust = client.v1.customers.create({"name": "late"})
+        client.v1.customers.update(cust.id, {"name": "later"})
+        types = eventually(lambda: (lambda xs: xs if len(xs) == 2 else None)(
+            [json.loads(b)["type"] for b in receiver.bodies()]), what="2 deliveries")
+        # Created first, delivered last: the delay is on the type, not random.
+        assert types == ["customer.updated", "customer.created"]
+        shown = httpx.get(server.url + "/_sim/faults").json()["plan"]["deliveries"]
+        assert shown["delay_events"] == {"customer.cre*": 0.3}
+    finally:
+        server.stop()
+
+
+def test_a_malformed_event_delay_is_refused(receiver: Receiver, api_key: str) -> None:
+    server, _ = _serve(receiver.url, api_key)
+    try:
+        for bad in ({"customer.created": "soon"}, ["customer.created"]):
+            r = httpx.put(server.url + "/_sim/faults", json={"deliveries": {"delay_events": bad}})
+            assert r.status_code == 400 and "delay_events" in r.text, r.text
+    finally:
+        server.stop()
+
+
 def test_dropped_first_attempts_are_retried_and_logged(receiver: Receiver, api_key: str) -> None:
     server, client = _serve(receiver.url, api_key, {"deliveries": {"drop_first_attempts": 2}})
     try:

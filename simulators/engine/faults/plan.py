@@ -15,6 +15,7 @@ for faults. Example::
     deliveries:
       duplicate: {probability: 0.3, copies: 3, spacing: 50ms}
       reorder: {window: 5}
+      delay_events: {"invoice.finalized": 2s}   # this type (glob) always comes late
       drop_first_attempts: 1
 """
 
@@ -281,11 +282,22 @@ class DeliveryFaults:
     drop_first_attempts: int = 0
     hold_for: float | None = None  # hold everything, then burst
     hold_start: float = 0.0
+    # (event type glob, seconds): events of a matching type are sent that much
+    # later than the others, so an order that is only likely becomes certain.
+    delay_events: tuple[tuple[str, float], ...] = ()
 
     @property
     def active(self) -> bool:
         return bool(self.duplicate_probability or self.reorder_window or self.delay
-                    or self.drop_first_attempts or self.hold_for is not None)
+                    or self.drop_first_attempts or self.hold_for is not None
+                    or self.delay_events)
+
+    def event_delay(self, event_type: str) -> float:
+        """Extra seconds before events of this type are sent (the first matching glob)."""
+        for pattern, seconds in self.delay_events:
+            if fnmatch.fnmatchcase(event_type, pattern):
+                return seconds
+        return 0.0
 
     @classmethod
     def parse(cls, spec: Any, where: str = "deliveries") -> DeliveryFaults:
@@ -293,7 +305,8 @@ class DeliveryFaults:
             return cls()
         if not isinstance(spec, dict):
             raise PlanError(f"{where}: must be a mapping")
-        known = {"duplicate", "reorder", "delay", "drop_first_attempts", "hold"}
+        known = {"duplicate", "reorder", "delay", "drop_first_attempts", "hold",
+                 "delay_events"}
         unknown = set(spec) - known
         if unknown:
             raise PlanError(f"{where}: unknown field(s) {sorted(unknown)}")
@@ -307,6 +320,9 @@ class DeliveryFaults:
                 raise PlanError(f"{where}.duplicate.copies: between 1 and 20")
             reorder = spec.get("reorder") or {}
             hold = spec.get("hold")
+            late = spec.get("delay_events") or {}
+            if not isinstance(late, dict):
+                raise PlanError(f"{where}.delay_events: must map event types to durations")
             return cls(
                 duplicate_probability=prob,
                 duplicate_copies=copies,
@@ -319,6 +335,10 @@ class DeliveryFaults:
                           parse_duration(hold.get("for", 0), field=f"{where}.hold.for")),
                 hold_start=0.0 if not hold else parse_duration(hold.get("start", 0),
                                                                field=f"{where}.hold.start"),
+                delay_events=tuple(
+                    (str(pattern), parse_duration(seconds,
+                                                  field=f"{where}.delay_events.{pattern}"))
+                    for pattern, seconds in late.items()),
             )
         except (TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, PlanError):
@@ -329,6 +349,7 @@ class DeliveryFaults:
         out = dict(vars(self))
         out["delay"] = None if self.delay is None else {
             k: v for k, v in vars(self.delay).items() if v is not None}
+        out["delay_events"] = dict(self.delay_events)
         return out
 
 
