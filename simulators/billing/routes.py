@@ -67,7 +67,7 @@ from simulators.billing.versions import DEFAULT_VERSION, parse_version
 from simulators.engine.middleware import Receive, Send
 from simulators.engine.openapi import Operation
 from simulators.engine.store import Record
-from simulators.engine.vendor import Scope, header
+from simulators.engine.vendor import STASHED_BODY, Scope, header
 
 log = logging.getLogger("fintwin.billing")
 
@@ -808,7 +808,8 @@ class Endpoint:
             if op.method == "GET":
                 raw: Any = decode_form(scope.get("query_string", b""))
             else:
-                raw = decode_form(await _read_body(receive))
+                body_in = scope[STASHED_BODY] = await _read_body(receive)  # journal digest
+                raw = decode_form(body_in)
                 query = scope.get("query_string", b"")
                 if query:
                     raw = {**decode_form(query), **raw}

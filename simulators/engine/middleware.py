@@ -20,7 +20,7 @@ from simulators.engine.faults.plan import Fault
 from simulators.engine.faults.runtime import Verdict
 from simulators.engine.runtime import Simulation
 from simulators.engine.tenancy import Tenant
-from simulators.engine.vendor import ErrorReply, header
+from simulators.engine.vendor import STASHED_BODY, ErrorReply, header
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -81,6 +81,12 @@ class BodyDigest:
         return self._hash.hexdigest() if self._size else None
 
 
+def _stashed_digest(scope: MutableMapping[str, Any]) -> str | None:
+    """BodyDigest's figure for a body the app read and left in the scope."""
+    body = scope.get(STASHED_BODY)
+    return hashlib.blake2b(body, digest_size=8).hexdigest() if body else None
+
+
 async def _drain(receive: Receive) -> None:
     """Read the rest of the request body (a fault that answers without the app)."""
     while True:
@@ -129,16 +135,18 @@ class SimMiddleware:
             scope["fintwin.observer"] = True
             await self.app(scope, receive, send)
             return
-        digest = None
-        if method not in ("GET", "HEAD"):
-            digest = BodyDigest(receive)
-            receive = digest
         faults = sim.faults
         if faults.idle:
             verdict = None
         else:
             day = int(tenant.clock.now() // 86400) if tenant is not None else 0
             verdict = faults.decide(tkey, method, path, day)
+        digest = None
+        has_body = method not in ("GET", "HEAD")
+        if has_body and (verdict is not None or not vendor.stashes_body):
+            # A fault may answer without the app reading the body: hash it as it is read.
+            digest = BodyDigest(receive)
+            receive = digest
         started = time.perf_counter()
         box: list[Any] = [0, None]
         extra = vendor.response_headers(sim, tenant, scope)
@@ -192,7 +200,8 @@ class SimMiddleware:
                 scope.get("query_string", b"").decode("latin-1"), status, elapsed * 1000,
                 key.decode("latin-1") if key else None,
                 tuple(verdict.applied) if verdict else (), box[1],
-                digest.hexdigest() if digest is not None else None,
+                digest.hexdigest() if digest is not None else
+                _stashed_digest(scope) if has_body else None,
                 trace[3:35].decode("latin-1") if trace and len(trace) >= 35 else None)
             sim.metrics.request(method, status, elapsed)
             if tenant is not None and method != "GET" and sim.statedir is not None:

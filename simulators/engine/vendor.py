@@ -35,6 +35,7 @@ class ErrorReply:
 
 
 _HEADER_TABLE = "fintwin.headers"
+STASHED_BODY = "fintwin.body"
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:
@@ -61,6 +62,10 @@ class Vendor:
     retry_schedule: tuple[float, ...] = (60, 300, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
     signature_header = "X-Fintwin-Signature"
     default_limits: tuple[dict[str, Any], ...] = ()
+    # True when the vendor's app puts the request body it read in
+    # scope["fintwin.body"] (STASHED_BODY): the journal then hashes that instead of
+    # wrapping ``receive`` on requests no fault touches.
+    stashes_body = False
 
     def identify(self, sim: Simulation, scope: Scope) -> str | None:
         """The tenant a request belongs to, from its credentials; None if none given."""
