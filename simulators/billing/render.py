@@ -215,6 +215,10 @@ def _expand_path(ctx: Ctx, node: Any, parts: list[str]) -> bool:
             return False
         value = render(ctx, kind, target)
         node[head] = value
+    elif rest and isinstance(value, dict) and value.get("object") != "list":
+        # A nested hash of the stored record (invoice_settings): expand into a copy,
+        # or the expansion would be written into the store.
+        value = node[head] = dict(value)
     if not rest:
         return isinstance(value, dict) and "id" in value
     return _expand_path(ctx, value, rest)

@@ -35,3 +35,29 @@ def test_private_fields_and_rewritten_kinds_take_the_long_way() -> None:
     assert "_template" not in render(ctx, "payment_method", pm)
     assert stored_json("subscription", {"id": "sub_1"}) is None
     assert stored_json("event", {"id": "evt_1"}) is None
+
+
+def test_expanding_a_nested_reference_leaves_the_stored_record_alone() -> None:
+    import asyncio
+
+    import httpx
+
+    from simulators.engine.transport import InProcessTransport
+
+    async def run() -> tuple[object, object]:
+        app = create_app(SimSettings(seed=1, limits=False))
+        auth = {"Authorization": "Bearer sk_test_expand_nested"}
+        async with httpx.AsyncClient(transport=InProcessTransport(app),
+                                     base_url="http://billing") as c:
+            cust = (await c.post("/v1/customers", headers=auth, data={
+                "payment_method": "pm_card_visa",
+                "invoice_settings[default_payment_method]": "pm_card_visa"})).json()
+            expanded = (await c.get(f"/v1/customers/{cust['id']}", headers=auth, params={
+                "expand[]": "invoice_settings.default_payment_method"})).json()
+            plain = (await c.get(f"/v1/customers/{cust['id']}", headers=auth)).json()
+        return expanded["invoice_settings"]["default_payment_method"], \
+            plain["invoice_settings"]["default_payment_method"]
+
+    expanded, plain = asyncio.run(run())
+    assert isinstance(expanded, dict) and expanded["object"] == "payment_method"
+    assert isinstance(plain, str) and plain == expanded["id"]
