@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import orjson
 
 from simulators.billing.app import create_app
@@ -10,6 +13,7 @@ from simulators.billing.customers import attach_payment_method, create_customer
 from simulators.billing.render import render, stored_json
 from simulators.billing.vendor import account_id_for_key
 from simulators.engine.settings import SimSettings
+from simulators.engine.transport import InProcessTransport
 
 
 def _ctx(version: str = "2024-06-20") -> Ctx:
@@ -38,12 +42,6 @@ def test_private_fields_and_rewritten_kinds_take_the_long_way() -> None:
 
 
 def test_expanding_a_nested_reference_leaves_the_stored_record_alone() -> None:
-    import asyncio
-
-    import httpx
-
-    from simulators.engine.transport import InProcessTransport
-
     async def run() -> tuple[object, object]:
         app = create_app(SimSettings(seed=1, limits=False))
         auth = {"Authorization": "Bearer sk_test_expand_nested"}
