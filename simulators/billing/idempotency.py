@@ -62,13 +62,13 @@ def _load(tenant: Tenant) -> dict[str, Entry]:
 
 def remember(tenant: Tenant, durable: bool, key: str, entry: Entry, status: int,
              body: bytes) -> None:
-    """Record the answer to a key's request (and, with a state dir, write it to the store)."""
+    """Record the answer in the key's entry, which the request put in the cache when it
+    started (and, with a state dir, write it to the store)."""
     entry.done, entry.status = True, status
     # orjson.dumps returns bytes in an over-allocated buffer (~4-8 KB whatever the
     # length, orjson 3.13): kept for 24 hours, that was 8 KB per create. A copy is
     # allocated to size.
     entry.body = bytes(memoryview(body))
-    cache(tenant)[key] = entry
     if durable:
         tenant.store.put(COLLECTION, {"id": key, "fp": entry.fingerprint.hex(),
                                       "status": entry.status, "body": entry.body.decode(),
