@@ -83,7 +83,7 @@ def create_customer(ctx: Ctx, p: dict[str, Any]) -> Record:
         _set_default_pm(ctx, cust, default_pm)
     if pm_id or default_pm:
         ctx.put("customer", cust)
-    emit(ctx, "customer.created", "customer", cust)
+    emit(ctx, "customer.created", "customer", cust, at=cust["created"])  # the same instant
     return cust
 
 

@@ -25,7 +25,7 @@ class Metrics:
         self.help: dict[str, str] = {}
         self.hist: dict[Labels, list[float]] = {}
         self.hist_sum: dict[Labels, float] = defaultdict(float)
-        self._request_labels: dict[tuple[str, int], tuple[Labels, Labels]] = {}
+        self._requests: dict[tuple[str, int], list[float]] = {}
 
     def inc(self, name: str, labels: Labels = (), value: float = 1.0, help: str = "") -> None:
         self.counters[name][labels] += value
@@ -33,30 +33,33 @@ class Metrics:
             self.help[name] = help
 
     def request(self, method: str, status: int, seconds: float) -> None:
-        """Count one API request and observe its duration (label tuples built once)."""
-        labels = self._request_labels.get((method, status))
-        if labels is None:
-            labels = self._request_labels[(method, status)] = (
-                (("method", method), ("status", str(status))), (("method", method),))
-            self.help.setdefault("requests_total",
-                                 "API requests by method and status (0: connection dropped)")
-        self.counters["requests_total"][labels[0]] += 1
-        # observe(), inlined: this runs on every API request.
-        counts = self.hist.get(labels[1])
-        if counts is None:
-            counts = self.hist[labels[1]] = [0.0] * (len(_BUCKETS) + 1)
-        counts[bisect_left(_BUCKETS, seconds)] += 1
-        self.hist_sum[labels[1]] += seconds
+        """Count one API request and observe its duration.
 
-    def observe(self, seconds: float, labels: Labels) -> None:
-        counts = self.hist.get(labels)
-        if counts is None:
-            counts = self.hist[labels] = [0.0] * (len(_BUCKETS) + 1)
+        Every API request passes here: one list per (method, status) holds the
+        bucket counts and the sum, folded into counters and histograms on render.
+        """
+        slot = self._requests.get((method, status))
+        if slot is None:
+            slot = self._requests[(method, status)] = [0.0] * (len(_BUCKETS) + 2)
         # The first bucket whose bound is >= seconds; past the last one, +Inf.
-        counts[bisect_left(_BUCKETS, seconds)] += 1
-        self.hist_sum[labels] += seconds
+        slot[bisect_left(_BUCKETS, seconds)] += 1
+        slot[-1] += seconds
+
+    def _fold_requests(self) -> None:
+        for (method, status), slot in self._requests.items():
+            *buckets, total = slot
+            self.inc("requests_total", (("method", method), ("status", str(status))),
+                     sum(buckets),
+                     help="API requests by method and status (0: connection dropped)")
+            labels = (("method", method),)
+            counts = self.hist.setdefault(labels, [0.0] * (len(_BUCKETS) + 1))
+            for i, n in enumerate(buckets):
+                counts[i] += n
+            self.hist_sum[labels] += total
+        self._requests.clear()
 
     def render(self) -> str:
+        self._fold_requests()
         lines: list[str] = []
         for name, series in sorted(self.counters.items()):
             full = f"{self.ns}_{name}"
@@ -79,6 +82,7 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
     def clear(self) -> None:
+        self._requests.clear()
         self.counters.clear()
         self.hist.clear()
         self.hist_sum.clear()
