@@ -27,6 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from harness.sandbox import World, world
+from harness.waiting import until
 
 STRIPE_PER_SECOND = 25.0
 CRM_PER_DAY = 100_000
@@ -47,23 +48,20 @@ async def run(deals: int, limits: bool) -> dict[str, Any]:
             account = await w.account(f"Bench {i}")
             await w.card(account)
             opps.append(await w.deal(account, {"SKU-SEAT": 1 + i % 3}, close=False))
-        while not await w.settled():
-            await asyncio.sleep(0.05)
+        await until(w.settled, timeout=600, interval=0.05, what="the deals set up")
         before = {n: len(await _journal(w, n)) for n in ("crm", "billing", "erp")}
         started = time.perf_counter()
         await asyncio.gather(*(w.sf("PATCH", f"/sobjects/Opportunity/{o}",
                                     {"StageName": "Closed Won"}) for o in opps))
-        deadline = started + 600
-        while True:
+
+        async def paid() -> bool:
             rows = await w.suiteql("SELECT id FROM transaction WHERE type = 'CustPymt'")
-            if len(rows) >= deals:
-                break
-            if time.perf_counter() > deadline:
-                raise SystemExit(f"only {len(rows)} of {deals} flows finished in 600 s")
-            await asyncio.sleep(0.02)
+            return len(rows) >= deals
+
+        await until(paid, timeout=600, what=f"{deals} flows paid in the ERP")
         elapsed = time.perf_counter() - started
-        while not await w.settled():  # count the calls of the whole flow, tail included
-            await asyncio.sleep(0.05)
+        # Count the calls of the whole flow, tail included.
+        await until(w.settled, timeout=600, interval=0.05, what="the flows settled")
         calls = {}
         for name in ("crm", "billing", "erp"):
             entries = (await _journal(w, name))[before[name]:]

@@ -37,7 +37,7 @@ import httpx
 import harness.report as reporting
 from harness.manifest import VENDORS, load_manifest, reference_manifest_path
 from harness.oracle import Report
-from harness.scenario import Q2C
+from harness.scenario import Q2C, fingerprint
 from harness.stack import SUT, Stack, StackConfig, Tenant, create_stack, run_sync
 from harness.waiting import NotYet
 
@@ -247,8 +247,7 @@ def retries(journal: Iterable[Mapping[str, Any]]) -> int:
     last: dict[tuple[Any, ...], bool] = {}
     count = 0
     for e in sorted(journal, key=lambda e: int(e["seq"])):
-        key = (e["method"], e["path"], e.get("query") or "", e.get("idempotency_key"),
-               e.get("body_digest"), e.get("trace_id"))
+        key = (*fingerprint(e), e.get("trace_id"))
         if last.get(key):
             count += 1
         faults = [str(f) for f in e.get("faults") or []

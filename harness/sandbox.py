@@ -10,7 +10,6 @@ and the drivers directly."""
 from __future__ import annotations
 
 import contextlib
-import ssl
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from harness.drivers import Endpoint, Endpoints, TenantCredentials
 from harness.drivers import World as DriverWorld
 from harness.drivers.billing import CARD_FAILS, CARD_OK
 from harness.manifest import VENDORS, load_manifest, reference_manifest_path
-from harness.stack import OBSERVER_HEADER, SUT, InProcessStack, StackConfig
+from harness.stack import OBSERVER_HEADER, SUT, InProcessStack, StackConfig, ssl_context
 from harness.waiting import until
 from integration_layer.clients import ErpClient
 from integration_layer.service.config import Connection
@@ -127,8 +126,7 @@ class World:
         def ep(name: str) -> Endpoint:
             if name not in self.apps:  # served over sockets
                 base = str(getattr(self, name).base_url).rstrip("/")
-                trust = ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle \
-                    else True
+                trust = ssl_context(self.ca_bundle) if self.ca_bundle else True
                 return Endpoint(base, verify=trust)
             return Endpoint(f"http://{name}", transport=InProcessTransport(self.apps[name]))
 

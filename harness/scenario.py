@@ -26,7 +26,7 @@ from harness.data import DataFactory, Deal, LineItem, Product
 from harness.drivers import CrmDeal, World
 from harness.drivers.billing import CARD_FAILS, CARD_OK
 from harness.oracle import Oracle, Report
-from harness.stack import Stack, Tenant
+from harness.stack import Stack, Tenant, run_sync
 from harness.waiting import NotYet
 from harness.waiting import until as wait_until
 
@@ -197,11 +197,10 @@ class Q2C:
         if not self.stack.manifest.admin.dlq:
             return None
         try:
-            body = self.dlq()
+            items = self.parked()
         except Exception:  # an explanation, not a check
             return None
-        items = body.get("data", body) if isinstance(body, dict) else body
-        if not isinstance(items, list) or not items:
+        if not items:
             return None
         lines = [f"  {i.get('type', '?')} {i.get('event_id', '')}: {i.get('reason', '?')} "
                  f"{str(i.get('detail') or '')[:160]}" if isinstance(i, dict) else f"  {i}"
@@ -284,12 +283,10 @@ class Q2C:
         """The SUT's requests to ``vendor`` for this tenant (``GET /_sim/journal``)."""
         return self.stack.journal(vendor, self.tenant)
 
-    def early_retries(self, vendors: Iterable[str] = ("crm", "billing", "erp"), *,
-                      certain: bool = False) -> list[EarlyRetry]:
-        """Requests sent again before Retry-After allowed (``certain``: only those surely
-        the same request, :attr:`EarlyRetry.certain`)."""
-        return [e for v in vendors for e in early_retries(v, self.journal(v))
-                if e.certain or not certain]
+    def early_retries(self, vendors: Iterable[str] = ("crm", "billing", "erp")
+                      ) -> list[EarlyRetry]:
+        """Requests sent again before Retry-After allowed (see :attr:`EarlyRetry.certain`)."""
+        return [e for v in vendors for e in early_retries(v, self.journal(v))]
 
     def refused_writes(self, vendor: str) -> list[dict[str, Any]]:
         return refused_writes(self.journal(vendor))
@@ -371,6 +368,12 @@ class Q2C:
             f"DLQ read refused: {response.status_code} {response.text[:300]}"
         return response.json()
 
+    def parked(self) -> list[Any]:
+        """The SUT's parked events as a list (a bare list or a ``{"data": [...]}`` page)."""
+        body = self.dlq()
+        items = body.get("data", body) if isinstance(body, dict) else body
+        return items if isinstance(items, list) else []
+
     def replay(self) -> dict[str, Any]:
         """``POST`` the manifest's replay path for this tenant's connection."""
         response = self.stack.replay(self.tenant)
@@ -401,8 +404,6 @@ class Q2CRunner:
                 return await scenario(q)
             finally:
                 await q.aclose()
-
-        from harness.stack import run_sync
 
         return run_sync(main())
 

@@ -39,7 +39,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
@@ -568,8 +568,7 @@ class Stack:
             return self._tenants[0]
         tenant = self._provision(self._unique(label))
         if self.manifest.multi_tenant:
-            self.register(tenant)
-            tenant = Tenant(**{**tenant.__dict__, "registered": True})
+            tenant = self.register(tenant)
         self._tenants.append(tenant)
         return tenant
 
@@ -583,10 +582,7 @@ class Stack:
         async with self.async_client(SUT) as client:
             response = await client.post(str(path), headers=self.admin_headers(),
                                          json=tenant.connection_body(self.sut_vendor_urls()))
-        if not 200 <= response.status_code < 300:
-            raise StackError(f"SUT refused connection {tenant.connection}: "
-                             f"{response.status_code} {response.text[:500]}")
-        tenant = Tenant(**{**tenant.__dict__, "registered": True})
+        tenant = _registered(tenant, response)
         self._tenants.append(tenant)
         return tenant
 
@@ -709,13 +705,12 @@ class Stack:
                                            dict(tenant.crm_catalog.entries))
         return world
 
-    def register(self, tenant: Tenant) -> None:
-        """``POST`` the connection to the SUT's ``[admin].connections`` path."""
+    def register(self, tenant: Tenant) -> Tenant:
+        """``POST`` the connection to the SUT's ``[admin].connections`` path; the tenant,
+        marked registered."""
         response = self.sut_admin("connections", "POST",
                                   json=tenant.connection_body(self.sut_vendor_urls()))
-        if not 200 <= response.status_code < 300:
-            raise StackError(f"SUT refused connection {tenant.connection}: "
-                             f"{response.status_code} {response.text[:500]}")
+        return _registered(tenant, response)
 
     def sut_vendor_urls(self) -> dict[str, str]:
         """The fakes' base URLs as the SUT reaches them."""
@@ -893,6 +888,14 @@ def _netloc(url: str) -> str:
 
 
 # -- local processes -------------------------------------------------------------------
+
+
+def _registered(tenant: Tenant, response: httpx.Response) -> Tenant:
+    """The tenant marked registered, once the SUT accepted its connection."""
+    if not 200 <= response.status_code < 300:
+        raise StackError(f"SUT refused connection {tenant.connection}: "
+                         f"{response.status_code} {response.text[:500]}")
+    return replace(tenant, registered=True)
 
 
 def free_port() -> int:

@@ -46,7 +46,7 @@ def account_version(ctx: Ctx) -> str:
 def emit(ctx: Ctx, event_type: str, kind: str, obj: Record,
          previous: dict[str, Any] | None = None, at: int | None = None) -> Record:
     """Record an event for ``obj`` (as it is now) and queue it for every subscribed endpoint."""
-    version: str = ctx.tenant.meta.get("api_version", DEFAULT_VERSION)
+    version = account_version(ctx)
     event = _EVENT({
         "id": ctx.new_id("evt_"), "object": "event", "api_version": version,
         "created": at if at is not None else ctx.now(obj.get("customer")),

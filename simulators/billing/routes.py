@@ -64,7 +64,7 @@ from simulators.billing.params import (
 )
 from simulators.billing.render import expand, render, stored_json, sublist
 from simulators.billing.versions import DEFAULT_VERSION, parse_version
-from simulators.engine.middleware import Message, Receive, Send
+from simulators.engine.middleware import Receive, Send
 from simulators.engine.openapi import Operation
 from simulators.engine.store import Record
 from simulators.engine.vendor import STASHED_BODY, Scope, header
@@ -739,18 +739,16 @@ async def _reply(send: Send, status: int, body: bytes,
     await send({"type": "http.response.body", "body": body})
 
 
-async def _read_body(receive: Receive, first: Message) -> bytes:
-    """The whole body, given the first message ``receive`` returned."""
-    message = first
+async def _read_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
     while True:
+        message = await receive()
         if message["type"] == "http.request":
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 return b"".join(chunks)
         elif message["type"] == "http.disconnect":
             raise ClientDisconnect()
-        message = await receive()
 
 
 _ODD_PATH = re.compile("[?#\\\\\t\r\n]")
@@ -810,12 +808,7 @@ class Endpoint:
             if op.method == "GET":
                 raw: Any = decode_form(scope.get("query_string", b""))
             else:
-                # Forms fit in one message: awaited here, without a coroutine of its own.
-                first = await receive()
-                body_in = (first.get("body", b"") if first["type"] == "http.request"
-                           and not first.get("more_body", False)
-                           else await _read_body(receive, first))
-                scope[STASHED_BODY] = body_in  # the journal's body digest
+                body_in = scope[STASHED_BODY] = await _read_body(receive)  # journal digest
                 raw = decode_form(body_in)
                 query = scope.get("query_string", b"")
                 if query:
@@ -883,10 +876,7 @@ class Endpoint:
                 "An unknown error occurred while processing your request.").render()
         if key is not None and entry is not None:
             remember(tenant, sim.statedir is not None, key, entry, status, body)
-        headers.append((b"content-length", str(len(body)).encode()))
-        headers.append(_JSON_TAIL)  # _reply's, inline: every answer ends here
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await _reply(send, status, body, headers)
 
 
 def routes() -> list[Route]:

@@ -16,8 +16,7 @@ _MAX = float(1 << 64)
 
 def _digest(seed: int, *parts: object) -> bytes:
     # blake2b over "seed\x1fpart\x1fpart...": one buffer, one call.
-    data = "\x1f".join([str(seed), *map(str, parts)]).encode()
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return hashlib.blake2b(_prefix(seed, parts), digest_size=16).digest()
 
 
 def uniform(seed: int, *parts: object) -> float:

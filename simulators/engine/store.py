@@ -22,8 +22,9 @@ _FREEZE_EVERY = 20_000
 _puts_since_freeze = 0
 
 
-def _note_growth() -> None:
-    """Freeze what the store holds now (Store.put counts the puts that call for it)."""
+def _freeze_records() -> None:
+    """Move what the store holds now out of the GC's sight (Store.put counts new
+    records and calls this every _FREEZE_EVERY of them)."""
     global _puts_since_freeze
     _puts_since_freeze = 0
     gc.freeze()
@@ -180,7 +181,7 @@ class Store:
             global _puts_since_freeze
             _puts_since_freeze += 1
             if _puts_since_freeze >= _FREEZE_EVERY:
-                _note_growth()
+                _freeze_records()
         if self.journal is not None:
             self.journal.record_put(self.tenant, kind, obj)
         return obj

@@ -13,6 +13,7 @@ from harness.verify import (
     Prediction,
     Row,
     failure_codes,
+    known_codes,
     render,
     run_variant,
     scenario_files,
@@ -22,8 +23,6 @@ from integration_layer.service.variants import VARIANTS
 
 
 def test_every_variant_names_an_existing_scenario_and_known_codes() -> None:
-    from harness.verify import known_codes, scenario_files
-
     stems = {f.stem for f in scenario_files()}
     for variant in VARIANTS.values():
         if variant.name == "reference":

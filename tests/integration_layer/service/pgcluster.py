@@ -12,20 +12,15 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from dataclasses import dataclass
 
+from harness.stack import free_port
+
 URL_ENV = "FINTWIN_TEST_DATABASE_URL"
 REQUIRE_ENV = "FINTWIN_REQUIRE_PG"  # CI sets it: no PostgreSQL is a failure, not a skip
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _run_as() -> list[str]:
@@ -67,7 +62,7 @@ def start_cluster() -> Cluster:
         os.chown(base, entry.pw_uid, entry.pw_gid)
     subprocess.run([*prefix, "initdb", "-D", data, "-U", "fintwin", "--auth=trust",
                     "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     options = (f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off -c synchronous_commit=off"
                " -c full_page_writes=off -c max_connections=200")
     subprocess.run([*prefix, "pg_ctl", "-D", data, "-l", os.path.join(base, "log"),

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
-import ssl
 import subprocess
 import sys
 import uuid
@@ -20,6 +18,7 @@ import httpx
 
 from harness.sandbox import World, provision
 from harness.servers import ServerThread
+from harness.stack import free_port, ssl_context
 from integration_layer.service.runtime import Service
 from simulators.billing.app import create_app as billing_app
 from simulators.crm.app import create_app as crm_app
@@ -65,7 +64,7 @@ async def socket_world(fakes: Fakes, sut_url: str,
                        service: Service | None = None) -> AsyncIterator[World]:
     """A fresh tenant in the served fakes, wired to the service at ``sut_url``."""
     observer = {"X-Fintwin-Observer": "1"}
-    trust = ssl.create_default_context(cafile=fakes.ca_bundle)
+    trust = ssl_context(fakes.ca_bundle)
     clients = {name: httpx.AsyncClient(base_url=url, verify=trust, headers=observer,
                                        trust_env=False, timeout=30)
                for name, url in fakes.urls().items()}
@@ -82,12 +81,6 @@ async def socket_world(fakes: Fakes, sut_url: str,
             await w.erp_client.aclose()
         for client in clients.values():
             await client.aclose()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ServiceProcess:
