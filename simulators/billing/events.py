@@ -15,6 +15,7 @@ from simulators.billing.context import Ctx
 from simulators.billing.render import render
 from simulators.billing.versions import DEFAULT_VERSION
 from simulators.engine.delivery import Endpoint
+from simulators.engine.seed import Streams
 from simulators.engine.shapes import Shape
 from simulators.engine.store import Record, Store
 
@@ -44,31 +45,57 @@ def account_version(ctx: Ctx) -> str:
 
 
 def emit(ctx: Ctx, event_type: str, kind: str, obj: Record,
-         previous: dict[str, Any] | None = None, at: int | None = None) -> Record:
-    """Record an event for ``obj`` (as it is now) and queue it for every subscribed endpoint."""
+         previous: dict[str, Any] | None = None, at: int | None = None) -> None:
+    """Record an event for ``obj`` (as it is now) and queue it for every subscribed endpoint.
+
+    Everything the event says is taken now. With no endpoint to deliver to, the
+    record itself is built when the event collection is next read (Store.defer):
+    most events of a busy account are never read, and building the record (its
+    id, its shared-key dict, its store entries) was a fifth of a customer
+    create. Its id is drawn then, from the event id stream in event order, so
+    it is the id an immediate build would have drawn.
+    """
+    tenant = ctx.tenant
     version = account_version(ctx)
-    event = _EVENT({
-        "id": ctx.new_id("evt_"), "object": "event", "api_version": version,
-        "created": at if at is not None else ctx.now(obj.get("customer")),
-        "livemode": False, "pending_webhooks": 0, "type": event_type,
-        "_object_kind": kind, "_object_keys": shared_keys(tuple(obj)),
-        "_object_values": orjson.dumps(list(obj.values())).decode(),
-        "_previous_attributes": previous,
-        "_request_id": ctx.request_id or None, "_idempotency_key": ctx.idempotency_key,
-    })
-    hooks = ctx.tenant.store.collections.get("webhook_endpoint")
+    item: _Pending = (
+        tenant.streams, event_type, version,
+        at if at is not None else ctx.now(obj.get("customer")), kind,
+        shared_keys(tuple(obj)), orjson.dumps(list(obj.values())).decode(), previous,
+        ctx.request_id or None, ctx.idempotency_key)
+    hooks = tenant.store.collections.get("webhook_endpoint")
     endpoints = [] if hooks is None else [
         we for we in hooks.items.values()
         if we["status"] == "enabled"
         and ("*" in we["enabled_events"] or event_type in we["enabled_events"])]
-    if endpoints:
-        event["pending_webhooks"] = len(endpoints)
+    if not endpoints:
+        tenant.store.defer("event", _event_record, item)
+        return
+    ctx.store.collection("event")  # builds deferred events: they draw their ids first
+    event = _event_record(item)
+    event["pending_webhooks"] = len(endpoints)
     ctx.put("event", event)
     for we in endpoints:
         body = orjson.dumps(render(ctx, "event", event, we.get("api_version") or version))
-        ctx.sim.deliveries.enqueue(ctx.tenant, event["id"], event_type, body,
+        ctx.sim.deliveries.enqueue(tenant, event["id"], event_type, body,
                                    [Endpoint(we["id"], we["url"], we["_secret"])])
-    return event
+
+
+# What an event is built from: (id streams, type, api_version, created, object kind,
+# object keys, object values as JSON, previous attributes, request id, idempotency key).
+_Pending = tuple[Streams, str, str, int, str, tuple[str, ...], str, dict[str, Any] | None,
+                 str | None, str | None]
+
+
+def _event_record(item: _Pending) -> Record:
+    (streams, event_type, version, created, kind, keys, values, previous, request_id,
+     idempotency_key) = item
+    return _EVENT({
+        "id": streams.new_id("evt_", 24), "object": "event", "api_version": version,
+        "created": created, "livemode": False, "pending_webhooks": 0, "type": event_type,
+        "_object_kind": kind, "_object_keys": keys, "_object_values": values,
+        "_previous_attributes": previous, "_request_id": request_id,
+        "_idempotency_key": idempotency_key,
+    })
 
 
 def changed(before: Record, after: Record, fields: tuple[str, ...]) -> dict[str, Any] | None:

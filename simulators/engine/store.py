@@ -9,7 +9,7 @@ cheapest representation in memory and the one a snapshot needs.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 Record = dict[str, Any]
@@ -39,18 +39,26 @@ class Journal(Protocol):
 
 
 class Collection:
-    """Records of one kind, in creation order, with optional secondary indexes."""
+    """Records of one kind, in creation order, with optional secondary indexes.
 
-    __slots__ = ("indexes", "items", "order", "pos")
+    A collection can also hold *deferred* records (Store.defer): what is needed to
+    build them, kept in order and built, in that order, before anything reads the
+    collection. Store hands out a collection only after building them, so a
+    reader cannot tell a deferred record from one put at once.
+    """
+
+    __slots__ = ("build", "indexes", "items", "order", "pending", "pos")
 
     def __init__(self, indexed: Iterable[str] = ()) -> None:
         self.items: dict[str, Record] = {}
         self.order: list[str] = []
         self.pos: dict[str, int] = {}
         self.indexes: dict[str, dict[Any, str | dict[str, None]]] = {f: {} for f in indexed}
+        self.pending: list[Any] = []
+        self.build: Callable[[Any], Record] | None = None
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self.items) + len(self.pending)
 
     # An index bucket is the one id holding a value (most values: an email, a
     # lookup key) or, from the second id on, a dict of ids in insertion order;
@@ -68,33 +76,40 @@ class Collection:
             else:
                 bucket.pop(obj_id, None)
 
-    def _index(self, obj: Record) -> None:
-        obj_id = obj["id"]
+    def _index(self, obj: Record, obj_id: str) -> None:
         for field, index in self.indexes.items():
             value = obj.get(field)
             if value is None:
                 continue
-            bucket = index.get(value)
-            if bucket is None:
-                index[value] = obj_id
-            elif isinstance(bucket, str):
+            bucket = index.setdefault(value, obj_id)  # one lookup for a value's first id
+            if bucket is obj_id:
+                continue
+            if isinstance(bucket, str):
                 if bucket != obj_id:
                     index[value] = {bucket: None, obj_id: None}
             else:
                 bucket[obj_id] = None
 
-    def put(self, obj: Record, previous: Record | None) -> None:
+    def put(self, obj: Record) -> bool:
+        """Insert or replace a record; True when its id is new here."""
         obj_id = obj["id"]
-        if previous is not None and previous is not obj:
+        items = self.items
+        # setdefault, not get-then-set: one hash-table probe for a new record,
+        # which in a large collection is a cache miss or two.
+        previous = items.setdefault(obj_id, obj)
+        if previous is not obj:
+            items[obj_id] = obj
             self._unindex(previous)
         # A record mutated in place keeps stale index entries under its old
         # values; by_index re-checks values on read, so they are harmless.
-        if obj_id not in self.pos:
-            self.pos[obj_id] = len(self.order)
-            self.order.append(obj_id)
-        self.items[obj_id] = obj
+        order = self.order
+        n = len(order)
+        new = self.pos.setdefault(obj_id, n) == n
+        if new:
+            order.append(obj_id)
         if self.indexes:
-            self._index(obj)
+            self._index(obj, obj_id)
+        return new
 
     def delete(self, obj_id: str) -> Record | None:
         obj = self.items.pop(obj_id, None)
@@ -160,24 +175,65 @@ class Store:
         self.journal = journal
 
     def collection(self, kind: str) -> Collection:
+        """The records of ``kind`` (deferred ones built first)."""
         coll = self.collections.get(kind)
         if coll is None:
             coll = Collection(self._index_spec.get(kind, ()))
             self.collections[kind] = coll
+        elif coll.pending:
+            self._build_pending(coll)
         return coll
+
+    def defer(self, kind: str, build: Callable[[Any], Record], item: Any) -> None:
+        """Put ``build(item)`` later: when the collection is next read or written.
+
+        For records many writes make and few reads want (a fake's events): the
+        writer pays for what the record is built from, and a reader pays for the
+        build. ``build`` must depend only on ``item`` and on state nothing else
+        changes in between (e.g. its own id stream), so that building late gives
+        the record building at once would have. With a journal (a state dir)
+        the record is put at once, so the journal keeps its order.
+        """
+        if self.journal is not None:
+            self.put(kind, build(item))
+            return
+        coll = self.collections.get(kind)
+        if coll is None:
+            coll = self.collection(kind)
+        coll.build = build
+        coll.pending.append(item)
+
+    def _build_pending(self, coll: Collection) -> None:
+        pending, coll.pending = coll.pending, []
+        build = coll.build
+        assert build is not None
+        global _puts_since_freeze
+        for item in pending:
+            coll.put(build(item))
+            _puts_since_freeze += 1
+        if _puts_since_freeze >= _FREEZE_EVERY:
+            _freeze_records()
+
+    def settle(self) -> None:
+        """Build every deferred record (before reading the store as a whole)."""
+        for coll in self.collections.values():
+            if coll.pending:
+                self._build_pending(coll)
 
     def get(self, kind: str, obj_id: str) -> Record | None:
         coll = self.collections.get(kind)
-        return None if coll is None else coll.items.get(obj_id)
+        if coll is None:
+            return None
+        if coll.pending:
+            self._build_pending(coll)
+        return coll.items.get(obj_id)
 
     def put(self, kind: str, obj: Record) -> Record:
         """Insert or replace a record (its ``id`` is its key) and journal it."""
         coll = self.collections.get(kind)
-        if coll is None:
+        if coll is None or coll.pending:
             coll = self.collection(kind)
-        previous = coll.items.get(obj["id"])
-        coll.put(obj, previous)
-        if previous is None:
+        if coll.put(obj):
             global _puts_since_freeze
             _puts_since_freeze += 1
             if _puts_since_freeze >= _FREEZE_EVERY:
@@ -188,6 +244,8 @@ class Store:
 
     def delete(self, kind: str, obj_id: str) -> Record | None:
         coll = self.collections.get(kind)
+        if coll is not None and coll.pending:
+            self._build_pending(coll)
         obj = None if coll is None else coll.delete(obj_id)
         if obj is not None and self.journal is not None:
             self.journal.record_delete(self.tenant, kind, obj_id)
@@ -195,7 +253,7 @@ class Store:
 
     def all(self, kind: str) -> list[Record]:
         coll = self.collections.get(kind)
-        return [] if coll is None else list(coll.items.values())
+        return [] if coll is None else list(self.collection(kind).items.values())
 
     def count(self, kind: str) -> int:
         coll = self.collections.get(kind)
@@ -206,6 +264,7 @@ class Store:
 
     def snapshot(self) -> dict[str, list[Record]]:
         """All records by kind, in creation order (a JSON-ready copy)."""
+        self.settle()
         return {
             kind: [coll.items[i] for i in coll.order if i in coll.items]
             for kind, coll in self.collections.items()
@@ -216,4 +275,4 @@ class Store:
         for kind, records in data.items():
             coll = self.collection(kind)
             for obj in records:
-                coll.put(obj, coll.items.get(obj["id"]))
+                coll.put(obj)

@@ -32,6 +32,7 @@ class Tenant:
         return self.streams.new_id(prefix, length)
 
     def snapshot(self) -> dict[str, Any]:
+        self.store.settle()  # deferred records draw ids: the counters come after them
         return {
             "id": self.id,
             "clock": self.clock.to_json(),
