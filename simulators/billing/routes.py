@@ -785,11 +785,13 @@ def _checked_version(version: str) -> str:
 class Endpoint:
     """One operation as an ASGI app: parse, idempotency, call the model, serialise."""
 
-    __slots__ = ("is_post", "op")
+    __slots__ = ("is_post", "op", "static_path")
 
     def __init__(self, op: Op) -> None:
         self.op = op
         self.is_post = op.method == "POST"
+        # A route without parameters is reached by one path only: its own.
+        self.static_path = op.path if "{" not in op.path else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         op = self.op
@@ -831,7 +833,7 @@ class Endpoint:
                 await _reply(send, 400, err.render(), headers)
                 return
             headers.append((b"idempotency-key", key.encode("latin-1")))
-            fp = fingerprint(op.method, _url_path(scope), raw)
+            fp = fingerprint(op.method, self.static_path or _url_path(scope), raw)
             prune(entries, time.monotonic(), tenant if sim.statedir is not None else None)
             entry = entries.get(key)
             if entry is not None:

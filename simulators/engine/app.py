@@ -12,20 +12,9 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from simulators.engine.control import build_control_app, control_operations
-from simulators.engine.middleware import ASGIApp, SimMiddleware
+from simulators.engine.middleware import ASGIApp, SimApp, SimMiddleware
 from simulators.engine.openapi import Operation, build_document
 from simulators.engine.runtime import Simulation
-
-
-class SimApp:
-    """An ASGI app with its Simulation attached (``app.sim``)."""
-
-    def __init__(self, asgi: ASGIApp, sim: Simulation) -> None:
-        self._asgi = asgi
-        self.sim = sim
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self._asgi(scope, receive, send)
 
 
 def build_sim_app(sim: Simulation, vendor_app: ASGIApp, *, title: str, version: str,
@@ -48,4 +37,4 @@ def build_sim_app(sim: Simulation, vendor_app: ASGIApp, *, title: str, version: 
         return doc
 
     control = build_control_app(sim, control_extra or [], openapi)
-    return SimApp(SimMiddleware(vendor_app, sim, control), sim)
+    return SimMiddleware(vendor_app, sim, control)

@@ -62,8 +62,9 @@ class FastDispatch:
             for method in route.methods or ():
                 self._table.setdefault((method, count), []).append(compiled)
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive,
-                       send: Send) -> None:
+    def resolve(self, scope: MutableMapping[str, Any]) -> ASGIApp:
+        """The ASGI app that answers this request: its route's endpoint, with
+        ``path_params`` put in the scope, or the Starlette app."""
         if scope["type"] == "http" and not scope.get("root_path"):
             path: str = scope["path"]
             parts = path.split("/")
@@ -79,7 +80,9 @@ class FastDispatch:
                             break
                     else:
                         scope["path_params"] = {name: parts[i] for i, name in params}
-                        await endpoint(scope, receive, send)
-                        return
-        await self.app(scope, receive, send)
+                        return endpoint
+        return self.app
 
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive,
+                       send: Send) -> None:
+        await self.resolve(scope)(scope, receive, send)
