@@ -53,6 +53,9 @@ class Ctx:
     # While business time is being replayed (a clock advance), actions happen
     # at their own instant rather than at the clock's final time.
     at: int | None = None
+    # The last record an event snapshotted, with its key tuple and values
+    # (events.emit), which the response's idempotent answer can share.
+    snapshot: tuple[Record, tuple[str, ...], tuple[Any, ...]] | None = None
 
     @property
     def store(self) -> Store:

@@ -13,11 +13,13 @@ from typing import Any
 
 from simulators.billing.errors import InvalidRequest
 from simulators.billing.forms import is_index as _is_index
+from simulators.engine.frozen import FrozenDict
 
 _MAX_INT = 2**63 - 1
 
 
 _INT = re.compile(r"-?[0-9]{1,18}")
+_NO_METADATA = FrozenDict()
 
 
 def _bad(message: str, path: str, code: str = "parameter_invalid") -> InvalidRequest:
@@ -150,7 +152,7 @@ class Metadata(P):
 
     def check(self, value: Any, path: str) -> Any:
         if value == "":
-            return {}
+            return _NO_METADATA
         if not isinstance(value, dict):
             raise _bad("Invalid object: metadata must be a hash", path)
         if len(value) > 50:
@@ -163,7 +165,9 @@ class Metadata(P):
                 raise _bad(f"Metadata keys are at most 40 characters and values at most 500: "
                            f"{k}", f"{path}[{k}]")
             out[k] = v
-        return out
+        # Read-only (every update path merges into a new dict): a record holding it
+        # can be snapshotted by reference (frozen.immutable_values).
+        return FrozenDict(out)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "object", "additionalProperties": {"type": "string", "maxLength": 500}}

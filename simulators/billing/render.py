@@ -51,7 +51,10 @@ def event_object(event: Record) -> dict[str, Any]:
     """The event's copy of its object (the record as it was when the event happened)."""
     if "_object_values" not in event:  # written by fintwin before the compact form
         return dict(orjson.loads(event["data"]["object_json"]))
-    return dict(zip(event["_object_keys"], orjson.loads(event["_object_values"]), strict=True))
+    values = event["_object_values"]  # the values (a list once restored), or their JSON
+    if isinstance(values, str):
+        values = orjson.loads(values)
+    return dict(zip(event["_object_keys"], values, strict=True))
 
 
 def _render_event(ctx: Ctx, event: Record, version: str | None) -> dict[str, Any]:

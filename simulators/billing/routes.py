@@ -38,9 +38,11 @@ from simulators.billing.errors import (
     InvalidRequest,
     StripeError,
 )
+from simulators.billing.events import shared_keys
 from simulators.billing.forms import decode_form
 from simulators.billing.idempotency import (
     MAX_KEY_LENGTH,
+    Answer,
     Entry,
     cache,
     fingerprint,
@@ -64,6 +66,7 @@ from simulators.billing.params import (
 )
 from simulators.billing.render import expand, render, stored_json, sublist
 from simulators.billing.versions import DEFAULT_VERSION, parse_version
+from simulators.engine.frozen import immutable_values
 from simulators.engine.middleware import Receive, Send
 from simulators.engine.openapi import Operation
 from simulators.engine.store import Record
@@ -782,6 +785,18 @@ def _checked_version(version: str) -> str:
     return version
 
 
+def _as_stored(ctx: Ctx, record: Record) -> Answer | None:
+    """The answer ``record`` gave (its stored JSON) as its key tuple and values, sharing
+    the values tuple its event took if the record has not changed since."""
+    snap = ctx.snapshot
+    # Unchanged since its event: the same keys in the same order, the same values.
+    if snap is not None and snap[0] is record and tuple(record) == snap[1] \
+            and tuple(record.values()) == snap[2]:
+        return snap[1], snap[2]
+    values = immutable_values(record)
+    return None if values is None else (shared_keys(tuple(record)), values)
+
+
 class Endpoint:
     """One operation as an ASGI app: parse, idempotency, call the model, serialise."""
 
@@ -854,10 +869,11 @@ class Endpoint:
                     await _reply(send, 409, err.render(), headers)
                     return
                 headers.append((b"idempotent-replayed", b"true"))
-                await _reply(send, entry.status, entry.body, headers)
+                await _reply(send, entry.status, entry.answer(), headers)
                 return
             entry = entries[key] = Entry(fp)
         ctx = Ctx(sim, tenant, version, request_id, key)
+        compact: Answer | None = None
         try:
             result = op.handler(ctx, params, scope["path_params"])
             kind = op.kind
@@ -865,6 +881,8 @@ class Endpoint:
                       else None)
             if stored is not None:
                 status, body = 200, stored
+                if entry is not None:
+                    compact = _as_stored(ctx, result)
             else:
                 out = render(ctx, kind, result) if kind is not None else result
                 if kind is not None and params.get("expand"):
@@ -877,7 +895,7 @@ class Endpoint:
             status, body = 500, ApiError(
                 "An unknown error occurred while processing your request.").render()
         if key is not None and entry is not None:
-            remember(tenant, sim.statedir is not None, key, entry, status, body)
+            remember(tenant, sim.statedir is not None, key, entry, status, body, compact)
         await _reply(send, status, body, headers)
 
 

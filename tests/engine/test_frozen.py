@@ -36,3 +36,15 @@ def test_changing_a_shared_value_in_place_fails_loudly(change: object) -> None:
     with pytest.raises(TypeError, match="shared between records"):
         change(settings, locales)  # type: ignore[operator]
     assert settings == {"footer": None} and locales == ["en"]
+
+
+def test_immutable_values_snapshot_only_records_that_cannot_change() -> None:
+    from simulators.engine.frozen import immutable_values
+
+    record = {"id": "cus_1", "n": 3, "ok": True, "none": None, "meta": FrozenDict({"a": "b"}),
+              "locales": FrozenList()}
+    values = immutable_values(record)
+    assert values == ("cus_1", 3, True, None, {"a": "b"}, [])
+    assert values is not None and values[4] is record["meta"]  # shared, not copied
+    assert immutable_values({"id": "cus_1", "address": {"city": "X"}}) is None
+    assert immutable_values({"id": "cus_1", "items": []}) is None
