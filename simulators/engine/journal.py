@@ -39,6 +39,14 @@ class JournalEntry:
         }
 
 
+def _entry(kept: tuple[Any, ...]) -> JournalEntry:
+    (seq, wall, tenant, method, path, query, status, duration_ms, key, faults, retry_after,
+     digest, trace_id) = kept
+    return JournalEntry(seq, wall, tenant, method, path, query, status, duration_ms, key,
+                        faults, retry_after,
+                        digest.hex() if isinstance(digest, bytes) else digest, trace_id)
+
+
 class RequestJournal:
     def __init__(self, per_tenant: int = JOURNAL_PER_TENANT) -> None:
         self.per_tenant = per_tenant
@@ -47,8 +55,10 @@ class RequestJournal:
 
     def record(self, wall: float, tenant: str, method: str, path: str, query: str, status: int,
                duration_ms: float, idempotency_key: str | None, faults: tuple[str, ...],
-               retry_after: str | None, body_digest: str | None = None,
+               retry_after: str | None, body_digest: str | bytes | None = None,
                trace_id: str | None = None) -> None:
+        """``body_digest`` as hex or as the digest's bytes (hex on read: 24 bytes less
+        in each of the entries kept)."""
         # Every API request lands here: a plain tuple is one allocation, where a
         # dataclass instance costs an __init__ call; entries are built on read.
         self._seq += 1
@@ -60,7 +70,7 @@ class RequestJournal:
 
     def entries(self, tenant: str | None = None, since: int = 0) -> list[JournalEntry]:
         buckets = [self._entries.get(tenant, deque())] if tenant else list(self._entries.values())
-        out = [JournalEntry(*e) for b in buckets for e in b if e[0] > since]
+        out = [_entry(e) for b in buckets for e in b if e[0] > since]
         out.sort(key=lambda e: e.seq)
         return out
 

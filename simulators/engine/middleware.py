@@ -81,10 +81,11 @@ class BodyDigest:
         return self._hash.hexdigest() if self._size else None
 
 
-def _stashed_digest(scope: MutableMapping[str, Any]) -> str | None:
-    """BodyDigest's figure for a body the app read and left in the scope."""
+def _stashed_digest(scope: MutableMapping[str, Any]) -> bytes | None:
+    """BodyDigest's figure (as bytes: the journal shows hex) for a body the app read and
+    left in the scope."""
     body = scope.get(STASHED_BODY)
-    return hashlib.blake2b(body, digest_size=8).hexdigest() if body else None
+    return hashlib.blake2b(body, digest_size=8).digest() if body else None
 
 
 async def _drain(receive: Receive) -> None:
