@@ -8,7 +8,9 @@ import httpx
 import pytest
 
 from harness.servers import ServerThread
+from harness.waiting import eventually
 from simulators.billing.app import create_app
+from simulators.billing.vendor import account_id_for_key
 from simulators.engine.app import SimApp
 from simulators.engine.settings import SimSettings
 
@@ -102,7 +104,11 @@ def test_error_latency_quota_and_probability(fake: tuple[SimApp, str], api_key: 
          "fault": {"error": {"status": 500}}},
     ]})
     httpx.get(url + "/v1/products", headers=auth)
-    entry = app.sim.journal.entries()[-1]
+    # The server thread journals a request just after answering it: the client can
+    # read the journal first, so wait for the entry (this read is not over HTTP).
+    tenant = account_id_for_key(api_key)
+    entry = eventually(lambda: [e for e in app.sim.journal.entries(tenant)
+                                if e.path == "/v1/products"], what="the journal entry")[-1]
     assert entry.duration_ms >= 50 and entry.faults == ("slow:latency",)
     assert [httpx.get(url + "/v1/prices", headers=auth).status_code for _ in range(3)] == \
         [200, 200, 403]
