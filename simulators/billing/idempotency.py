@@ -26,28 +26,28 @@ KEY_TTL = 24 * 3600.0
 MAX_KEY_LENGTH = 255
 
 
-# A remembered answer: its body, or (key tuple, values) for a record that answered
-# exactly as stored and holds only immutable values (frozen.immutable_values). Kept
-# 24 hours per key, the body was ~550 of the ~2 KB a customer create kept; the
-# values are the record's own (and its event's), so this costs a tuple at most.
-Answer = bytes | tuple[tuple[str, ...], tuple[Any, ...]]
-
-
 @dataclass(slots=True)
 class Entry:
+    """A key's answer: its status and body, or, for a record that answered exactly as
+    stored and holds only immutable values (frozen.immutable_values), the record's key
+    tuple and values. Kept 24 hours per key, the body was ~550 of the ~2 KB a customer
+    create kept; the values are the record's own (and its event's), so this costs
+    nothing more."""
+
     fingerprint: bytes
     done: bool = False
     status: int = 0
-    body: Answer = b""
+    body: bytes | tuple[Any, ...] = b""
     stored_at: float = field(default_factory=time.monotonic)
+    keys: tuple[str, ...] | None = None  # set when ``body`` is the record's values
 
     def answer(self) -> bytes:
         """The body to replay, byte for byte the first one."""
         body = self.body
         if isinstance(body, bytes):
             return body
-        keys, values = body
-        return orjson.dumps(dict(zip(keys, values, strict=True)))
+        assert self.keys is not None
+        return orjson.dumps(dict(zip(self.keys, body, strict=True)))
 
 
 def fingerprint(method: str, path: str, params: object) -> bytes:
@@ -77,13 +77,14 @@ def _load(tenant: Tenant) -> dict[str, Entry]:
 
 
 def remember(tenant: Tenant, durable: bool, key: str, entry: Entry, status: int,
-             body: bytes, record: Answer | None = None) -> None:
+             body: bytes, record: tuple[tuple[str, ...], tuple[Any, ...]] | None = None
+             ) -> None:
     """Record the answer in the key's entry, which the request put in the cache when it
     started (and, with a state dir, write it to the store). ``record``: the answer as
     a record's key tuple and values, when ``body`` is exactly that record's JSON."""
     entry.done, entry.status = True, status
     if record is not None and not durable:
-        entry.body = record
+        entry.keys, entry.body = record
         return
     # orjson.dumps returns bytes in an over-allocated buffer (~4-8 KB whatever the
     # length, orjson 3.13): kept for 24 hours, that was 8 KB per create. A copy is

@@ -42,7 +42,6 @@ from simulators.billing.events import shared_keys
 from simulators.billing.forms import decode_form
 from simulators.billing.idempotency import (
     MAX_KEY_LENGTH,
-    Answer,
     Entry,
     cache,
     fingerprint,
@@ -785,7 +784,7 @@ def _checked_version(version: str) -> str:
     return version
 
 
-def _as_stored(ctx: Ctx, record: Record) -> Answer | None:
+def _as_stored(ctx: Ctx, record: Record) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
     """The answer ``record`` gave (its stored JSON) as its key tuple and values, sharing
     the values tuple its event took if the record has not changed since."""
     snap = ctx.snapshot
@@ -873,7 +872,7 @@ class Endpoint:
                 return
             entry = entries[key] = Entry(fp)
         ctx = Ctx(sim, tenant, version, request_id, key)
-        compact: Answer | None = None
+        compact: tuple[tuple[str, ...], tuple[Any, ...]] | None = None
         try:
             result = op.handler(ctx, params, scope["path_params"])
             kind = op.kind

@@ -1,7 +1,7 @@
 """A replayed answer is the first answer byte for byte, whatever happened since.
 
 Answers whose record holds only immutable values are remembered as the record's
-values (idempotency.Answer); this checks that a later change to the record never
+values (idempotency.Entry); this checks that a later change to the record never
 shows through, for records remembered that way and for those kept as bytes.
 """
 
@@ -72,4 +72,4 @@ def test_answers_of_immutable_records_are_kept_as_values(case: str, compact: boo
     body, event_values = asyncio.run(create())
     assert isinstance(body, tuple) is compact
     if compact:
-        assert body[1] is event_values  # one tuple for the answer and the event
+        assert body is event_values  # one tuple for the answer and the event
