@@ -87,7 +87,8 @@ def emit(ctx: Ctx, event_type: str, kind: str, obj: Record,
 
 
 # What an event is built from: (id streams, type, api_version, created, object kind,
-# object keys, object values as JSON, previous attributes, request id, idempotency key).
+# object keys, object values (or their JSON), previous attributes, request id, idempotency
+# key).
 _Pending = tuple[Streams, str, str, int, str, tuple[str, ...], tuple[Any, ...] | str,
                  dict[str, Any] | None, str | None, str | None]
 
