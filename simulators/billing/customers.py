@@ -13,7 +13,7 @@ from typing import Any
 from simulators.billing.context import Ctx
 from simulators.billing.errors import CardError, InvalidRequest
 from simulators.billing.events import changed, emit
-from simulators.engine.frozen import FrozenDict, FrozenList
+from simulators.engine.frozen import NO_METADATA, FrozenDict, FrozenList
 from simulators.engine.shapes import Shape
 from simulators.engine.store import Record
 
@@ -40,7 +40,6 @@ _CUSTOMER = Shape("customer")
 # What a new customer has unless told otherwise, shared by all (frozen.py).
 _NO_INVOICE_SETTINGS = FrozenDict({"custom_fields": None, "default_payment_method": None,
                                    "footer": None, "rendering_options": None})
-_NO_METADATA = FrozenDict()
 _NO_LOCALES = FrozenList()
 
 CUSTOMER_FIELDS = ("name", "email", "description", "phone", "address", "metadata",
@@ -70,7 +69,7 @@ def create_customer(ctx: Ctx, p: dict[str, Any]) -> Record:
         "default_source": None, "delinquent": False, "description": p.get("description"),
         "discount": None, "email": p.get("email"), "invoice_prefix": cust_id[4:12].upper(),
         "invoice_settings": _NO_INVOICE_SETTINGS,
-        "livemode": False, "metadata": p.get("metadata") or _NO_METADATA, "name": p.get("name"),
+        "livemode": False, "metadata": p.get("metadata") or NO_METADATA, "name": p.get("name"),
         "next_invoice_sequence": 1, "phone": p.get("phone"), "preferred_locales": _NO_LOCALES,
         "shipping": None, "tax_exempt": "none", "test_clock": clock_id,
     })

@@ -13,13 +13,12 @@ from typing import Any
 
 from simulators.billing.errors import InvalidRequest
 from simulators.billing.forms import is_index as _is_index
-from simulators.engine.frozen import FrozenDict
+from simulators.engine.frozen import NO_METADATA, FrozenDict
 
 _MAX_INT = 2**63 - 1
 
 
 _INT = re.compile(r"-?[0-9]{1,18}")
-_NO_METADATA = FrozenDict()
 
 
 def _bad(message: str, path: str, code: str = "parameter_invalid") -> InvalidRequest:
@@ -152,7 +151,7 @@ class Metadata(P):
 
     def check(self, value: Any, path: str) -> Any:
         if value == "":
-            return _NO_METADATA
+            return NO_METADATA
         if not isinstance(value, dict):
             raise _bad("Invalid object: metadata must be a hash", path)
         if len(value) > 50:

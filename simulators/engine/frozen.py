@@ -51,6 +51,9 @@ class FrozenList(list[Any]):
         return (list, (list(self),))
 
 
+# The empty metadata most records carry (a customer's default, an unset param).
+NO_METADATA = FrozenDict()
+
 _IMMUTABLE = frozenset({str, int, bool, float, type(None), FrozenDict, FrozenList})
 
 

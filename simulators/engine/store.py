@@ -27,12 +27,15 @@ _FREEZE_EVERY = 10_000
 _puts_since_freeze = 0
 
 
-def _freeze_records() -> None:
-    """Move what the store holds now out of the GC's sight (Store.put counts new
-    records and calls this every _FREEZE_EVERY of them)."""
+def _note_new(count: int = 1) -> None:
+    """Count records that will live long (put, or deferred: what a deferred record is
+    built from lives as long), and every _FREEZE_EVERY of them move what the store
+    holds now out of the GC's sight."""
     global _puts_since_freeze
-    _puts_since_freeze = 0
-    gc.freeze()
+    _puts_since_freeze += count
+    if _puts_since_freeze >= _FREEZE_EVERY:
+        _puts_since_freeze = 0
+        gc.freeze()
 
 
 class Journal(Protocol):
@@ -207,24 +210,17 @@ class Store:
             coll = self.collection(kind)
         coll.build = build
         coll.pending.append(item)
-        # What a deferred record is built from lives as long as a record: it counts
-        # towards the next freeze as a put does (else the GC scans it, and does so
-        # more often: gc.freeze also restarts the young generation's count).
-        global _puts_since_freeze
-        _puts_since_freeze += 1
-        if _puts_since_freeze >= _FREEZE_EVERY:
-            _freeze_records()
+        # Counted as a put is: else the GC scans it, and more often (gc.freeze also
+        # restarts the young generation's count).
+        _note_new()
 
     def _build_pending(self, coll: Collection) -> None:
         pending, coll.pending = coll.pending, []
         build = coll.build
         assert build is not None
-        global _puts_since_freeze
         for item in pending:
             coll.put(build(item))
-            _puts_since_freeze += 1
-        if _puts_since_freeze >= _FREEZE_EVERY:
-            _freeze_records()
+        _note_new(len(pending))
 
     def settle(self) -> None:
         """Build every deferred record (before reading the store as a whole)."""
@@ -246,10 +242,7 @@ class Store:
         if coll is None or coll.pending:
             coll = self.collection(kind)
         if coll.put(obj):
-            global _puts_since_freeze
-            _puts_since_freeze += 1
-            if _puts_since_freeze >= _FREEZE_EVERY:
-                _freeze_records()
+            _note_new()
         if self.journal is not None:
             self.journal.record_put(self.tenant, kind, obj)
         return obj
@@ -264,8 +257,9 @@ class Store:
         return obj
 
     def all(self, kind: str) -> list[Record]:
-        coll = self.collections.get(kind)
-        return [] if coll is None else list(self.collection(kind).items.values())
+        if kind not in self.collections:
+            return []
+        return list(self.collection(kind).items.values())
 
     def count(self, kind: str) -> int:
         coll = self.collections.get(kind)

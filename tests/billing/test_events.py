@@ -7,6 +7,7 @@ import orjson
 from simulators.billing.app import create_app
 from simulators.billing.context import Ctx
 from simulators.billing.customers import create_customer
+from simulators.billing.events import create_webhook_endpoint
 from simulators.billing.render import render
 from simulators.billing.vendor import account_id_for_key
 from simulators.engine.settings import SimSettings
@@ -40,7 +41,6 @@ def _ids_and_events(read_each: bool) -> tuple[list[str], bytes, dict[str, int]]:
     for i in range(70):  # past one block of 64 ids
         create_customer(ctx, {"name": f"c{i}", "email": f"c{i}@example.test"})
         if read_each:
-            tenant.store.count("customer")
             tenant.store.all("event")  # builds the event now
     events = tenant.store.all("event")
     rendered = orjson.dumps([render(ctx, "event", e) for e in events])
@@ -66,8 +66,6 @@ def test_a_snapshot_counts_the_ids_deferred_events_draw() -> None:
 
 def test_events_for_an_endpoint_follow_the_deferred_ones() -> None:
     """An event with an endpoint to deliver to is built at once, after the deferred ones."""
-    from simulators.billing.events import create_webhook_endpoint
-
     def run(endpoint_after: int | None) -> list[tuple[str, int]]:
         app = create_app(SimSettings(seed=5, limits=False))
         tenant = app.sim.tenant(account_id_for_key(KEY))

@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from simulators.billing.app import create_app
+from simulators.billing.idempotency import cache
+from simulators.billing.vendor import account_id_for_key
 from simulators.engine.settings import SimSettings
 from simulators.engine.transport import InProcessTransport
 
@@ -55,9 +57,6 @@ def test_replay_is_the_first_answer_after_the_record_changed(case: str) -> None:
 @pytest.mark.parametrize(("case", "compact"), [("plain", True), ("metadata", True),
                                                ("address", False)])
 def test_answers_of_immutable_records_are_kept_as_values(case: str, compact: bool) -> None:
-    from simulators.billing.idempotency import cache
-    from simulators.billing.vendor import account_id_for_key
-
     async def create() -> Any:
         app = create_app(SimSettings(seed=3, limits=False))
         async with httpx.AsyncClient(transport=InProcessTransport(app),
