@@ -5,7 +5,8 @@
 
 Starts the bare app and the fake as separate processes on the same server
 stack (uvicorn + uvloop + httptools by default, as `fintwin sim` serves),
-loads them from this process over 16 loopback keep-alive connections, and
+loads them from this process over 16 loopback keep-alive connections (the
+bare app gets the same request headers as the fake, see bare_makers), and
 prints req/s, p50 and p99 with ratios to the bare app. The bare app and the
 fake are loaded in short alternating rounds (``--rounds``), so both see the
 same background load of the machine and the ratio stays fair on a busy host.
@@ -103,8 +104,15 @@ def show_pair(name: str, r: Result, base_name: str, base: Result) -> None:
 
 
 def bare_makers() -> dict[str, Maker]:
-    return {"get": lambda n: request("GET", "/hello", {}),
-            "post": lambda n: request("POST", "/hello", {}, FORM)}
+    """The bare app's requests carry the headers the fake's do (the same API key, and for
+    a POST a new Idempotency-Key of the same length), so that parsing them is the stack's
+    cost on both sides and the ratio is what the fake adds."""
+    stamp = time.time_ns()
+    keys = itertools.count(1)
+    return {"get": lambda n: request("GET", "/hello", AUTH),
+            "post": lambda n: request("POST", "/hello",
+                                      {**AUTH, "Idempotency-Key": f"bench-{stamp}-{next(keys)}"},
+                                      FORM)}
 
 
 def billing_makers(port: int) -> dict[str, Maker]:

@@ -83,8 +83,10 @@ def makers() -> tuple[Any, Any, dict[str, Callable[[int], Call]]]:
     cid = orjson.loads(out[1]["body"])["id"]
     stamp = time.time_ns()
     return bare(), fake, {
-        "bare GET": lambda i: (scope("GET", "/hello", [(b"host", b"x")]), b""),
-        "bare POST": lambda i: (scope("POST", "/hello", [(b"host", b"x"), *form]), FORM),
+        # the bare app gets the fake's headers too (billing_bench.bare_makers)
+        "bare GET": lambda i: (scope("GET", "/hello", auth), b""),
+        "bare POST": lambda i: (scope("POST", "/hello", [
+            *auth, *form, (b"idempotency-key", f"k-{stamp}-{i}".encode())]), FORM),
         "get": lambda i: (scope("GET", f"/v1/customers/{cid}", auth), b""),
         "create": lambda i: (scope("POST", "/v1/customers", [
             *auth, *form, (b"idempotency-key", f"k-{stamp}-{i}".encode())]), FORM),

@@ -281,7 +281,8 @@ def _price_list(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, 
     keys = p.get("lookup_keys")
     if keys:
         found = [r for k in keys for r in _indexed(ctx, "price", "lookup_key", k)]
-        found.sort(key=lambda r: ctx.store.collection("price").pos[r["id"]], reverse=True)
+        pos = ctx.store.collection("price").positions()
+        found.sort(key=lambda r: pos[r["id"]], reverse=True)
         return _listing(ctx, "price", p, "/v1/prices", source=found,
                         keep=lambda r: _price_keep(r, p))
     return _listing(ctx, "price", p, "/v1/prices", keep=lambda r: _price_keep(r, p))

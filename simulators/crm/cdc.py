@@ -127,9 +127,7 @@ def prune(tenant: Tenant, now: float) -> None:
             tenant.store.delete(EVENTS, event_id)
     if coll.order and len(coll.order) > 2 * max(len(coll.items), 1):
         # Keep the creation-order list from growing with pruned ids.
-        coll.order[:] = [i for i in coll.order if i in coll.items]
-        coll.pos.clear()
-        coll.pos.update({i: n for n, i in enumerate(coll.order)})
+        coll.compact()
 
 
 def _first_kept(order: list[str], items: dict[str, Any], cutoff: float) -> int:

@@ -55,12 +55,13 @@ class Collection:
     reader cannot tell a deferred record from one put at once.
     """
 
-    __slots__ = ("build", "indexes", "items", "order", "pending", "pos")
+    __slots__ = ("_pos", "build", "deletions", "indexes", "items", "order", "pending")
 
     def __init__(self, indexed: Iterable[str] = ()) -> None:
         self.items: dict[str, Record] = {}
-        self.order: list[str] = []
-        self.pos: dict[str, int] = {}
+        self.order: list[str] = []  # ids in creation order (deleted ones too: see compact)
+        self._pos: dict[str, int] = {}  # id -> its place in order, built on use (positions)
+        self.deletions = 0  # deleted ids still in order
         self.indexes: dict[str, dict[Any, str | dict[str, None]]] = {f: {} for f in indexed}
         self.pending: list[Any] = []
         self.build: Callable[[Any], Record] | None = None
@@ -102,35 +103,59 @@ class Collection:
         """Insert or replace a record; True when its id is new here."""
         obj_id = obj["id"]
         items = self.items
+        size = len(items)
         # setdefault, not get-then-set: one hash-table probe for a new record,
         # which in a large collection is a cache miss or two.
         previous = items.setdefault(obj_id, obj)
-        if previous is not obj:
-            items[obj_id] = obj
-            self._unindex(previous)
+        if len(items) == size:  # the id was here: replaced, or the same dict put again
+            if previous is not obj:
+                items[obj_id] = obj
+                self._unindex(previous)
+            new = False
+        elif self.deletions and obj_id in self.positions():
+            self.deletions -= 1
+            new = False  # back after a delete: it keeps its place in creation order
+        else:
+            self.order.append(obj_id)
+            new = True
         # A record mutated in place keeps stale index entries under its old
         # values; by_index re-checks values on read, so they are harmless.
-        order = self.order
-        n = len(order)
-        new = self.pos.setdefault(obj_id, n) == n
-        if new:
-            order.append(obj_id)
         if self.indexes:
             self._index(obj, obj_id)
         return new
+
+    def positions(self) -> dict[str, int]:
+        """Each id's place in creation order (for cursors and index buckets).
+
+        Brought up to date when asked for rather than on every put: kept for every
+        record it was a dict entry and an int (~100 bytes) and one more probe of
+        a large table per put, for the few collections that are paged by cursor.
+        """
+        pos, order = self._pos, self.order
+        for n in range(len(pos), len(order)):
+            pos[order[n]] = n
+        return pos
 
     def delete(self, obj_id: str) -> Record | None:
         obj = self.items.pop(obj_id, None)
         if obj is not None:
             self._unindex(obj)
+            self.deletions += 1
         return obj
+
+    def compact(self) -> None:
+        """Drop deleted ids from creation order (after many deletes: pruned events)."""
+        items = self.items
+        self.order[:] = [i for i in self.order if i in items]
+        self._pos = {}
+        self.deletions = 0
 
     def newest_first(self, starting_after: str | None = None, ending_before: str | None = None
                      ) -> Iterator[Record]:
         """Records newest first, after (older than) or before (newer than) a cursor."""
         items, order = self.items, self.order
         if ending_before is not None:
-            start = self.pos.get(ending_before)
+            start = self.positions().get(ending_before)
             if start is None:
                 return
             for i in range(start + 1, len(order)):
@@ -140,7 +165,7 @@ class Collection:
             return
         start = len(order) - 1
         if starting_after is not None:
-            cursor = self.pos.get(starting_after)
+            cursor = self.positions().get(starting_after)
             if cursor is None:
                 return
             start = cursor - 1
@@ -161,7 +186,7 @@ class Collection:
                 return [obj]
             del index[value]
             return []
-        ids = sorted(bucket, key=self.pos.__getitem__, reverse=True)
+        ids = sorted(bucket, key=self.positions().__getitem__, reverse=True)
         found = []
         for i in ids:
             obj = self.items.get(i)
