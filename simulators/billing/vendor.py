@@ -26,8 +26,11 @@ def account_id_for_key(key: str) -> str:
     return "acct_" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _key_from(scope: Scope) -> bytes | None:
-    auth = header(scope, b"authorization")
+# Authorization header value (None: no header) -> the account it names, if any.
+_ACCOUNTS: dict[bytes | None, str | None] = {}
+
+
+def _key_from(auth: bytes | None) -> bytes | None:
     if not auth:
         return None
     scheme, _, value = auth.partition(b" ")
@@ -59,10 +62,21 @@ class StripeVendor(Vendor):
                        "fault": {"rate": {"per_second": 25, "burst": 25}}},)
 
     def identify(self, sim: Simulation, scope: Scope) -> str | None:
-        key = _key_from(scope)
-        if not key or not key.startswith(_KEY_PREFIXES) or len(key) < 12:
-            return None
-        return account_id_for_key(key.decode("latin-1"))
+        # Every request names its account in the same few Authorization values:
+        # remembered whole, parsing one is a dict lookup (bounded: a fuzzer sends
+        # thousands of distinct ones).
+        auth = header(scope, b"authorization")
+        try:
+            return _ACCOUNTS[auth]
+        except KeyError:
+            pass
+        key = _key_from(auth)
+        account = (None if not key or not key.startswith(_KEY_PREFIXES) or len(key) < 12
+                   else account_id_for_key(key.decode("latin-1")))
+        if len(_ACCOUNTS) >= 4096:
+            _ACCOUNTS.clear()
+        _ACCOUNTS[auth] = account
+        return account
 
     def resolve_tenant_ref(self, sim: Simulation, ref: str) -> str:
         return account_id_for_key(ref) if ref.startswith(("sk_", "rk_")) else ref

@@ -42,15 +42,20 @@ def header(scope: Scope, name: bytes) -> bytes | None:
     """The first value of a request header (``name`` lower-case)."""
     # A request's headers are looked up half a dozen times (tenant, observer,
     # version, idempotency key, journal): one pass builds a table kept in the scope.
-    table: dict[bytes, bytes] | None = scope.get(_HEADER_TABLE)
-    if table is None:
-        table = {}
-        for key, value in scope["headers"]:
-            if key not in table:
-                table[key] = value
-        scope[_HEADER_TABLE] = table
-    value = table.get(name)
-    return None if value is None else bytes(value)
+    try:
+        table: dict[bytes, bytes] = scope[_HEADER_TABLE]
+    except KeyError:
+        table = scope[_HEADER_TABLE] = _header_table(scope["headers"])
+    return table.get(name)
+
+
+def _header_table(headers: Any) -> dict[bytes, bytes]:
+    table: dict[bytes, bytes] = {}
+    for key, value in headers:
+        if key not in table:
+            # ASGI says bytes; a server handing over another buffer type gets a copy.
+            table[key] = value if value.__class__ is bytes else bytes(value)
+    return table
 
 
 class Vendor:
