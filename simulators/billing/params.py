@@ -43,6 +43,8 @@ class Str(P):
     emptyable: bool = False  # "" unsets the field, as Stripe allows for many params
 
     def check(self, value: Any, path: str) -> Any:
+        if value.__class__ is str and value and len(value) <= self.max_length:
+            return value  # the usual string: none of the cases below
         if not isinstance(value, str):
             raise _bad(f"Invalid string: {path} must be a string", path,
                        "parameter_invalid_string")

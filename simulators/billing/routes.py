@@ -849,7 +849,8 @@ class Endpoint:
                 return
             headers.append((b"idempotency-key", key.encode("latin-1")))
             fp = fingerprint(op.method, self.static_path or _url_path(scope), raw)
-            prune(entries, time.monotonic(), tenant if sim.statedir is not None else None)
+            now = time.monotonic()
+            prune(entries, now, tenant if sim.statedir is not None else None)
             entry = entries.get(key)
             if entry is not None:
                 if entry.fingerprint != fp:
@@ -871,7 +872,7 @@ class Endpoint:
                 headers.append((b"idempotent-replayed", b"true"))
                 await _reply(send, entry.status, entry.answer(), headers)
                 return
-            entry = entries[key] = Entry(fp)
+            entry = entries[key] = Entry(fp, stored_at=now)
         ctx = Ctx(sim, tenant, version, request_id, key)
         compact: tuple[tuple[str, ...], tuple[Any, ...]] | None = None
         try:
