@@ -51,8 +51,15 @@ class Entry:
 
 
 def fingerprint(method: str, path: str, params: object) -> bytes:
-    return method.encode() + b" " + path.encode() + b" " + orjson.dumps(
-        params, option=orjson.OPT_SORT_KEYS)
+    return fingerprint_prefix(method, path) + orjson.dumps(params, option=SORTED)
+
+
+def fingerprint_prefix(method: str, path: str) -> bytes:
+    """What a fingerprint starts with: an endpoint with one path computes it once."""
+    return method.encode() + b" " + path.encode() + b" "
+
+
+SORTED = orjson.OPT_SORT_KEYS
 
 
 COLLECTION = "_idempotency"

@@ -42,9 +42,11 @@ from simulators.billing.events import shared_keys
 from simulators.billing.forms import decode_form
 from simulators.billing.idempotency import (
     MAX_KEY_LENGTH,
+    SORTED,
     Entry,
     cache,
     fingerprint,
+    fingerprint_prefix,
     prune,
     remember,
 )
@@ -66,7 +68,7 @@ from simulators.billing.params import (
 from simulators.billing.render import expand, render, stored_json, sublist
 from simulators.billing.versions import DEFAULT_VERSION, parse_version
 from simulators.engine.frozen import immutable_values
-from simulators.engine.middleware import Receive, Send
+from simulators.engine.middleware import Message, Receive, Send
 from simulators.engine.openapi import Operation
 from simulators.engine.store import Record
 from simulators.engine.vendor import STASHED_BODY, Scope, header
@@ -742,16 +744,19 @@ async def _reply(send: Send, status: int, body: bytes,
     await send({"type": "http.response.body", "body": body})
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, message: Message | None = None) -> bytes:
+    """The request body, from ``message`` (already received) on."""
     chunks: list[bytes] = []
     while True:
-        message = await receive()
+        if message is None:
+            message = await receive()
         if message["type"] == "http.request":
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 return b"".join(chunks)
         elif message["type"] == "http.disconnect":
             raise ClientDisconnect()
+        message = None
 
 
 _ODD_PATH = re.compile("[?#\\\\\t\r\n]")
@@ -800,13 +805,15 @@ def _as_stored(ctx: Ctx, record: Record) -> tuple[tuple[str, ...], tuple[Any, ..
 class Endpoint:
     """One operation as an ASGI app: parse, idempotency, call the model, serialise."""
 
-    __slots__ = ("is_post", "op", "static_path")
+    __slots__ = ("fp_prefix", "is_post", "op")
 
     def __init__(self, op: Op) -> None:
         self.op = op
         self.is_post = op.method == "POST"
-        # A route without parameters is reached by one path only: its own.
-        self.static_path = op.path if "{" not in op.path else None
+        # A route without parameters is reached by one path only, its own: the start of
+        # its idempotency fingerprints is known.
+        self.fp_prefix = (fingerprint_prefix(op.method, op.path) if "{" not in op.path
+                          else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         op = self.op
@@ -825,7 +832,14 @@ class Endpoint:
             if op.method == "GET":
                 raw: Any = decode_form(scope.get("query_string", b""))
             else:
-                body_in = scope[STASHED_BODY] = await _read_body(receive)  # journal digest
+                # One message holds the whole body (as uvicorn sends any that fits its
+                # buffer): read here, without a coroutine for the loop in _read_body.
+                message = await receive()
+                if message["type"] == "http.request" and not message.get("more_body"):
+                    body_in = message.get("body", b"")
+                else:
+                    body_in = await _read_body(receive, message)
+                scope[STASHED_BODY] = body_in  # journal digest
                 raw = decode_form(body_in)
                 query = scope.get("query_string", b"")
                 if query:
@@ -848,7 +862,8 @@ class Endpoint:
                 await _reply(send, 400, err.render(), headers)
                 return
             headers.append((b"idempotency-key", key.encode("latin-1")))
-            fp = fingerprint(op.method, self.static_path or _url_path(scope), raw)
+            fp = (fingerprint(op.method, _url_path(scope), raw) if self.fp_prefix is None
+                  else self.fp_prefix + orjson.dumps(raw, option=SORTED))
             now = time.monotonic()
             prune(entries, now, tenant if sim.statedir is not None else None)
             entry = entries.get(key)
@@ -897,7 +912,11 @@ class Endpoint:
                 "An unknown error occurred while processing your request.").render()
         if key is not None and entry is not None:
             remember(tenant, sim.statedir is not None, key, entry, status, body, compact)
-        await _reply(send, status, body, headers)
+        # _reply's two messages, written out: one coroutine less on every answer.
+        headers.append((b"content-length", str(len(body)).encode()))
+        headers.append(_JSON_TAIL)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 def routes() -> list[Route]:

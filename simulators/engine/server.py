@@ -41,6 +41,9 @@ def serve(app: Any, *, host: str = DEFAULT_HOST, port: int, tls: bool = False,
         print(f"serving on {scheme}://{host}:{port} (readiness: GET /_sim/health)", flush=True)
     tune_gc()
     logging.basicConfig(level=log_level.upper())
+    # proxy_headers off: no fake reads the client's address, so uvicorn's
+    # X-Forwarded-For rewriting was a layer of middleware on every request, and one
+    # that let any local client claim another address.
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
-                lifespan="on", loop="uvloop", http="httptools",
+                lifespan="on", loop="uvloop", http="httptools", proxy_headers=False,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN, **kwargs)
