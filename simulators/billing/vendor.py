@@ -106,8 +106,11 @@ class StripeVendor(Vendor):
     def lock_key(self, scope: Scope) -> str | None:
         # Writes to one object serialize on it; a second concurrent write gets
         # 429 lock_timeout (Stripe docs, "Object lock timeouts").
-        parts = scope["path"].split("/")
-        if len(parts) >= 4 and parts[1] == "v1" and "_" in parts[3]:
+        path: str = scope["path"]
+        if path.count("/") < 3:  # a create: no object of its own yet (and no split)
+            return None
+        parts = path.split("/")
+        if parts[1] == "v1" and "_" in parts[3]:
             return parts[3]
         return None
 
