@@ -30,7 +30,7 @@ def _sim_command(args: argparse.Namespace) -> int:
                            delivery_verify=args.delivery_ca or True)
     app = module.create_app(settings)
     serve(app, host=args.host, port=args.port or default_port, tls=args.tls,
-          state_dir=args.state_dir, log_level=args.log_level)
+          state_dir=args.state_dir, log_level=args.log_level, proxy_headers=args.proxy_headers)
     return 0
 
 
@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=0, help="port (billing 8002, crm 8001, erp 8003)")
     sim.add_argument("--tls", action="store_true",
                      help="serve HTTPS with a local CA kept in <state-dir or .fintwin>/tls")
+    sim.add_argument("--proxy-headers", action="store_true",
+                     help="trust X-Forwarded-For/-Proto from 127.0.0.1 (uvicorn's "
+                          "FORWARDED_ALLOW_IPS widens it), e.g. behind a TLS-terminating proxy")
     sim.add_argument("--seed", type=int, default=0, help="run seed for ids and fault decisions")
     sim.add_argument("--faults", help="fault plan file (YAML/JSON) or chaos profile name")
     sim.add_argument("--state-dir", help="persist state and webhook outbox here")

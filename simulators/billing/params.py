@@ -52,7 +52,7 @@ class Str(P):
             return None
         if value == "" and self.required:
             raise _bad(f"You passed an empty string for '{path}'. We assume empty values are an "
-                       "attempt to unset a parameter; however '{path}' cannot be unset. You "
+                       f"attempt to unset a parameter; however '{path}' cannot be unset. You "
                        f"should remove '{path}' from your request or supply a non-empty value.",
                        path, "parameter_invalid_empty")
         if len(value) > self.max_length:

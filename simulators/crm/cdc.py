@@ -125,9 +125,6 @@ def prune(tenant: Tenant, now: float) -> None:
     for event_id in list(coll.order[: _first_kept(coll.order, coll.items, cutoff)]):
         if event_id in coll.items:
             tenant.store.delete(EVENTS, event_id)
-    if coll.order and len(coll.order) > 2 * max(len(coll.items), 1):
-        # Keep the creation-order list from growing with pruned ids.
-        coll.compact()
 
 
 def _first_kept(order: list[str], items: dict[str, Any], cutoff: float) -> int:

@@ -28,7 +28,7 @@ def tune_gc() -> None:
 
 def serve(app: Any, *, host: str = DEFAULT_HOST, port: int, tls: bool = False,
           state_dir: str | Path | None = None, log_level: str = "warning",
-          announce: bool = True) -> None:
+          announce: bool = True, proxy_headers: bool = False) -> None:
     kwargs: dict[str, Any] = {}
     scheme = "http"
     if tls:
@@ -41,9 +41,10 @@ def serve(app: Any, *, host: str = DEFAULT_HOST, port: int, tls: bool = False,
         print(f"serving on {scheme}://{host}:{port} (readiness: GET /_sim/health)", flush=True)
     tune_gc()
     logging.basicConfig(level=log_level.upper())
-    # proxy_headers off: no fake reads the client's address, so uvicorn's
-    # X-Forwarded-For rewriting was a layer of middleware on every request, and one
-    # that let any local client claim another address.
+    # proxy_headers off unless asked for: uvicorn's X-Forwarded-For/-Proto rewriting
+    # is a layer of middleware on every request, and lets any local client claim
+    # another address or scheme. Behind a TLS-terminating proxy on this host it makes
+    # the CRM and ERP hand out https:// URLs (they build them from the scheme).
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
-                lifespan="on", loop="uvloop", http="httptools", proxy_headers=False,
+                lifespan="on", loop="uvloop", http="httptools", proxy_headers=proxy_headers,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN, **kwargs)

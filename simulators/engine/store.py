@@ -46,6 +46,10 @@ class Journal(Protocol):
     def record_delete(self, tenant: str, kind: str, obj_id: str) -> None: ...
 
 
+# Deleted ids a collection keeps in its creation order before compacting (at least).
+_COMPACT_AFTER = 64
+
+
 class Collection:
     """Records of one kind, in creation order, with optional secondary indexes.
 
@@ -55,13 +59,13 @@ class Collection:
     reader cannot tell a deferred record from one put at once.
     """
 
-    __slots__ = ("_pos", "build", "deletions", "indexes", "items", "order", "pending")
+    __slots__ = ("_pos", "build", "gone", "indexes", "items", "order", "pending")
 
     def __init__(self, indexed: Iterable[str] = ()) -> None:
         self.items: dict[str, Record] = {}
         self.order: list[str] = []  # ids in creation order (deleted ones too: see compact)
         self._pos: dict[str, int] = {}  # id -> its place in order, built on use (positions)
-        self.deletions = 0  # deleted ids still in order
+        self.gone: set[str] = set()  # deleted ids still in order
         self.indexes: dict[str, dict[Any, str | dict[str, None]]] = {f: {} for f in indexed}
         self.pending: list[Any] = []
         self.build: Callable[[Any], Record] | None = None
@@ -112,8 +116,8 @@ class Collection:
                 items[obj_id] = obj
                 self._unindex(previous)
             new = False
-        elif self.deletions and obj_id in self.positions():
-            self.deletions -= 1
+        elif self.gone and obj_id in self.gone:
+            self.gone.discard(obj_id)
             new = False  # back after a delete: it keeps its place in creation order
         else:
             self.order.append(obj_id)
@@ -140,15 +144,19 @@ class Collection:
         obj = self.items.pop(obj_id, None)
         if obj is not None:
             self._unindex(obj)
-            self.deletions += 1
+            self.gone.add(obj_id)
+            # Pruned records (old CDC events, expired idempotency keys) must not keep
+            # the order list growing: once deleted ids outnumber live ones, drop them.
+            if len(self.gone) > max(len(self.items), _COMPACT_AFTER):
+                self.compact()
         return obj
 
     def compact(self) -> None:
-        """Drop deleted ids from creation order (after many deletes: pruned events)."""
+        """Drop deleted ids from creation order (they are forgotten: one put back is new)."""
         items = self.items
         self.order[:] = [i for i in self.order if i in items]
         self._pos = {}
-        self.deletions = 0
+        self.gone.clear()
 
     def newest_first(self, starting_after: str | None = None, ending_before: str | None = None
                      ) -> Iterator[Record]:

@@ -54,10 +54,11 @@ def test_a_deleted_id_put_back_keeps_its_place_before_and_after_positions_exist(
         store.delete("customer", "cus_2")
         assert _ids(coll.newest_first()) == ["cus_4", "cus_3", "cus_1"]
         assert coll.put({"id": "cus_2"}) is False  # back in its old place, not new
+        assert built or coll._pos == {}  # and found so without building the positions
         assert coll.put({"id": "cus_5"}) is True
         assert coll.order == ["cus_1", "cus_2", "cus_3", "cus_4", "cus_5"]
         assert _ids(coll.newest_first(starting_after="cus_3")) == ["cus_2", "cus_1"]
-        assert coll.deletions == 0
+        assert coll.gone == set()
 
 
 def test_compact_drops_deleted_ids_and_positions_are_rebuilt() -> None:
@@ -82,3 +83,16 @@ def test_index_buckets_sort_by_place_with_lazy_positions() -> None:
     assert _ids(coll.by_index("email", "a@x")) == ["cus_3", "cus_2", "cus_1"]
     store.put("customer", {"id": "cus_4", "email": "a@x"})
     assert _ids(coll.by_index("email", "a@x")) == ["cus_4", "cus_3", "cus_2", "cus_1"]
+
+
+def test_deleted_ids_are_dropped_from_the_order_once_they_outnumber_live_ones() -> None:
+    store = _store(300)
+    coll = store.collection("customer")
+    coll.positions()
+    for i in range(1, 200):  # the 151st delete leaves 150 deleted against 149 live
+        store.delete("customer", f"cus_{i}")
+    # The 151st delete (151 deleted against 149 live) compacted; 48 more since.
+    assert (len(coll.order), len(coll.gone), len(coll.items)) == (149, 48, 101)
+    assert _ids(coll.newest_first())[-1] == "cus_200"
+    assert _ids(coll.newest_first(starting_after="cus_202")) == ["cus_201", "cus_200"]
+    assert all(coll.order[coll.positions()[i]] == i for i in coll.items)
