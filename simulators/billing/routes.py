@@ -45,7 +45,6 @@ from simulators.billing.idempotency import (
     SORTED,
     Entry,
     cache,
-    fingerprint,
     fingerprint_prefix,
     prune,
     remember,
@@ -862,8 +861,10 @@ class Endpoint:
                 await _reply(send, 400, err.render(), headers)
                 return
             headers.append((b"idempotency-key", key.encode("latin-1")))
-            fp = (fingerprint(op.method, _url_path(scope), raw) if self.fp_prefix is None
-                  else self.fp_prefix + orjson.dumps(raw, option=SORTED))
+            prefix = self.fp_prefix
+            if prefix is None:
+                prefix = fingerprint_prefix(op.method, _url_path(scope))
+            fp = prefix + orjson.dumps(raw, option=SORTED)
             now = time.monotonic()
             prune(entries, now, tenant if sim.statedir is not None else None)
             entry = entries.get(key)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from simulators.billing.app import create_app
+from simulators.engine.server import tune_gc
 from simulators.engine.settings import SimSettings
 
 FORM = b"name=Acme&email=ap%40acme.test"
@@ -48,9 +49,7 @@ def served_gc() -> Iterator[list[int]]:
         if phase == "start":
             collections.append(info["generation"])
 
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    tune_gc()
     gc.callbacks.append(count)
     try:
         yield collections
