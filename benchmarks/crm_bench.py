@@ -51,7 +51,7 @@ VERSION = "59.0"
 
 
 def build_org(size: int) -> tuple[object, list[str]]:
-    app = create_app(SimSettings(seed=1, frozen_clock_at=T0))
+    app = create_app(SimSettings(seed=1, epoch=T0, frozen_clock=True))
     tenant = app.sim.tenant(org_id_for(app.sim, "bench"))
     org = org_of(tenant)
     user = tenant.meta["user_id"]

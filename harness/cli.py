@@ -7,6 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from harness import epoch
 from simulators.engine.server import DEFAULT_HOST, serve
 from simulators.engine.settings import SimSettings
 
@@ -27,7 +28,8 @@ def _sim_command(args: argparse.Namespace) -> int:
     settings = SimSettings(seed=args.seed, faults=args.faults, state_dir=args.state_dir,
                            admin_token=args.admin_token, limits=not args.no_limits,
                            delivery_time_scale=args.delivery_time_scale,
-                           delivery_verify=args.delivery_ca or True)
+                           delivery_verify=args.delivery_ca or True,
+                           epoch=args.epoch, frozen_clock=args.freeze_clock)
     app = module.create_app(settings)
     serve(app, host=args.host, port=args.port or default_port, tls=args.tls,
           state_dir=args.state_dir, log_level=args.log_level, proxy_headers=args.proxy_headers)
@@ -72,7 +74,7 @@ def _demo_command(args: argparse.Namespace) -> int:
     from harness.demo import main as demo
 
     chaos = None if args.chaos == "none" else args.chaos
-    return demo(DemoOptions(deals=args.deals, seed=args.seed, chaos=chaos,
+    return demo(DemoOptions(deals=args.deals, seed=args.seed, epoch=args.epoch, chaos=chaos,
                             variant=args.variant, stack=args.stack,
                             out=Path(args.out), concurrency=args.concurrency,
                             progress=not args.no_progress))
@@ -86,7 +88,7 @@ def _verify_command(args: argparse.Namespace) -> int:
 
     return verify(names=names(args.variants), scenarios=names(args.scenarios),
                   quick=args.quick, seed=args.seed, jobs=args.jobs, out=args.out,
-                  as_json=args.json)
+                  as_json=args.json, epoch=args.epoch)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--delivery-time-scale", type=float, default=0.01,
                      help="multiplier for the vendor's webhook retry schedule (default 0.01)")
     sim.add_argument("--delivery-ca", help="CA bundle to verify HTTPS webhook receivers")
+    sim.add_argument("--epoch", type=epoch.argument, default=None,
+                     help="every new tenant's business clock starts here (ISO 8601, unix "
+                          "seconds or 'now'; default: now, as a vendor account does)")
+    sim.add_argument("--freeze-clock", action="store_true",
+                     help="business clocks stand still until advanced (like Stripe test "
+                          "clocks) instead of running with wall time")
     sim.add_argument("--log-level", default="warning")
     sim.set_defaults(func=_sim_command)
     srv = sub.add_parser("serve", help="run the reference integration layer (the SUT)")
@@ -129,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--deals", type=int, default=100, help="flows to run (default 100)")
     demo.add_argument("--seed", type=int, default=1,
                       help="run seed: data, tenants and faults (same seed, same faults)")
+    demo.add_argument("--epoch", type=epoch.argument, default=epoch.resolve(),
+                      help=epoch.HELP)
     demo.add_argument("--chaos", default="default-chaos",
                       help="a chaos profile (default-chaos), a plan file, or none")
     demo.add_argument("--variant", default="reference", help="the SUT variant to run")
@@ -149,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--quick", action="store_true",
                      help="each variant runs only the scenario its caught_by names")
     ver.add_argument("--seed", type=int, default=1)
+    ver.add_argument("--epoch", type=epoch.argument, default=epoch.resolve(), help=epoch.HELP)
     ver.add_argument("--jobs", type=int, default=2, help="variants run at once (default 2)")
     ver.add_argument("--out", help="keep each run's pytest log and report here")
     ver.add_argument("--json", help="write the matrix as JSON to this file")

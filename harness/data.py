@@ -22,6 +22,8 @@ from types import MappingProxyType
 
 from faker import Faker
 
+from harness import epoch as epochs
+
 #: ISO 4217 minor-unit exponents of the currencies the fakes use.
 EXPONENTS: Mapping[str, int] = MappingProxyType(
     {"USD": 2, "GBP": 2, "EUR": 2, "JPY": 0, "CAD": 2, "AUD": 2, "CHF": 2})
@@ -185,7 +187,8 @@ class DataFactory:
 
     run_seed: int
     scope: str
-    base_date: dt.date = dt.date(2026, 1, 15)
+    # Close dates start here: the date of the run's business epoch (harness.epoch).
+    base_date: dt.date = field(default_factory=lambda: epoch_date(epochs.resolve()))
     _fakers: dict[str, Faker] = field(default_factory=dict, init=False, repr=False)
     _random: random.Random = field(init=False, repr=False)
     _catalog: tuple[Product, ...] | None = field(default=None, init=False, repr=False)
@@ -278,6 +281,11 @@ class DataFactory:
         """``count`` deals spread round-robin over ``entities`` (several currencies)."""
         order = list(entities)
         return [self.deal(order[i % len(order)]) for i in range(count)]
+
+
+def epoch_date(seconds: float) -> dt.date:
+    """The UTC date of an epoch (unix seconds)."""
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).date()
 
 
 def _list_price(amount: Decimal) -> Decimal:

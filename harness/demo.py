@@ -35,9 +35,11 @@ from typing import Any, TypeVar
 import httpx
 
 import harness.report as reporting
+from harness import epoch as epochs
 from harness.manifest import VENDORS, load_manifest, reference_manifest_path
 from harness.oracle import Report
 from harness.scenario import Q2C, fingerprint
+from harness.settling import Observation, Settled, settle
 from harness.stack import SUT, Stack, StackConfig, Tenant, create_stack, run_sync
 from harness.waiting import NotYet
 
@@ -53,6 +55,7 @@ GATED = ("latency",)  # fault kinds that only slow a request down
 class DemoOptions:
     deals: int = DEFAULT_DEALS
     seed: int = 1
+    epoch: float = epochs.resolve()  # where every tenant's business clock starts, frozen
     chaos: str | None = "default-chaos"
     variant: str = "reference"
     stack: str = "inprocess"
@@ -65,8 +68,9 @@ class DemoOptions:
 
     def rerun(self) -> str:
         """The command that reruns this demo with the same seed (same faults)."""
-        argv = ["fintwin", "demo", "--seed", str(self.seed), "--deals", str(self.deals),
-                "--chaos", self.chaos or "none", "--stack", self.stack]
+        argv = ["fintwin", "demo", "--seed", str(self.seed), "--epoch", epochs.name(self.epoch),
+                "--deals", str(self.deals), "--chaos", self.chaos or "none",
+                "--stack", self.stack]
         if self.variant != "reference":
             argv += ["--variant", self.variant]
         return shlex.join(argv)
@@ -168,35 +172,47 @@ async def _run_flow(stack: Stack, flow: FlowRun, opts: DemoOptions) -> None:
         await q.aclose()
 
 
-async def _metric(client: httpx.AsyncClient, name: str, headers: Mapping[str, str]) -> float:
+async def _metrics(client: httpx.AsyncClient, headers: Mapping[str, str]
+                   ) -> dict[str, float]:
+    """A fake's Prometheus counters, each summed over its labels (``name{...} v``);
+    ``requests_total`` of writes only (the SUT's reads include idle polling)."""
     text = (await client.get("/_sim/metrics", headers=dict(headers))).text
+    out: dict[str, float] = {}
     for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return 0.0
+        if not line or line.startswith("#"):
+            continue
+        name, _, rest = line.partition("{")
+        labels, _, value = rest.rpartition("} ") if rest else ("", "", "")
+        if not rest:
+            name, _, value = line.partition(" ")
+        if name.endswith("_requests_total") and 'method="GET"' in labels:
+            continue
+        try:
+            out[name] = out.get(name, 0.0) + float(value.split()[0])
+        except (ValueError, IndexError):
+            continue
+    return out
 
 
-async def _settle(stack: Stack, clients: Mapping[str, httpx.AsyncClient], timeout: float,
-                  calm: float = 1.0) -> bool:
-    """Every fake's webhook outbox empty for ``calm`` seconds (late duplicate copies get
-    their chance to do harm), or the deadline."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    quiet_since: float | None = None
+async def _observe(stack: Stack, clients: Mapping[str, httpx.AsyncClient]) -> Observation:
+    """One look at the whole run: every fake's outbox, the SUT's idle probe (all its
+    connections), and the fakes' delivery attempts and write requests."""
     headers = stack.control_headers()
-    while True:
-        pending = sum([await _metric(clients[v], f"fintwin_{v}_outbox_pending", headers)
-                       for v in ("crm", "billing")])
-        now = loop.time()
-        if pending:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = now
-        if quiet_since is not None and now - quiet_since >= calm:
-            return True
-        if now >= deadline:
-            return False
-        await asyncio.sleep(0.1)  # between probes of a condition with a deadline
+    found = await asyncio.gather(*(_metrics(clients[v], headers) for v in VENDORS))
+    by_vendor = dict(zip(VENDORS, found, strict=True))
+    outbox = sum(int(by_vendor[v].get(f"fintwin_{v}_outbox_pending", 0)) for v in VENDORS)
+    activity = tuple(int(by_vendor[v].get(f"fintwin_{v}_{name}", 0)) for v in VENDORS
+                     for name in ("delivery_attempts_total", "requests_total"))
+    pending = await asyncio.to_thread(stack.sut_pending) \
+        if stack.manifest.admin.idle else None
+    return Observation(outbox=outbox, sut_pending=pending, activity=activity)
+
+
+async def _settle(stack: Stack, clients: Mapping[str, httpx.AsyncClient],
+                  timeout: float) -> Settled:
+    """The whole run observed idle (:mod:`harness.settling`), or the deadline."""
+    return await settle(partial(_observe, stack, clients), timeout=timeout,
+                        quiet=stack.manifest.settle.quiet)
 
 
 async def _final_check(stack: Stack, flow: FlowRun) -> None:
@@ -318,7 +334,8 @@ async def _run(stack: Stack, opts: DemoOptions, progress: Progress) -> dict[str,
     stats = await _sut_stats(stack)
     finished = time.time()
     tests = [_test_entry(f, c, opts) for f, c in zip(flows, collected, strict=True)]
-    run = {"kind": "demo", "seed": opts.seed, "stack": stack.mode, "chaos": opts.chaos or "none",
+    run = {"kind": "demo", "seed": opts.seed, "epoch": epochs.name(opts.epoch),
+           "stack": stack.mode, "chaos": opts.chaos or "none",
            "sut": str(reference_manifest_path()), "variant": opts.variant,
            "deals": opts.deals, "rerun": opts.rerun(), "urls": dict(stack.urls)}
     result = reporting.build_result(run, tests, started=started, finished=finished)
@@ -362,7 +379,7 @@ def _test_entry(flow: FlowRun, collected: Mapping[str, Any], opts: DemoOptions
             **({"longrepr": flow.error} if flow.error else {})}
 
 
-def _summary(flows: list[FlowRun], tests: list[dict[str, Any]], settled: bool,
+def _summary(flows: list[FlowRun], tests: list[dict[str, Any]], settled: Settled,
              stats: Mapping[str, Any] | None, rechecked: int, timings: Mapping[str, float]
              ) -> dict[str, Any]:
     faults: Counter[str] = reporting.fault_kinds(tests)
@@ -375,7 +392,7 @@ def _summary(flows: list[FlowRun], tests: list[dict[str, Any]], settled: bool,
     inbox = (stats or {}).get("inbox") or {}
     finished = [f for f in flows if f.finished is not None]
     latencies = sorted(f.latency for f in finished if f.latency is not None)
-    ok = settled and len(finished) == len(flows) and not severities
+    ok = settled.ok and len(finished) == len(flows) and not severities
     return {
         "flows": len(flows), "flows_through": len(finished),
         "flow_latency_s": reporting.summarise(tests)["flow_latency_s"] if latencies else {},
@@ -386,7 +403,8 @@ def _summary(flows: list[FlowRun], tests: list[dict[str, Any]], settled: bool,
         "violations": {s: severities.get(s, 0) for s in reporting.SEVERITIES},
         "violation_codes": dict(Counter(str(v.get("code")) for t in tests
                                         for v in t.get("violations") or [])),
-        "settled": settled, "ok": ok, "timings_s": dict(timings),
+        "settled": settled.ok, "settle": settled.to_dict(), "ok": ok,
+        "timings_s": dict(timings),
         "rechecked_after_settling": rechecked,
         "flows_per_second": round(len(flows) / max(timings["total_s"], 1e-9), 2),
     }
@@ -399,7 +417,8 @@ def run_demo(opts: DemoOptions) -> dict[str, Any]:
         raise ValueError(f"--stack must be one of {', '.join(STACKS)}")
     progress = Progress(opts.progress)
     manifest = load_manifest(reference_manifest_path())
-    config = StackConfig(seed=opts.seed, chaos=opts.chaos, catalog_size=opts.catalog_size,
+    config = StackConfig(seed=opts.seed, epoch=opts.epoch, chaos=opts.chaos,
+                         catalog_size=opts.catalog_size,
                          sut_options={"variant": opts.variant, "poll_seconds": "2"})
     stack = create_stack(opts.stack, manifest, config)
     progress(0, 1, f"starting {opts.stack} stack")
@@ -432,10 +451,12 @@ def format_summary(result: Mapping[str, Any]) -> str:
         ("events parked (DLQ)", demo["parked"] if demo["parked"] is not None else "-"),
         ("oracle re-checks after settling", f"{demo['rechecked_after_settling']} (tenants "
                                              "with a write or delivery after their check)"),
+        ("settled", (demo.get("settle") or {}).get("describe", demo["settled"])),
         ("violations", sum(demo["violations"].values())),
         *((f"  {sev}", n) for sev, n in demo["violations"].items() if n),
     ]
-    lines = [f"\nfintwin demo: seed {run['seed']}, {run['stack']} stack, chaos {run['chaos']}, "
+    lines = [f"\nfintwin demo: seed {run['seed']}, epoch {run['epoch']}, {run['stack']} stack, "
+             f"chaos {run['chaos']}, "
              f"SUT {run['variant']}"]
     lines += [f"  {label:<30} {value}" for label, value in rows]
     shown = 0

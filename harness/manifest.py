@@ -13,6 +13,9 @@ for the reference; docs/quote-to-cash.md describes the contract)::
     billing = "/webhooks/billing/{connection}"
     [admin]
     connections = "/admin/connections"
+    idle = "/admin/idle"       # the idle probe: {"pending": n}; settling waits for 0
+    [settle]
+    quiet = 4.0                # without an idle probe: settled after this long of nothing
     [inprocess]
     factory = "integration_layer.service.app:create_inprocess_app"
 
@@ -61,9 +64,13 @@ TENANT_ENV_KEYS = frozenset({
 # Settings a multi-tenant SUT gets from its environment; everything else (base URLs
 # included) travels in each connection it is given.
 SERVICE_ENV_KEYS = frozenset({"ca_bundle", "database_url", "admin_token", "seed"})
-ADMIN_KEYS = ("connections", "replay", "dlq", "token_header")
+ADMIN_KEYS = ("connections", "replay", "dlq", "idle", "token_header")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TOP_KEYS = {"name", "description", "start", "env", "webhooks", "admin", "inprocess"}
+_TOP_KEYS = {"name", "description", "start", "env", "webhooks", "admin", "inprocess",
+             "settle"}
+_SETTLE_KEYS = {"quiet"}
+# Without an idle probe, a run counts as settled after this long with nothing happening.
+DEFAULT_QUIET = 4.0
 _START_KEYS = {"command", "url", "health", "cwd", "timeout", "env"}
 
 
@@ -93,6 +100,10 @@ class AdminSpec:
     connections: str | None = None
     replay: str | None = None
     dlq: str | None = None
+    # The idle probe: a GET answering JSON with ``pending``, the count of work the SUT
+    # has not finished (events not yet processed, retries scheduled, leases held, calls
+    # waiting out a backoff). 0 with the fakes' outboxes empty: the run has settled.
+    idle: str | None = None
     token_header: str = "Authorization"
 
     def headers(self, token: str | None) -> dict[str, str]:
@@ -105,12 +116,20 @@ class AdminSpec:
 
 
 @dataclass(frozen=True)
+class SettleSpec:
+    quiet: float = DEFAULT_QUIET
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     start: StartSpec
     env: Mapping[str, str]  # logical key (ENV_KEYS) -> environment variable name
     webhooks: Mapping[str, str]  # vendor -> receiver path, may contain {connection}
     admin: AdminSpec
+    # The fallback for a SUT without an idle probe: settled after ``quiet`` seconds with
+    # no webhook pending and nothing new (a verdict that rests on it says so).
+    settle: SettleSpec = field(default_factory=lambda: SettleSpec())
     factory: str | None = None  # "module:callable" for the in-process stack
     description: str = ""
     path: Path | None = None
@@ -258,6 +277,14 @@ def parse_manifest(data: Mapping[str, Any], *, path: Path | None = None) -> Mani
     if "billing" not in webhooks:
         raise fail("webhooks.billing", "required: the billing fake's events go here")
 
+    settle_data = _table(data, "settle", fail)
+    bad = sorted(set(settle_data) - _SETTLE_KEYS)
+    if bad:
+        raise fail(f"settle.{bad[0]}", f"unknown key (known: {', '.join(sorted(_SETTLE_KEYS))})")
+    quiet = settle_data.get("quiet", DEFAULT_QUIET)
+    if isinstance(quiet, bool) or not isinstance(quiet, int | float) or not 0 < quiet <= 600:
+        raise fail("settle.quiet", "must be a number of seconds, more than 0 and at most 600")
+
     inprocess = _table(data, "inprocess", fail)
     factory = inprocess.get("factory")
     extra = sorted(set(inprocess) - {"factory"})
@@ -272,7 +299,7 @@ def parse_manifest(data: Mapping[str, Any], *, path: Path | None = None) -> Mani
         start=StartSpec(command=None if command is None else tuple(command), url=url,
                         health=health, cwd=None if cwd is None else (base / cwd).resolve(),
                         timeout=float(timeout), env=dict(fixed_env)),
-        env=dict(env), webhooks=dict(webhooks), admin=admin)
+        env=dict(env), webhooks=dict(webhooks), admin=admin, settle=SettleSpec(float(quiet)))
 
 
 def _table(data: Mapping[str, Any], key: str, fail: Callable[[str, str], ManifestError],

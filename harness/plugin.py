@@ -1,7 +1,9 @@
 """The fintwin pytest plugin (entry point ``pytest11: fintwin = harness.plugin``).
 
 Options: ``--fintwin-sut`` (manifest, default the reference SUT's), ``--fintwin-seed``
-(default: a random seed, printed and written to the report), ``--fintwin-chaos`` (a chaos
+(default: a random seed, printed and written to the report), ``--fintwin-epoch`` (where
+every tenant's business clock starts, frozen: :mod:`harness.epoch`; default a fixed
+date, named in the report and every rerun command), ``--fintwin-chaos`` (a chaos
 profile name, a plan file, or ``none``), ``--fintwin-stack`` (inprocess | local |
 external) and ``--fintwin-report DIR`` (JSON + HTML report).
 
@@ -40,6 +42,7 @@ from typing import Any, TypeVar
 import pytest
 
 import harness.report as reporting
+from harness import epoch as epochs
 from harness.manifest import VENDORS, ManifestError, load_manifest, reference_manifest_path
 from harness.scenario import Q2CRunner
 from harness.stack import MODES, Stack, StackConfig, StackError, Tenant, create_stack, scoped_plan
@@ -53,6 +56,7 @@ FIXTURES = frozenset({"fintwin_stack", "tenant", "fault_plan", "eventually", "fi
 RECORD_KEY = pytest.StashKey[dict[str, Any]]()
 COLLECTOR_KEY = pytest.StashKey["reporting.ResultCollector"]()
 SEED_KEY = pytest.StashKey[int]()
+EPOCH_KEY = pytest.StashKey[float]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,6 +65,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="SUT manifest (TOML); default: the reference integration layer's")
     group.addoption("--fintwin-seed", type=int, default=None, metavar="N",
                     help="run seed for data, tenants and faults (default: random, reported)")
+    group.addoption("--fintwin-epoch", default=None, metavar="INSTANT",
+                    help=epochs.HELP)
     group.addoption("--fintwin-chaos", default="none", metavar="PROFILE",
                     help="chaos profile name (e.g. default-chaos), plan file, or none")
     group.addoption("--fintwin-stack", default="inprocess", choices=sorted(MODES),
@@ -81,6 +87,14 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         seed = random.SystemRandom().randrange(1, 2**31)
     config.stash[SEED_KEY] = seed
+    if workerinput is not None and "fintwin_epoch" in workerinput:
+        epoch = float(workerinput["fintwin_epoch"])
+    else:
+        try:  # resolved once, by the controller: 'now' means one instant for every worker
+            epoch = epochs.resolve(config.getoption("--fintwin-epoch"))
+        except ValueError as exc:
+            raise pytest.UsageError(f"--fintwin-epoch: {exc}") from exc
+    config.stash[EPOCH_KEY] = epoch
     config.stash[COLLECTOR_KEY] = reporting.ResultCollector()
     config.pluginmanager.register(_Reporting(config), "fintwin-reporting")
 
@@ -89,12 +103,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """xdist (controller): every worker runs with the controller's seed."""
     node.workerinput["fintwin_seed"] = node.config.stash[SEED_KEY]
+    node.workerinput["fintwin_epoch"] = node.config.stash[EPOCH_KEY]
 
 
 def run_info(config: pytest.Config) -> dict[str, Any]:
     """The run's settings, as the report and a rerun need them."""
     info: dict[str, Any] = {
-        "seed": config.stash[SEED_KEY], "stack": config.getoption("--fintwin-stack"),
+        "seed": config.stash[SEED_KEY], "epoch": epochs.name(config.stash[EPOCH_KEY]),
+        "stack": config.getoption("--fintwin-stack"),
         "chaos": config.getoption("--fintwin-chaos"), "sut": _manifest_path(config)}
     options = sut_options(config)
     if options:
@@ -121,6 +137,7 @@ def rerun_command(config: pytest.Config, nodeid: str) -> str:
     """The command that reruns one test with this run's seed and settings."""
     info = run_info(config)
     argv = ["pytest", nodeid, "--fintwin-seed", str(info["seed"]),
+            "--fintwin-epoch", info["epoch"],
             "--fintwin-stack", info["stack"], "--fintwin-chaos", info["chaos"]]
     if config.getoption("--fintwin-sut"):
         argv += ["--fintwin-sut", info["sut"]]
@@ -147,6 +164,7 @@ def fintwin_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
         raise pytest.UsageError(f"--fintwin-sut: {exc}") from exc
     stack = create_stack(info["stack"], manifest,
                          StackConfig(seed=info["seed"], chaos=info["chaos"],
+                                     epoch=config.stash[EPOCH_KEY],
                                      sut_options=info.get("sut_options", {})))
     try:
         stack.start()
@@ -338,7 +356,8 @@ class _Reporting:
         info = run_info(self.config)
         terminalreporter.section("fintwin")
         terminalreporter.write_line(
-            f"seed {info['seed']}  stack {info['stack']}  chaos {info['chaos']}  "
+            f"seed {info['seed']}  epoch {info['epoch']}  stack {info['stack']}  "
+            f"chaos {info['chaos']}  "
             f"tests {len(self.collector.tests)}  faults injected {self.collector.fault_total()}")
         for test in self.collector.tests.values():
             if test["outcome"] in ("failed", "error"):

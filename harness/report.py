@@ -78,7 +78,7 @@ class ResultCollector:
         text = getattr(report, "longreprtext", "") or ""
         if report.failed and text:
             entry["longrepr"] = (entry.get("longrepr", "") + text)[-20000:]
-        for key in ("scenario", "seed", "stack", "chaos", "sut"):
+        for key in ("scenario", "seed", "epoch", "stack", "chaos", "sut"):
             if key in data:
                 entry[key] = data[key]
         for key in ("tenant", "faults", "deliveries", "journal", "flows", "violations",
@@ -278,6 +278,8 @@ def _header(run: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
     demo = run.get("kind") == "demo"
     tiles = [
         ("Seed", run.get("seed"), "rerun with --seed" if demo else "rerun with --fintwin-seed"),
+        ("Business epoch", run.get("epoch", "?"),
+         "every clock starts here (--epoch)" if demo else "--fintwin-epoch"),
         ("Stack", run.get("stack"), f"chaos: {run.get('chaos')}"),
         ("Flows" if demo else "Tests", summary.get("tests", 0),
          ", ".join(f"{v} {k}" for k, v in sorted(outcomes.items())) or "none"),
@@ -295,7 +297,8 @@ def _header(run: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
         f'<div class="s">{_e(s)}</div></div>' for k, v, s in tiles)
     title = "fintwin demo" if demo else "fintwin report"
     variant = f" ({run['variant']})" if run.get("variant") else ""
-    rerun = (f'<p class="rerun">Same seed, same faults — rerun: <code>{_e(run["rerun"])}'
+    rerun = (f'<p class="rerun">Same seed and epoch, same faults — rerun: '
+             f'<code>{_e(run["rerun"])}'
              '</code></p>') if run.get("rerun") else ""
     return (f'<header class="{status}"><h1>{_e(title)}</h1>'
             f'<p class="muted">SUT manifest {_e(run.get("sut"))}{_e(variant)} · started '

@@ -15,17 +15,16 @@ one exception: replay). Waits are deadlines on conditions, never sleeps.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from harness.data import DataFactory, Deal, LineItem, Product
+from harness.data import Deal, LineItem, Product
 from harness.drivers import CrmDeal, World
 from harness.drivers.billing import CARD_FAILS, CARD_OK
 from harness.oracle import Oracle, Report
+from harness.settling import Observation, Settled, settle
 from harness.stack import Stack, Tenant, run_sync
 from harness.waiting import NotYet
 from harness.waiting import until as wait_until
@@ -36,12 +35,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SETTLE_TIMEOUT = 60.0
-QUIET = 4.0  # nothing pending, no SUT request, oracle unchanged this long: settled (bad)
 #: Codes of the harness's own findings (beside the oracle's, harness.oracle.codes).
 RETRY_BEFORE_RETRY_AFTER = "RETRY_BEFORE_RETRY_AFTER"
 ERP_WRITE_REFUSED = "ERP_WRITE_REFUSED"
 FINDINGS = frozenset({RETRY_BEFORE_RETRY_AFTER, ERP_WRITE_REFUSED})
-CALM = 0.6  # the oracle clean and nothing happening this long: settled (good)
 
 
 @dataclass(frozen=True)
@@ -159,12 +156,13 @@ class Q2C:
         self.billing = world.billing
         self.erp = world.erp
         self.clock = world.clock
-        self.data = DataFactory(stack.seed, tenant.label)
+        self.data = stack.data(tenant.label)
         self.catalog = tenant.catalog or self.data.catalog()
         self.record = record
         self.timeout = timeout
         self.oracle = Oracle(world)
         self.last: Report | None = None
+        self.last_settle: Settled | None = None
 
     # -- waiting -------------------------------------------------------------------------
 
@@ -305,9 +303,10 @@ class Q2C:
 
     def activity(self) -> tuple[int, ...]:
         """A fingerprint of what has happened so far: the SUT's writes to each fake (its
-        reads include idle polling) and the webhooks still pending (last)."""
+        reads include idle polling) and the fakes' delivery attempts to it."""
         return (*(sum(1 for e in self.journal(v) if e["method"] in WRITES)
-                  for v in ("crm", "billing", "erp")), self.outbox_pending())
+                  for v in ("crm", "billing", "erp")),
+                *(len(self.stack.deliveries(v, self.tenant)) for v in ("crm", "billing")))
 
     # -- the oracle ----------------------------------------------------------------------
 
@@ -315,34 +314,38 @@ class Q2C:
         self.last = await self.oracle.check()
         return self.last
 
-    async def settled(self, *, timeout: float | None = None, quiet: float = QUIET,
-                      calm: float = CALM, until: Callable[[Report], bool] | None = None
+    async def observe(self) -> Observation:
+        """One look at this tenant's run (:mod:`harness.settling`): the webhooks the fakes
+        still owe the SUT, the SUT's idle probe for this connection, and a fingerprint of
+        what happened (the SUT's writes to each fake, the fakes' delivery attempts)."""
+        return Observation(outbox=self.outbox_pending(),
+                           sut_pending=self.stack.sut_pending(self.tenant),
+                           activity=self.activity())
+
+    async def settled(self, *, timeout: float | None = None, quiet: float | None = None
                       ) -> Report:
-        """Wait until the oracle is clean (or ``until(report)``) with no webhook pending and
-        nothing new for ``calm`` seconds (late duplicate copies must get their chance to do
-        harm); or until nothing has changed for ``quiet`` seconds with the oracle still not
-        clean; or the deadline. Returns the last report (not asserted)."""
+        """Wait until the run is observed idle (:func:`harness.settling.settle`: the fakes'
+        outboxes empty and the SUT's idle probe at 0, twice with nothing in between; a SUT
+        without a probe: nothing new for ``quiet`` seconds, the manifest's
+        ``[settle].quiet`` by default), then check the oracle. The deadline bounds the
+        wait; how it ended is :attr:`last_settle` (recorded in the report). Returns the
+        oracle's report (not asserted)."""
         limit = self.timeout if timeout is None else timeout
-        done = until or (lambda r: r.ok)
-        deadline = time.monotonic() + limit
-        seen: tuple[Any, ...] | None = None
-        since = time.monotonic()
-        while True:
-            report = await self.check()
-            now = time.monotonic()
-            activity = self.activity()
-            state = (activity, tuple(report.codes()))
-            if state != seen:
-                seen, since = state, now
-            idle = 0.0 if activity[-1] else now - since
-            if (done(report) and idle >= calm) or idle >= quiet or now >= deadline:
-                return report
-            await asyncio.sleep(0.1)  # between probes of a condition with a deadline
+        wait = self.stack.manifest.settle.quiet if quiet is None else quiet
+        self.last_settle = await settle(self.observe, timeout=limit, quiet=wait)
+        if self.record is not None:
+            self.record.note("settled", self.last_settle.to_dict())
+        return await self.check()
 
     async def settled_ok(self, what: str = "quote-to-cash", **kwargs: Any) -> Report:
-        """:meth:`settled`, then assert the oracle is clean, naming every violation."""
+        """:meth:`settled`, then assert that it settled and the oracle is clean, naming
+        every violation."""
         report = await self.settled(**kwargs)
         self.note_report(report)
+        done = self.last_settle
+        assert done is None or done.ok, (
+            f"{what}: {done.describe()}\nbusiness effects wrong so far:\n{report.summary()}"
+            if not report.ok else f"{what}: {done.describe()}")
         assert report.ok, f"{what}: business effects went wrong:\n{report.summary()}"
         return report
 

@@ -47,7 +47,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 import httpx
 import yaml
 
-from harness.data import DataFactory, Product
+from harness import epoch as epochs
+from harness.data import DataFactory, Product, epoch_date
 from harness.drivers.crm import CrmCatalog
 from harness.manifest import SERVICE_ENV_KEYS, VENDORS, Manifest
 from simulators.billing.vendor import account_id_for_key
@@ -84,6 +85,9 @@ class StackConfig:
 
     seed: int = 0
     chaos: str | None = None
+    # Where every tenant's business clock starts, frozen (unix seconds; harness.epoch):
+    # business dates never depend on the day the run happens.
+    epoch: float = epochs.resolve()
     run_dir: Path | None = None  # logs, CA, SUT database; a temp dir when None
     delivery_time_scale: float = 0.01
     limits: bool = True  # the vendors' own rate/concurrency limits
@@ -554,6 +558,16 @@ class Stack:
         params = {"connection": tenant.connection} if tenant else {}
         return self.sut_admin("dlq", "GET", **params)
 
+    def sut_pending(self, tenant: Tenant | None = None) -> int | None:
+        """The SUT's pending work (its manifest's ``[admin].idle`` probe), for one tenant's
+        connection or in all; None when the SUT has no probe. A probe that fails answers
+        StackError: a run cannot be called settled on a probe that does not answer."""
+        if self.manifest.admin.idle is None:
+            return None
+        params = {"connection": tenant.connection} if tenant else {}
+        response = self.sut_admin("idle", "GET", **params)
+        return pending_count(response)
+
     # tenants
     def new_tenant(self, label: str | None = None) -> Tenant:
         """A fresh tenant in each fake, wired to the SUT.
@@ -641,7 +655,11 @@ class Stack:
             await world.erp.login()
             token = await world.crm.login()  # a new client id is a new org
             org_id = to_18(token.partition("!")[0])
-            catalog = DataFactory(self.seed, label).catalog(self.config.catalog_size) \
+            # Business time starts at the run's epoch, before the first business object:
+            # a no-op on fakes the harness started (their tenants are born there), and what
+            # pins a tenant of fakes someone else started.
+            await world.clock.freeze(self.config.epoch)
+            catalog = self.data(label).catalog(self.config.catalog_size) \
                 if self.config.catalog_size else ()
             crm_catalog = await world.crm.seed_catalog(catalog) if catalog else None
             if catalog:
@@ -675,6 +693,10 @@ class Stack:
                                   endpoint_id),
             erp=ErpTenant(creds.erp_account_id, creds.erp_client_id, creds.erp_client_secret),
             catalog=tuple(catalog), crm_catalog=crm_catalog)
+
+    def data(self, label: str) -> DataFactory:
+        """The seeded test data of ``label``'s tenant; deals close around the epoch."""
+        return DataFactory(self.seed, label, base_date=epoch_date(self.config.epoch))
 
     def endpoints(self) -> Endpoints:
         """Where the fakes are, for ``harness.drivers`` (works from any event loop)."""
@@ -735,6 +757,7 @@ class Stack:
     def describe(self) -> dict[str, Any]:
         """What a report or a rerun needs to know about this stack."""
         return {"mode": self.mode, "sut": self.manifest.name, "seed": self.seed,
+                "epoch": epochs.name(self.config.epoch),
                 "chaos": self.config.chaos or "none", "urls": dict(self.urls),
                 "ca_bundle": None if self.ca_bundle is None else str(self.ca_bundle),
                 "multi_tenant": self.manifest.multi_tenant}
@@ -745,7 +768,8 @@ class Stack:
 
 def _fake_settings(config: StackConfig, **kwargs: Any) -> SimSettings:
     return SimSettings(seed=config.seed, limits=config.limits,
-                       delivery_time_scale=config.delivery_time_scale, **kwargs)
+                       delivery_time_scale=config.delivery_time_scale,
+                       epoch=config.epoch, frozen_clock=True, **kwargs)
 
 
 def _create_fake(vendor: str, settings: SimSettings) -> Any:
@@ -898,6 +922,19 @@ def _registered(tenant: Tenant, response: httpx.Response) -> Tenant:
     return replace(tenant, registered=True)
 
 
+def pending_count(response: httpx.Response) -> int:
+    """The ``pending`` count of an idle probe's answer (StackError if it has none)."""
+    try:
+        body = response.json() if response.status_code < 300 else None
+        value = body.get("pending") if isinstance(body, dict) else None
+    except ValueError:
+        value = None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise StackError(f"the SUT's idle probe answered {response.status_code} "
+                         f"{response.text[:200]!r}: expected JSON with 'pending', a count")
+    return value
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 (the OS picks; the socket is closed at once)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -1011,6 +1048,7 @@ class LocalStack(Stack):
         port = free_port()
         argv = [sys.executable, "-m", "harness.cli", "sim", vendor, "--port", str(port),
                 "--seed", str(self.seed),
+                "--epoch", epochs.name(self.config.epoch), "--freeze-clock",
                 "--delivery-time-scale", repr(self.config.delivery_time_scale)]
         if scheme == "https":
             argv.append("--tls")

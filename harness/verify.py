@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import epoch as epochs
 from harness.report import JSON_NAME
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -133,11 +134,13 @@ def known_codes() -> frozenset[str]:
 
 
 def run_variant(variant: str, files: Sequence[Path], *, seed: int, out: Path,
-                workers: int = 0, timeout: float = 1800.0) -> tuple[dict[str, Cell], float]:
+                epoch: float | None = None, workers: int = 0,
+                timeout: float = 1800.0) -> tuple[dict[str, Cell], float]:
     """One pytest run of ``files`` against ``variant``; its cells by scenario stem."""
     out.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "pytest", *map(str, files), "-q", "-p", "no:cacheprovider",
             "-n", str(workers), "--fintwin-seed", str(seed),
+            "--fintwin-epoch", epochs.name(epochs.resolve() if epoch is None else epoch),
             "--fintwin-sut-option", f"variant={variant}", "--fintwin-report", str(out)]
     started = time.monotonic()
     with open(out / "pytest.log", "wb") as log:
@@ -166,8 +169,8 @@ def variants() -> dict[str, tuple[str, str]]:
 
 
 def verify(*, names: Sequence[str] | None = None, scenarios: Sequence[str] | None = None,
-           quick: bool = False, seed: int = 1, jobs: int = 2, out: Path | None = None,
-           progress: bool = True) -> list[Row]:
+           quick: bool = False, seed: int = 1, epoch: float | None = None, jobs: int = 2,
+           out: Path | None = None, progress: bool = True) -> list[Row]:
     """Run the matrix; returns one :class:`Row` per variant (reference first).
 
     ``quick``: each faulty variant runs only the scenario its ``caught_by`` names, and the
@@ -196,7 +199,7 @@ def verify(*, names: Sequence[str] | None = None, scenarios: Sequence[str] | Non
     def one(item: tuple[Row, list[Path]]) -> Row:
         row, files = item
         if files:
-            row.cells, row.seconds = run_variant(row.variant, files, seed=seed,
+            row.cells, row.seconds = run_variant(row.variant, files, seed=seed, epoch=epoch,
                                                  out=base / row.variant)
         if progress:
             ok, why = row.verdict()
@@ -237,12 +240,14 @@ def render(rows: Sequence[Row]) -> str:
 
 
 def main(*, names: Sequence[str] | None, scenarios: Sequence[str] | None, quick: bool,
-         seed: int, jobs: int, out: str | None, as_json: str | None) -> int:
+         seed: int, jobs: int, out: str | None, as_json: str | None,
+         epoch: float | None = None) -> int:
     started = time.monotonic()
-    print(f"fintwin verify-harness: seed {seed}, {'quick' if quick else 'full'} matrix, "
-          f"{jobs} job(s)", file=sys.stderr, flush=True)
-    rows = verify(names=names, scenarios=scenarios, quick=quick, seed=seed, jobs=jobs,
-                  out=Path(out) if out else None)
+    at = epochs.resolve() if epoch is None else epoch
+    print(f"fintwin verify-harness: seed {seed}, epoch {epochs.name(at)}, "
+          f"{'quick' if quick else 'full'} matrix, {jobs} job(s)", file=sys.stderr, flush=True)
+    rows = verify(names=names, scenarios=scenarios, quick=quick, seed=seed, epoch=at,
+                  jobs=jobs, out=Path(out) if out else None)
     print(render(rows))
     ok = all(r.verdict()[0] for r in rows)
     print(f"\n{'VERIFIED' if ok else 'NOT VERIFIED'} in {time.monotonic() - started:.0f}s")

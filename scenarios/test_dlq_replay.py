@@ -20,15 +20,18 @@ def test_parked_invoice_is_posted_once_after_the_fix_and_replay(q2c: Q2CRunner) 
         deals = q.deals(2, entities=("US", "DE"))
         for deal in deals:
             await q.sell(with_line(deal, UNMAPPED))
-        report = await q.settled(until=lambda r: bool(r.by_code("ERP_INVOICE_MISSING")))
-        missing = report.by_code("ERP_INVOICE_MISSING")
-        assert len(missing) == 2, \
-            f"expected both invoices unposted before the fix:\n{report.summary()}"
 
         async def parked() -> bool:
             return len(q.parked()) >= 2
 
+        # Not q.settled(): the SUT is not idle here, as the payments of the parked invoices
+        # wait for them (scheduled retries). What this step awaits is observable: both
+        # invoice events in the DLQ, so neither invoice can be posted before the fix.
         await q.until(parked, what="the failed invoice events parked in the SUT's DLQ")
+        report = await q.check()
+        missing = report.by_code("ERP_INVOICE_MISSING")
+        assert len(missing) == 2, \
+            f"expected both invoices unposted before the fix:\n{report.summary()}"
         await q.erp.seed_items([UNMAPPED])
         q.replay()
         # Fails on any violation: an invoice still unposted or posted twice.

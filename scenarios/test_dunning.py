@@ -19,7 +19,7 @@ def test_failed_payment_flags_delinquent_and_fixing_it_restores_active(q2c: Q2CR
 
         await q.until(lambda: status("Delinquent"),
                       what="Account.Billing_Status__c = Delinquent after the payment failed")
-        report = await q.settled(until=lambda r: not r.by_code("BILLING_STATUS_MISMATCH"))
+        report = await q.settled()
         assert not report.by_code("BILLING_STATUS_MISMATCH"), report.summary()
         sub = await q.subscription(made.opportunity_id)
         customer = await q.billing_customer(account)

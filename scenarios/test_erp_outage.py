@@ -51,8 +51,9 @@ def test_erp_outage_then_recovery_drains_everything(
                       "with every new invoice paid and its webhooks delivered")
         fault_plan.clear_outages("erp")
         fault_plan.clear()
-        # A SUT may wait out a circuit breaker before trying the ERP again: give it that
-        # long without activity before calling what is missing by then missing.
+        # A SUT may wait out a circuit breaker before trying the ERP again: a SUT with an
+        # idle probe counts that wait as pending; one without is given that long without
+        # activity before what is missing by then is called missing.
         await q.settled_ok("after the ERP outage", quiet=BREAKER + 5, timeout=BREAKER + 30)
 
     q2c.run(scenario)

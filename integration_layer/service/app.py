@@ -7,7 +7,8 @@ Routes:
   acknowledged so that the vendor stops retrying), 400 on a bad signature.
 - ``GET /health``; ``GET /metrics`` (Prometheus).
 - ``POST /admin/connections``, ``GET /admin/dlq``, ``POST /admin/replay``,
-  ``POST /admin/reconcile``, ``GET /admin/stats``, ``GET /flows/{id}`` — behind
+  ``POST /admin/reconcile``, ``GET /admin/stats``, ``GET /admin/idle`` (pending work:
+  the idle probe), ``GET /flows/{id}`` — behind
   ``FINTWIN_ADMIN_TOKEN`` (``Authorization: Bearer``) when one is set.
 """
 
@@ -157,6 +158,14 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
         counts = await service.inbox.counts(request.query_params.get("connection"))
         return _json({"inbox": counts, "variant": service.variant.name})
 
+    async def idle(request: Request) -> Response:
+        """The idle probe (manifest ``[admin].idle``): the work not finished yet, for one
+        connection or all. A harness settles a run when this says 0 and the fakes'
+        webhook outboxes are empty, rather than after a quiet spell."""
+        assert service.inbox is not None
+        found = await service.inbox.pending(request.query_params.get("connection"))
+        return _json({"idle": found["pending"] == 0, **found})
+
     async def flow(request: Request) -> Response:
         assert service.db is not None
         flow_id = request.path_params["flow_id"]
@@ -195,6 +204,7 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
         Route("/admin/replay", admin(replay), methods=["POST"]),
         Route("/admin/reconcile", admin(reconcile_route), methods=["POST"]),
         Route("/admin/stats", admin(stats)),
+        Route("/admin/idle", admin(idle)),
         Route("/flows/{flow_id}", admin(flow)),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

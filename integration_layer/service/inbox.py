@@ -165,6 +165,29 @@ class Inbox:
             params.append(connection)
         return await self.db.fetchall(sql + " ORDER BY id", params)
 
+    async def pending(self, connection: str | None = None) -> dict[str, int]:
+        """Work not finished yet, by state: ``leased`` (a worker holds it: running, or
+        waiting out a backoff inside a vendor call), ``scheduled`` (a retry or a wait for a
+        prerequisite, due later), ``ready`` (due now, not claimed yet; also an event whose
+        worker died, until its lease runs out). Parked events are not pending: they wait
+        for a person. What the idle probe (``GET /admin/idle``) answers."""
+        now = self.clock()
+        sql = ("SELECT SUM(CASE WHEN lease_until IS NOT NULL AND lease_until >= ? THEN 1"
+               " ELSE 0 END) AS leased,"
+               " SUM(CASE WHEN (lease_until IS NULL OR lease_until < ?) AND next_at > ?"
+               " THEN 1 ELSE 0 END) AS scheduled, COUNT(*) AS total"
+               " FROM inbox WHERE status = ?")
+        params: list[Any] = [now, now, now, PENDING]
+        if connection is not None:
+            sql += " AND connection = ?"
+            params.append(connection)
+        row = await self.db.fetchone(sql, params)
+        leased = int(row["leased"] or 0) if row else 0
+        scheduled = int(row["scheduled"] or 0) if row else 0
+        total = int(row["total"] or 0) if row else 0
+        return {"pending": total, "leased": leased, "scheduled": scheduled,
+                "ready": total - leased - scheduled}
+
     async def counts(self, connection: str | None = None) -> dict[str, int]:
         sql = "SELECT status, COUNT(*) AS n, SUM(copies - 1) AS dup FROM inbox"
         params: list[Any] = []

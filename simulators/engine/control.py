@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from simulators.engine.clock import parse_instant
 from simulators.engine.delivery import ATTEMPTS, OUTBOX
 from simulators.engine.faults.durations import parse_duration
 from simulators.engine.faults.plan import FaultPlan, PlanError, profile_names
@@ -178,7 +179,7 @@ async def advance_clock(request: Request) -> Response:
         raise ControlError(400, "Body must be an object", "body")
     try:
         if "to" in data:
-            before, after = tenant.clock.advance_to(float(data["to"]))
+            before, after = tenant.clock.advance_to(parse_instant(data["to"]))
         elif "seconds" in data or "by" in data:
             before, after = tenant.clock.advance(parse_duration(data.get("seconds", data.get("by")),
                                                                 field="seconds"))
@@ -191,17 +192,30 @@ async def advance_clock(request: Request) -> Response:
 
 
 async def freeze_clock(request: Request) -> Response:
+    """``{"at": instant}``: freeze there (either way: how a harness pins a new tenant at
+    its epoch); ``{}``: freeze now; ``{"frozen": false}``: run on from the frozen instant;
+    ``{"at": instant, "frozen": false}``: run on from ``at``. An instant is unix seconds or
+    ISO 8601."""
     sim = sim_of(request)
     tenant = tenant_of(request)
     data = await body_json(request)
-    at = data.get("at") if isinstance(data, dict) else None
-    if data.get("frozen") is False if isinstance(data, dict) else False:
-        tenant.clock.unfreeze()
+    if not isinstance(data, dict):
+        raise ControlError(400, "Body must be an object", "body")
+    frozen = data.get("frozen", True)
+    if not isinstance(frozen, bool):
+        raise ControlError(400, "'frozen' must be true or false", "frozen")
+    at = data.get("at")
+    if at is None:
+        if frozen:
+            tenant.clock.freeze()
+        else:
+            tenant.clock.unfreeze()
     else:
         try:
-            tenant.clock.freeze(None if at is None else float(at))
-        except (TypeError, ValueError) as exc:
-            raise ControlError(400, "'at' must be a unix timestamp", "at") from exc
+            instant = parse_instant(at)
+        except ValueError as exc:
+            raise ControlError(400, f"'at': {exc}", "at") from exc
+        tenant.clock.set(instant, frozen=frozen)
     sim.persist_header(tenant)
     return jsonr(tenant.clock.to_json())
 
@@ -371,7 +385,7 @@ def control_operations() -> list[Operation]:
                "seconds": {"type": ["number", "string"]}, "to": {"type": "number"}}}),
         op("POST", "/_sim/clock/freeze", "simFreezeClock", "Freeze (or unfreeze) business time",
            tenant=True, body={"type": "object", "properties": {
-               "at": {"type": "number"}, "frozen": {"type": "boolean"}}}),
+               "at": {"type": ["number", "string"]}, "frozen": {"type": "boolean"}}}),
         op("GET", "/_sim/journal", "simJournal", "Request journal",
            extra=[query_param("tenant", {"type": "string"}),
                   query_param("since", {"type": "integer"})]),

@@ -31,7 +31,7 @@ class Simulation:
         self.settings = settings
         self.statedir = StateDir(settings.state_dir) if settings.state_dir else None
         self.tenants = TenantRegistry(settings.seed, indexes or {}, self._on_tenant_created,
-                                      self.statedir, settings.frozen_clock_at)
+                                      self.statedir, settings.epoch, settings.frozen_clock)
         self.metrics = Metrics(f"fintwin_{vendor.name}")
         self.journal = RequestJournal()
         plan = FaultPlan.load(settings.faults) if settings.faults else FaultPlan()
@@ -64,7 +64,11 @@ class Simulation:
     def _wire_clock(self, tenant: Tenant) -> None:
         def on_advance(before: float, after: float) -> None:
             self.vendor.on_clock_advanced(self, tenant, before, after)
+
+        def on_change() -> None:
+            self.vendor.on_clock_changed(self, tenant)
         tenant.clock.listeners.append(on_advance)
+        tenant.clock.watchers.append(on_change)
 
     def tenant(self, tenant_id: str) -> Tenant:
         return self.tenants.get_or_create(tenant_id)

@@ -22,6 +22,11 @@ class SimSettings:
     delivery_time_scale: float = 0.01
     delivery_verify: bool | str = True  # CA bundle path for HTTPS receivers
     delivery_transport: httpx.AsyncBaseTransport | None = None  # in-process receivers
-    frozen_clock_at: float | None = None  # start every tenant's clock frozen here
+    # Every new tenant's business clock starts at ``epoch`` (unix seconds; None: now, as
+    # a vendor account does) and, with ``frozen_clock``, stands still there until advanced
+    # (like a Stripe test clock). A harness pins both so that business dates never
+    # depend on the day it runs.
+    epoch: float | None = None
+    frozen_clock: bool = False
     base_url: str = ""  # how clients reach this fake (for URLs in responses)
     extra: dict[str, Any] = field(default_factory=dict)  # vendor-specific settings

@@ -55,12 +55,13 @@ class TenantRegistry:
     def __init__(self, seed: int, indexes: dict[str, tuple[str, ...]],
                  on_create: Callable[[Tenant], None],
                  journal: Journal | None = None,
-                 frozen_clock_at: float | None = None) -> None:
+                 epoch: float | None = None, frozen_clock: bool = False) -> None:
         self.seed = seed
         self.indexes = indexes
         self.on_create = on_create
         self.journal = journal
-        self.frozen_clock_at = frozen_clock_at
+        self.epoch = epoch
+        self.frozen_clock = frozen_clock
         self._tenants: dict[str, Tenant] = {}
 
     def __iter__(self) -> Iterator[Tenant]:
@@ -73,7 +74,7 @@ class TenantRegistry:
         return self._tenants.get(tenant_id)
 
     def make(self, tenant_id: str) -> Tenant:
-        clock = BusinessClock(frozen_at=self.frozen_clock_at)
+        clock = BusinessClock.starting_at(self.epoch, frozen=self.frozen_clock)
         return Tenant(id=tenant_id, store=Store(tenant_id, self.indexes, self.journal),
                       clock=clock, streams=Streams(self.seed, tenant_id))
 

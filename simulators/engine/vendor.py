@@ -105,6 +105,10 @@ class Vendor:
                           after: float) -> None:
         """Run what business time drives (renewals, dunning, expiry)."""
 
+    def on_clock_changed(self, sim: Simulation, tenant: Tenant) -> None:
+        """Business time changed in any way (advanced, set, frozen): keep what a maintained
+        account has ahead of today (the ERP's open fiscal years)."""
+
     def response_headers(self, sim: Simulation, tenant: Tenant | None, scope: Scope) -> Headers:
         """Headers the vendor adds to every response (request ids, limit info)."""
         return []

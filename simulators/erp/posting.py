@@ -44,13 +44,28 @@ def period_for(ctx: Ctx, rec: Record) -> Record:
             )
         return period
     date = rec["tranDate"]
+    found = _base_period(ctx, date)
+    if found is None:
+        # A running clock may have crossed into a new year since the calendar was last
+        # kept ahead of it (no clock change told the vendor): catch up, then look again.
+        ctx.sim.vendor.on_clock_changed(ctx.sim, ctx.tenant)
+        found = _base_period(ctx, date)
+    if found is None:
+        # NetSuite refuses a transaction whose date falls in no accounting period (Oracle,
+        # "Allow Transaction Date Outside of Posting Period"; the wording is the fake's).
+        raise UserError(f"No accounting period is set up for the date {date}.", "tranDate")
+    rec["postingPeriod"] = {"id": found["id"]}
+    return found
+
+
+def _base_period(ctx: Ctx, date: str) -> Record | None:
+    """The month (not a quarter or year) whose dates hold ``date``."""
     for period in ctx.store.all("accountingperiod"):
         if any(period.get(flag) for flag in SUMMARY_FLAGS):
             continue
         if period["startDate"] <= date <= period["endDate"]:
-            rec["postingPeriod"] = {"id": period["id"]}
             return period
-    raise UserError(f"No accounting period is set up for the date {date}.", "tranDate")
+    return None
 
 
 def check_open(period: Record, kind: str, path: str = "postingPeriod") -> None:

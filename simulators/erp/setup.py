@@ -3,8 +3,9 @@
 A parent subsidiary (USD) and two foreign ones (GBP, EUR) with their own base
 currencies, a chart of accounts with the types the scenarios need (bank per
 subsidiary, A/R, undeposited funds, tax payable, deferred revenue, A/P, equity,
-income, expense), monthly accounting periods for the current year of the
-tenant's business clock (with quarters and the year as summary periods), terms
+income, expense), monthly accounting periods for the current and the next fiscal year of the
+tenant's business clock (with quarters and the year as summary periods; kept
+ahead of the clock as it moves, :func:`ensure_calendar`), terms
 and a few items. Everything is created through the record layer, so the
 SuiteQL mirror is written too. The names are the fake's; NetSuite's own
 defaults differ by edition.
@@ -69,8 +70,7 @@ def install(sim: Simulation, tenant: Tenant) -> None:
         accounts[number] = make(
             "account", {"acctNumber": number, "acctName": name, "acctType": acct_type}
         )
-    year = ctx.today().year
-    install_year(ctx, year)
+    ensure_calendar(ctx)
     for name, days in TERMS:
         make("term", {"name": name, "daysUntilNetDue": days})
     make(
@@ -163,6 +163,37 @@ def _free_account_number(ctx: Ctx, wanted: str) -> str:
     while number in taken:
         number, n = f"{wanted}-{n}", n + 1
     return number
+
+
+# Fiscal years kept open ahead of the business clock: the current one and the next.
+# A NetSuite account's admins set up the next fiscal year's periods before it starts
+# (Oracle, "Setting Up Accounting Periods": "Set Up Year" creates a whole fiscal year of
+# periods at once), so a posting dated early next year finds its period. The fake's
+# fiscal year is the calendar year.
+YEARS_AHEAD = 1
+
+
+def fiscal_years(ctx: Ctx) -> set[int]:
+    """The fiscal years that have periods (``FY <year>`` summary periods)."""
+    years = set()
+    for period in ctx.store.all("accountingperiod"):
+        name = str(period.get("periodName") or "")
+        if period.get("isYear") and name.startswith("FY ") and name[3:].isdigit():
+            years.add(int(name[3:]))
+    return years
+
+
+def ensure_calendar(ctx: Ctx) -> list[int]:
+    """Install the periods of the current and the next fiscal year of the tenant's
+    business clock where they are missing; returns the years installed. Earlier years
+    are never filled in: a posting dated where no period exists is refused
+    (:func:`simulators.erp.posting.period_for`)."""
+    today = ctx.today().year
+    have = fiscal_years(ctx)
+    added = [year for year in range(today, today + YEARS_AHEAD + 1) if year not in have]
+    for year in added:
+        install_year(ctx, year)
+    return added
 
 
 def install_year(ctx: Ctx, year: int) -> None:

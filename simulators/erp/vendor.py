@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulators.engine.vendor import ErrorReply, Headers, Scope, Vendor, header, retry_after_header
 from simulators.erp import auth, errors, setup
-from simulators.erp.context import TOKENS
+from simulators.erp.context import TOKENS, Ctx
 
 if TYPE_CHECKING:
     from simulators.engine.runtime import Simulation
@@ -82,6 +82,9 @@ class NetSuiteVendor(Vendor):
 
     def on_tenant_created(self, sim: Simulation, tenant: Tenant) -> None:
         setup.install(sim, tenant)
+
+    def on_clock_changed(self, sim: Simulation, tenant: Tenant) -> None:
+        setup.ensure_calendar(Ctx(sim, tenant, sim.settings.base_url))
 
     def on_tenant_restored(self, sim: Simulation, tenant: Tenant) -> None:
         # The SuiteQL mirror (tenant.transient) is rebuilt lazily from the store.

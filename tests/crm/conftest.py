@@ -121,7 +121,8 @@ async def token(client: httpx.AsyncClient, client_id: str, secret: str = "s3cret
 
 
 def settings(**kw: Any) -> SimSettings:
-    kw.setdefault("frozen_clock_at", T0)
+    kw.setdefault("epoch", T0)
+    kw.setdefault("frozen_clock", True)
     kw.setdefault("seed", 7)
     return SimSettings(**kw)
 

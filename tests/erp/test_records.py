@@ -444,6 +444,6 @@ def test_default_setup(erp: Erp) -> None:
         "SELECT COUNT(*) AS n FROM accountingPeriod WHERE isquarter = 'F' "
         "AND isyear = 'F' AND closed = 'F'"
     )
-    assert months == [{"n": "12"}]
+    assert months == [{"n": "24"}]  # the current and the next fiscal year
     items = erp.rows("SELECT itemid, itemtype FROM item ORDER BY id")
     assert [i["itemtype"] for i in items] == ["Service", "Service", "NonInvtPart"]

@@ -28,7 +28,7 @@ class Stack:
         self.apps: dict[str, Any] = {}
         for name, factory in (("crm", crm_app), ("billing", billing_app), ("erp", erp_app)):
             settings = SimSettings(seed=seed, limits=False, admin_token=admin_token,
-                                   frozen_clock_at=T0, base_url=URLS[name],
+                                   epoch=T0, frozen_clock=True, base_url=URLS[name],
                                    delivery_transport=self.transport)
             app = factory(settings)
             self.apps[name] = app

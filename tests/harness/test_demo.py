@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
+from harness import epoch as epochs
 from harness.demo import DemoOptions, changed_since, format_summary, retries, run_demo
 
 DEALS = 3
@@ -111,13 +112,15 @@ def test_report_names_the_seed_and_the_rerun_command(runs: list[dict[str, Any]])
     stored = json.loads(Path(paths["json"]).read_text())
     assert stored["run"]["seed"] == SEED
     rerun = stored["run"]["rerun"]
-    assert rerun.startswith("fintwin demo --seed 7 --deals 3 --chaos ")
+    assert rerun.startswith(
+        f"fintwin demo --seed 7 --epoch {epochs.name(epochs.resolve())} --deals 3 --chaos ")
+    assert stored["run"]["epoch"] == epochs.DEFAULT_EPOCH
     assert rerun.endswith("--stack inprocess")
     parser = _Text()
     parser.feed(Path(paths["html"]).read_text())
     text = " ".join(parser.text)
     assert rerun in text
-    assert "Seed" in text and "Timelines" in text
+    assert "Seed" in text and "Timelines" in text and "Business epoch" in text
     # One timeline per flow, with the faults that hit it.
     assert len(stored["tests"]) == DEALS
     for test in stored["tests"]:

@@ -106,13 +106,15 @@ def test_fixtures_record_seed_scenario_faults_and_violations(project: pytest.Pyt
                                       "report", "--junitxml", "junit.xml"))
     result.assert_outcomes(passed=3, failed=1)
     out = result.stdout.str()
-    assert "seed 42  stack inprocess  chaos none" in out
+    assert "seed 42  epoch 2026-01-15T09:00:00Z  stack inprocess  chaos none" in out
     assert ("rerun: pytest test_scenarios.py::test_fails_on_purpose --fintwin-seed 42 "
-            "--fintwin-stack inprocess --fintwin-chaos none") in out
+            "--fintwin-epoch 2026-01-15T09:00:00Z --fintwin-stack inprocess "
+            "--fintwin-chaos none") in out
     assert "report: " in out
 
     report = _report(project.path / "report")
     assert report["run"]["seed"] == 42
+    assert report["run"]["epoch"] == "2026-01-15T09:00:00Z"
     tests = {t["nodeid"].split("::")[1]: t for t in report["tests"]}
     # test_plain used no fintwin fixture: it is not in the report.
     assert set(tests) == {"test_customer_reaches_the_sut",
