@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest pytest-local verify sim demo bench clean
+.PHONY: venv test lint typecheck pytest pytest-local pytest-edges verify soak sim demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,12 +30,28 @@ pytest-local: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider scenarios/test_quote_to_cash.py \
 		--fintwin-stack local --fintwin-seed 1
 
+# The scenario suites again at each calendar edge of harness/epoch.py (New Year's Eve, the
+# leap day and its eve, an anchor on the 31st, the EU DST switch): every tenant's business
+# clock starts there, so a verdict that depends on the calendar fails here.
+EDGES := year-end leap-eve leap-day month-end-31 dst-eu
+pytest-edges: $(STAMP)
+	@for edge in $(EDGES); do \
+		echo "== scenarios at the $$edge epoch"; \
+		$(BIN)/pytest -q -n 2 -p no:cacheprovider scenarios --fintwin-seed 1 \
+			--fintwin-epoch $$edge || exit 1; \
+	done
+
 # Detection power: each faulty variant of the reference against the suite its defect
 # predicts (the full matrix is `fintwin verify-harness`, see README).
 verify: $(STAMP)
 	$(BIN)/fintwin verify-harness --quick --seed 3
 
-test: lint typecheck pytest pytest-local verify
+test: lint typecheck pytest pytest-local pytest-edges verify
+
+# The flake hunt (not part of `make test`: ~1-2 hours): the suites and the quick matrix 20
+# times under CPU load, the epochs taken in turn from the default and the edges.
+soak: $(STAMP)
+	$(BIN)/fintwin soak --runs $(or $(RUNS),20)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/billing_bench.py

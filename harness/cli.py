@@ -91,6 +91,14 @@ def _verify_command(args: argparse.Namespace) -> int:
                   as_json=args.json, epoch=args.epoch)
 
 
+def _soak_command(args: argparse.Namespace) -> int:
+    from harness.soak import main as soak
+
+    return soak(runs=args.runs, seed=args.seed, epoch_spec=args.epochs, load=not args.no_load,
+                matrix=not args.no_matrix, workers=args.workers, max_minutes=args.max_minutes,
+                paths=args.paths or ["scenarios"], out=args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fintwin", description=(
         "Vendor-exact fakes of CRM, billing and ERP, and the harness that drives an "
@@ -164,6 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--out", help="keep each run's pytest log and report here")
     ver.add_argument("--json", help="write the matrix as JSON to this file")
     ver.set_defaults(func=_verify_command)
+    soak = sub.add_parser("soak", help=(
+        "the flake hunt: the scenario suites and the quick matrix many times, under CPU "
+        "load and at calendar-edge epochs; every failure with its rerun command"))
+    soak.add_argument("paths", nargs="*", help="suites to run (default: scenarios)")
+    soak.add_argument("--runs", type=int, default=20, help="how many runs (default 20)")
+    soak.add_argument("--seed", type=int, default=1000,
+                      help="run i uses seed SEED+i (default 1000)")
+    soak.add_argument("--epochs", default="all",
+                      help="epochs taken in turn: all (default and every edge), default, "
+                           "edges, or a comma list of instants or edge names")
+    soak.add_argument("--no-load", action="store_true",
+                      help="no CPU load (by default one spinning process per core)")
+    soak.add_argument("--no-matrix", action="store_true", help="suites only, no matrix")
+    soak.add_argument("--workers", type=int, default=2, help="pytest-xdist workers (2)")
+    soak.add_argument("--max-minutes", type=float, default=240.0,
+                      help="the load stops after this long at the latest (default 240)")
+    soak.add_argument("--out", help="keep each run's logs and reports here")
+    soak.set_defaults(func=_soak_command)
     return parser
 
 

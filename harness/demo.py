@@ -36,6 +36,7 @@ import httpx
 
 import harness.report as reporting
 from harness import epoch as epochs
+from harness.digest import business_digest
 from harness.manifest import VENDORS, load_manifest, reference_manifest_path
 from harness.oracle import Report
 from harness.scenario import Q2C, fingerprint
@@ -91,6 +92,7 @@ class FlowRun:
     finished: float | None = None
     error: str | None = None
     report: Report | None = None
+    digest: dict[str, dict[str, Any]] = field(default_factory=dict)  # of the last check
     notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -163,6 +165,7 @@ async def _run_flow(stack: Stack, flow: FlowRun, opts: DemoOptions) -> None:
 
         flow.report = await q.until(through, what=f"{flow.name}: invoice and payment posted "
                                     "to the ERP", interval=0.2)
+        flow.digest = _digest(q)
         flow.finished = time.time()
         flow.notes.append({"system": "erp", "t": flow.finished, "kind": "note",
                            "label": "invoice and payment posted: flow through (oracle)"})
@@ -220,8 +223,15 @@ async def _final_check(stack: Stack, flow: FlowRun) -> None:
     try:
         flow.checked = time.time()
         flow.report = await q.check()
+        flow.digest = _digest(q)
     finally:
         await q.aclose()
+
+
+def _digest(q: Q2C) -> dict[str, dict[str, Any]]:
+    """The business digest of the oracle's last snapshot of ``q``'s tenant."""
+    snapshot = q.oracle.last_snapshot
+    return {} if snapshot is None else business_digest(snapshot)
 
 
 def changed_since(collected: Mapping[str, Any], since: float | None) -> bool:
@@ -375,7 +385,8 @@ def _test_entry(flow: FlowRun, collected: Mapping[str, Any], opts: DemoOptions
             **collected, "violations": violations,
             "flows": [{"name": flow.name, "events": events, "latency_s": flow.latency}],
             "notes": {"entity": flow.entity, "currency": flow.currency,
-                      "oracle_counts": flow.report.counts if flow.report else {}},
+                      "oracle_counts": flow.report.counts if flow.report else {},
+                      "business": flow.digest},
             **({"longrepr": flow.error} if flow.error else {})}
 
 

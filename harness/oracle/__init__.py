@@ -23,13 +23,15 @@ class Oracle:
     def __init__(self, world: World) -> None:
         self.world = world.observer()
         self.last: Report | None = None
+        self.last_snapshot: Snapshot | None = None
 
     async def snapshot(self) -> Snapshot:
         return await read(self.world)
 
     async def check(self) -> Report:
         """Read the three fakes and check every invariant."""
-        self.last = check(await self.snapshot())
+        self.last_snapshot = await self.snapshot()
+        self.last = check(self.last_snapshot)
         return self.last
 
     async def aclose(self) -> None:

@@ -58,6 +58,12 @@ def test_a_minimal_single_tenant_manifest_and_its_helpers(tmp_path: Path) -> Non
         m.load_factory()
 
 
+def test_idle_probe_and_quiet_window() -> None:
+    probe = parse_manifest(minimal(admin={"idle": "/status/pending"}, settle={"quiet": 12}))
+    assert probe.admin.idle == "/status/pending" and probe.settle.quiet == 12.0
+    assert parse_manifest(minimal()).settle.quiet == 4.0  # the documented default
+
+
 def test_admin_token_header() -> None:
     assert AdminSpec().headers("t") == {"Authorization": "Bearer t"}
     assert AdminSpec(token_header="X-Admin").headers("t") == {"X-Admin": "t"}
@@ -104,6 +110,10 @@ def test_load_from_a_file_and_the_factory_resolves(tmp_path: Path) -> None:
     (minimal(inprocess={"factory": "no-colon"}), "inprocess.factory: must be 'module:callable'"),
     (minimal(inprocess={"factory": "a:b", "workers": 2}), "inprocess.workers: unknown key"),
     (minimal(env="X"), "env: must be a table"),
+    (minimal(admin={"idle": "idle"}), "admin.idle: must be a path"),
+    (minimal(settle={"quiet": 0}), "settle.quiet: must be a number of seconds"),
+    (minimal(settle={"quiet": True}), "settle.quiet: must be a number of seconds"),
+    (minimal(settle={"calm": 1}), "settle.calm: unknown key"),
 ])
 def test_errors_name_the_bad_key(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ManifestError, match=r"^manifest: ") as info:

@@ -180,3 +180,52 @@ def test_missed_crm_pushes_arrive_through_the_polling_fallback() -> None:
             return await until(synced, "the account synced by polling")
 
     assert run(main()).startswith("cus_")
+
+
+def test_the_idle_probe_counts_every_piece_of_unfinished_work() -> None:
+    event = json.dumps({"id": "evt_idle", "type": "invoice.finalized",
+                        "data": {"object": {"id": "in_9", "object": "invoice"}}}).encode()
+
+    async def main() -> list[dict[str, Any]]:
+        app = create_app(ServiceConfig(database_url="sqlite://:memory:", admin_token="tok"),
+                         workers=False)
+        seen = []
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://sut") as sut:
+            inbox = app.state.service.inbox
+            admin = {"Authorization": "Bearer tok"}
+            seen.append({"status": (await sut.get("/admin/idle")).status_code})
+            await sut.post("/admin/connections", json=CONNECTION, headers=admin)
+
+            async def look(connection: str = "acme") -> dict[str, Any]:
+                r = await sut.get("/admin/idle", params={"connection": connection},
+                                  headers=admin)
+                assert r.status_code == 200
+                body: dict[str, Any] = r.json()
+                return body
+
+            seen.append(await look())
+            await sut.post("/webhooks/billing/acme", content=event,
+                           headers={"Stripe-Signature": sign(event, "whsec_test")})
+            seen.append(await look())  # stored, not yet claimed
+            seen.append(await look("another"))
+            row = await inbox.claim("w1", 30.0)
+            seen.append(await look())  # a worker holds it (or waits out a backoff in it)
+            await inbox.retry_later(row, "w1", 20.0, "Retry-After: 20")
+            seen.append(await look())  # a retry 20 s away: not idle, however quiet
+            row = await inbox.claim("w1", 30.0)
+            assert row is None  # not due yet
+            await app.state.service.db.execute("UPDATE inbox SET next_at = 0")
+            row = await inbox.claim("w1", 30.0)
+            await inbox.complete(row, "w1")
+            seen.append(await look())
+        return seen
+
+    locked, empty, ready, other, leased, scheduled, done = run(main())
+    assert locked == {"status": 401}
+    assert empty == {"idle": True, "pending": 0, "leased": 0, "scheduled": 0, "ready": 0}
+    assert ready == {"idle": False, "pending": 1, "leased": 0, "scheduled": 0, "ready": 1}
+    assert other["idle"] is True
+    assert leased == {"idle": False, "pending": 1, "leased": 1, "scheduled": 0, "ready": 0}
+    assert scheduled == {"idle": False, "pending": 1, "leased": 0, "scheduled": 1, "ready": 0}
+    assert done["idle"] is True and done["pending"] == 0
