@@ -24,7 +24,7 @@ from harness.data import Deal, LineItem, Product
 from harness.drivers import CrmDeal, World
 from harness.drivers.billing import CARD_FAILS, CARD_OK
 from harness.oracle import Oracle, Report
-from harness.settling import Observation, Settled, settle
+from harness.settling import IDLE, Observation, Settled, settle
 from harness.stack import Stack, Tenant, run_sync
 from harness.waiting import NotYet
 from harness.waiting import until as wait_until
@@ -346,7 +346,8 @@ class Q2C:
         assert done is None or done.ok, (
             f"{what}: {done.describe()}\nbusiness effects wrong so far:\n{report.summary()}"
             if not report.ok else f"{what}: {done.describe()}")
-        assert report.ok, f"{what}: business effects went wrong:\n{report.summary()}"
+        caveat = f" ({done.describe()})" if done is not None and done.how != IDLE else ""
+        assert report.ok, f"{what}: business effects went wrong{caveat}:\n{report.summary()}"
         return report
 
     def finding(self, code: str, message: str, severity: str = "revenue") -> str:

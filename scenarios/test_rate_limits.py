@@ -41,3 +41,29 @@ def test_vendor_429s_are_waited_out_as_retry_after_says(
             + "\n".join(e.describe() for e in early[:8]), severity="compliance")
 
     q2c.run(scenario)
+
+
+# Longer than the 4 s of silence after which the harness used to call a run over: a SUT
+# that waits it out is busy, not done, and the run settles only once the write went through.
+LONG_WAIT = {"match": {"method": "POST", "path": "/services/rest/record/v1/invoice",
+                       "first": 1},
+             "fault": {"rate_limit": {"retry_after": "6s"}}}
+
+
+def test_a_retry_after_longer_than_any_quiet_spell_is_waited_out(
+        q2c: Q2CRunner, fault_plan: FaultPlanControl) -> None:
+    fault_plan.add("erp", LONG_WAIT)
+
+    async def scenario(q: Q2C) -> None:
+        await q.sell(q.deals(1)[0])
+        report = await q.settled_ok("a 6 s Retry-After on the ERP invoice")
+        assert q.fault_count("erp", "rate_limit") == 1, "the 429 was not injected"
+        assert report.counts.get("erp.transactions", 0) >= 2, report.summary()
+        settled = q.last_settle
+        assert settled is not None and settled.how == "idle", settled
+        early = [e for e in q.early_retries(("erp",)) if e.certain]
+        assert not early, q.finding(
+            "RETRY_BEFORE_RETRY_AFTER", "; ".join(e.describe() for e in early),
+            severity="compliance")
+
+    q2c.run(scenario)
