@@ -23,6 +23,7 @@ from simulators.engine.clock import parse_instant
 from simulators.engine.delivery import ATTEMPTS, OUTBOX
 from simulators.engine.faults.durations import parse_duration
 from simulators.engine.faults.plan import FaultPlan, PlanError, profile_names
+from simulators.engine.journal import ALL_TENANTS, DETAIL_DEFAULT_LIMIT
 from simulators.engine.openapi import Operation, json_body, json_response, query_param
 from simulators.engine.runtime import Simulation
 from simulators.engine.tenancy import Tenant
@@ -231,6 +232,31 @@ async def journal(request: Request) -> Response:
     return jsonr({"data": [e.to_json() for e in sim.journal.entries(tenant_id, since)]})
 
 
+async def journal_detail(request: Request) -> Response:
+    """``PUT /_sim/journal/detail?tenant=REF|*`` ``{"limit": N}`` (or ``{"enabled":
+    false}``): keep headers and bodies for the next N requests of a tenant (``*``: of every
+    tenant, N each). What recording a contract from observed traffic needs; off unless
+    asked for, and bounded."""
+    sim = sim_of(request)
+    ref = request.query_params.get("tenant") or "*"
+    tenant_id = ref if ref == ALL_TENANTS else sim.vendor.resolve_tenant_ref(sim, ref)
+    data = await body_json(request)
+    if not isinstance(data, dict):
+        raise ControlError(400, "Body must be an object", "body")
+    if data.get("enabled") is False:
+        sim.journal.set_detail(tenant_id, None)
+    else:
+        limit = data.get("limit", DETAIL_DEFAULT_LIMIT)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1_000_000:
+            raise ControlError(400, "'limit' must be an integer 1..1000000", "limit")
+        sim.journal.set_detail(tenant_id, limit)
+    return jsonr({"detail": sim.journal.detail_status()})
+
+
+async def get_journal_detail(request: Request) -> Response:
+    return jsonr({"detail": sim_of(request).journal.detail_status()})
+
+
 async def deliveries(request: Request) -> Response:
     tenant = tenant_of(request)
     event_id = request.query_params.get("event_id")
@@ -327,6 +353,8 @@ def control_routes() -> list[BaseRoute]:
         Route("/_sim/clock/advance", advance_clock, methods=["POST"]),
         Route("/_sim/clock/freeze", freeze_clock, methods=["POST"]),
         Route("/_sim/journal", journal, methods=["GET"]),
+        Route("/_sim/journal/detail", get_journal_detail, methods=["GET"]),
+        Route("/_sim/journal/detail", journal_detail, methods=["PUT"]),
         Route("/_sim/deliveries", deliveries, methods=["GET"]),
         Route("/_sim/deliveries/replay", replay, methods=["POST"]),
         Route("/_sim/outbox", outbox, methods=["GET"]),
@@ -389,6 +417,14 @@ def control_operations() -> list[Operation]:
         op("GET", "/_sim/journal", "simJournal", "Request journal",
            extra=[query_param("tenant", {"type": "string"}),
                   query_param("since", {"type": "integer"})]),
+        op("GET", "/_sim/journal/detail", "simJournalDetailStatus",
+           "Tenants whose requests keep headers and bodies, and how many more"),
+        op("PUT", "/_sim/journal/detail", "simJournalDetail",
+           "Keep headers and bodies of a tenant's next requests (tenant=* for all)",
+           extra=[query_param("tenant", {"type": "string"})],
+           body={"type": "object", "properties": {
+               "limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+               "enabled": {"type": "boolean"}}}),
         op("GET", "/_sim/deliveries", "simDeliveries", "Webhook delivery attempts", tenant=True,
            extra=[query_param("event_id", {"type": "string"})]),
         op("POST", "/_sim/deliveries/replay", "simReplay", "Deliver events again",

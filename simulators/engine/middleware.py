@@ -170,6 +170,12 @@ class SimMiddleware(SimApp):
             # A fault may answer without the app reading the body: hash it as it is read.
             digest = BodyDigest(receive)
             receive = digest
+        # Bodies for the journal only when asked for (recording contracts): one check of
+        # an empty dict on every other request.
+        detail = sim.journal.capture_for(tkey, scope["headers"]) if sim.journal.detailed \
+            else None
+        if detail is not None:
+            receive = detail.wrap_receive(receive)
         started = time.perf_counter()
         box: list[Any] = [0, None]
         extra = vendor.response_headers(sim, tenant, scope)
@@ -187,6 +193,8 @@ class SimMiddleware(SimApp):
                     message["headers"] = [*headers, *extra]
             return send(message)
 
+        if detail is not None:
+            capture = detail.tap(capture)
         lock = vendor.lock_key(scope) if method != "GET" and tenant is not None else None
         try:
             if lock is not None:
@@ -227,7 +235,8 @@ class SimMiddleware(SimApp):
                 tuple(verdict.applied) if verdict else (), box[1],
                 digest.hexdigest() if digest is not None else
                 _stashed_digest(scope) if has_body else None,
-                trace[3:35].decode("latin-1") if trace and len(trace) >= 35 else None)
+                trace[3:35].decode("latin-1") if trace and len(trace) >= 35 else None,
+                None if detail is None else detail.detail(scope.get(STASHED_BODY)))
             sim.metrics.request(method, status, elapsed)
             if tenant is not None and method != "GET" and sim.statedir is not None:
                 sim.persist_header(tenant)
