@@ -180,7 +180,7 @@ class SimMiddleware(SimApp):
         box: list[Any] = [0, None]
         extra = vendor.response_headers(sim, tenant, scope)
 
-        def capture(message: Message) -> Awaitable[None]:
+        def answer(message: Message) -> Awaitable[None]:
             # Returns the server's send coroutine rather than awaiting it in one of
             # its own: every response passes here twice.
             if message["type"] == "http.response.start":
@@ -193,8 +193,7 @@ class SimMiddleware(SimApp):
                     message["headers"] = [*headers, *extra]
             return send(message)
 
-        if detail is not None:
-            capture = detail.tap(capture)
+        capture: Send = answer if detail is None else detail.tap(answer)
         lock = vendor.lock_key(scope) if method != "GET" and tenant is not None else None
         try:
             if lock is not None:

@@ -62,7 +62,7 @@ class StateContext:
     tenant: Tenant
     params: dict[str, Any]
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def text(self, name: str, default: str | None = None) -> str:
         value = self.params.get(name, default)
         if value is None:
             raise StateError(f"Missing parameter '{name}'", name)
@@ -70,11 +70,11 @@ class StateContext:
             raise StateError(f"Parameter '{name}' must be a string", name)
         return str(value)
 
-    def opt(self, name: str) -> str | None:
+    def optional(self, name: str) -> str | None:
         value = self.params.get(name)
-        return None if value is None else self.str(name)
+        return None if value is None else self.text(name)
 
-    def int(self, name: str, default: int | None = None) -> int:
+    def integer(self, name: str, default: int | None = None) -> int:
         value = self.params.get(name, default)
         try:
             if isinstance(value, bool):
@@ -83,7 +83,7 @@ class StateContext:
         except (TypeError, ValueError):
             raise StateError(f"Parameter '{name}' must be an integer", name) from None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def flag(self, name: str, default: bool = False) -> bool:
         value = self.params.get(name, default)
         if isinstance(value, bool):
             return value
@@ -91,7 +91,7 @@ class StateContext:
             return value == "true"
         raise StateError(f"Parameter '{name}' must be true or false", name)
 
-    def list(self, name: str) -> list[Any]:
+    def items(self, name: str) -> list[Any]:
         value = self.params.get(name)
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
