@@ -10,8 +10,10 @@ from starlette.routing import Route
 
 from simulators.billing.context import INDEXES
 from simulators.billing.routes import openapi_operations, routes
+from simulators.billing.states import VOCABULARY
 from simulators.billing.vendor import StripeVendor
 from simulators.billing.versions import BASIL, PRE_BASIL, parse_version
+from simulators.engine import provider_states
 from simulators.engine.app import SimApp, build_sim_app
 from simulators.engine.control import ControlError, body_json, jsonr, tenant_of
 from simulators.engine.openapi import Operation, json_body, query_param
@@ -95,5 +97,6 @@ def create_app(settings: SimSettings | None = None) -> SimApp:
         security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer"},
                           "basicAuth": {"type": "http", "scheme": "basic"}},
         default_security=[{"bearerAuth": []}, {"basicAuth": []}],
-        control_extra=[Route("/_sim/billing/account", account_settings, methods=["PUT"])],
-        control_extra_ops=[ACCOUNT_OP])
+        control_extra=[Route("/_sim/billing/account", account_settings, methods=["PUT"]),
+                       *provider_states.routes(VOCABULARY)],
+        control_extra_ops=[ACCOUNT_OP, *provider_states.operations()])

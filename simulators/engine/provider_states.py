@@ -19,6 +19,7 @@ allows it (:func:`named_ids`), so a pact's example ids are the provider's ids.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from simulators.engine.runtime import Simulation
 from simulators.engine.seed import Streams
 from simulators.engine.tenancy import Tenant
 
+log = logging.getLogger("fintwin.sim")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -125,9 +127,10 @@ class State:
                             "required": p.required} for p in self.params]}
 
 
-Session = Callable[[Simulation, str], tuple[Tenant, dict[str, str]]]
-"""A tenant reference (the credential the verifier was told to use) -> the tenant and
-the credentials a pact may inject (``authorization`` at least)."""
+Session = Callable[[Simulation, str, Mapping[str, str]], tuple[Tenant, dict[str, str]]]
+"""A tenant reference (the credential the verifier was told to use) and the state-change
+URL's other query parameters (``api_version``: the version the tenant starts on) -> the
+tenant and the credentials a pact may inject (``authorization`` at least)."""
 
 
 @dataclass
@@ -160,9 +163,12 @@ class Vocabulary:
         raise StateError(f"Unknown provider state {name!r} for the {self.vendor} fake. "
                          f"Known states: {known}", "state")
 
-    def setup(self, sim: Simulation, ref: str, name: str,
-              params: Mapping[str, Any]) -> dict[str, Any]:
-        tenant, credentials = self.session(sim, ref)
+    def setup(self, sim: Simulation, ref: str, name: str, params: Mapping[str, Any],
+              options: Mapping[str, str] | None = None) -> dict[str, Any]:
+        try:
+            tenant, credentials = self.session(sim, ref, options or {})
+        except ValueError as exc:
+            raise StateError(str(exc), "tenant") from exc
         values: dict[str, Any] = dict(credentials)
         if name:  # "" is pact's set-up-anything call, for interactions with no state
             state, from_name = self.find(name)
@@ -252,7 +258,8 @@ def routes(vocabulary: Vocabulary) -> list[BaseRoute]:
         if action != "setup":
             raise ControlError(400, "'action' is setup or teardown", "action")
         try:
-            return jsonr(vocabulary.setup(sim, ref, name, params))
+            options = {k: v for k, v in request.query_params.items() if k != "tenant"}
+            return jsonr(vocabulary.setup(sim, ref, name, params, options))
         except StateError as exc:
             raise ControlError(400, str(exc), exc.param) from exc
 
