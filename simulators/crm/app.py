@@ -9,7 +9,9 @@ from __future__ import annotations
 from simulators.crm.control import routes as control_routes
 from simulators.crm.http import CrmApp, LongRunningTracker
 from simulators.crm.openapi import control_operations, operations
+from simulators.crm.states import VOCABULARY
 from simulators.crm.vendor import SalesforceVendor
+from simulators.engine import provider_states
 from simulators.engine.app import SimApp, build_sim_app
 from simulators.engine.runtime import Simulation
 from simulators.engine.settings import SimSettings
@@ -31,7 +33,7 @@ def create_app(settings: SimSettings | None = None) -> SimApp:
         operations=operations,
         security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer"}},
         default_security=[{"bearerAuth": []}],
-        control_extra=control_routes(),
-        control_extra_ops=control_operations(),
+        control_extra=[*control_routes(), *provider_states.routes(VOCABULARY)],
+        control_extra_ops=[*control_operations(), *provider_states.operations()],
     )
     return SimApp(LongRunningTracker(inner, sim), sim)

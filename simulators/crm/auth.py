@@ -126,18 +126,8 @@ def issue(sim: Simulation, scope: Scope, body: bytes, base_url: str) -> dict[str
         users[username] = _sha(password)
         client = dict(client, users=users)
     tenant.store.put(CLIENT, client)
-    ttl = float(sim.settings.extra.get("token_ttl_seconds", DEFAULT_TTL))
+    token = mint(sim, tenant, client_id)
     now = tenant.clock.now()
-    # Forget sessions that expired a while ago so the store does not grow with every
-    # token a long run fetches (an expired one answers 401 either way).
-    for old in tenant.store.all(TOKENS):
-        if float(old["expires_at"]) + ttl < now:
-            tenant.store.delete(TOKENS, old["id"])
-    token = tenant.id[:15] + "!" + tenant.new_id("AQ", 94)
-    tenant.store.put(
-        TOKENS, {"id": token, "client_id": client_id, "issued_at": now, "expires_at": now + ttl}
-    )
-    sim.persist_header(tenant)
     issued_at = str(int(now * 1000))
     identity = f"{base_url}/id/{tenant.id}/{tenant.meta.get('user_id', '')}"
     signature = base64.b64encode(
@@ -152,6 +142,23 @@ def issue(sim: Simulation, scope: Scope, body: bytes, base_url: str) -> dict[str
         "signature": signature,
         "scope": "api",
     }
+
+
+def mint(sim: Simulation, tenant: Tenant, client_id: str) -> str:
+    """A new session token of ``tenant`` for ``client_id`` (what a token request gets)."""
+    ttl = float(sim.settings.extra.get("token_ttl_seconds", DEFAULT_TTL))
+    now = tenant.clock.now()
+    # Forget sessions that expired a while ago so the store does not grow with every
+    # token a long run fetches (an expired one answers 401 either way).
+    for old in tenant.store.all(TOKENS):
+        if float(old["expires_at"]) + ttl < now:
+            tenant.store.delete(TOKENS, old["id"])
+    token = tenant.id[:15] + "!" + tenant.new_id("AQ", 94)
+    tenant.store.put(
+        TOKENS, {"id": token, "client_id": client_id, "issued_at": now, "expires_at": now + ttl}
+    )
+    sim.persist_header(tenant)
+    return token
 
 
 def revoke(tenant: Tenant, token: str) -> bool:

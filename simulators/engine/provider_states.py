@@ -262,6 +262,10 @@ def routes(vocabulary: Vocabulary) -> list[BaseRoute]:
             return jsonr(vocabulary.setup(sim, ref, name, params, options))
         except StateError as exc:
             raise ControlError(400, str(exc), exc.param) from exc
+        except Exception as exc:  # the vendor's own refusal (an id taken, a bad value)
+            log.info("provider state %r failed: %r", name, exc)
+            raise ControlError(400, f"Provider state {name!r} could not be set up with "
+                                    f"{params}: {exc}", "params") from exc
 
     async def listing(request: Request) -> Response:
         return jsonr({"vendor": vocabulary.vendor,

@@ -6,6 +6,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from simulators.engine import provider_states
 from simulators.engine.app import SimApp, build_sim_app
 from simulators.engine.runtime import Simulation
 from simulators.engine.settings import SimSettings
@@ -13,6 +14,7 @@ from simulators.erp import control, openapi
 from simulators.erp.context import INDEXES
 from simulators.erp.errors import MethodNotAllowed, NonexistentId
 from simulators.erp.routes import routes
+from simulators.erp.states import VOCABULARY
 from simulators.erp.vendor import NetSuiteVendor
 
 DESCRIPTION = """A NetSuite-shaped ERP fake (fintwin): OAuth 2.0 client credentials, the
@@ -48,6 +50,6 @@ def create_app(settings: SimSettings | None = None) -> SimApp:
             "basicAuth": {"type": "http", "scheme": "basic"},
         },
         default_security=[{"bearerAuth": []}],
-        control_extra=control.control_routes(),
-        control_extra_ops=control.control_operations(),
+        control_extra=[*control.control_routes(), *provider_states.routes(VOCABULARY)],
+        control_extra_ops=[*control.control_operations(), *provider_states.operations()],
     )
