@@ -15,10 +15,9 @@ from typing import Any
 
 import httpx
 import orjson
+from pact.types import Message
 
 from harness.contracts.pactfiles import PactFile, states_of
-
-Message = dict[str, Any]
 
 
 class MessageError(Exception):
@@ -47,8 +46,8 @@ def _find(pacts: list[PactFile], name: str, metadata: Mapping[str, Any] | None
 
 
 def _message(body: bytes) -> Message:
-    return {"contents": body, "metadata": {"contentType": "application/json"},
-            "content_type": "application/json"}
+    return Message(contents=body, metadata={"contentType": "application/json"},
+                   content_type="application/json")
 
 
 def billing_event(client: httpx.Client, api_key: str, example: Any) -> Message:

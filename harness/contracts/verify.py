@@ -192,9 +192,9 @@ def _checks(results: Mapping[str, Any], pacts: Sequence[PactFile]) -> list[Check
                          or [str(s) for s in row.get("providerStates") or []],
                          row.get("result") == "OK", pinned_version(interaction), found))
     seen = {(c.consumer, c.description) for c in out}
-    for (consumer, description), interaction in by_key.items():
-        if (consumer, description) not in seen:  # the verifier never got to it
-            out.append(Check(consumer, str(description),
+    for (who, what), interaction in by_key.items():
+        if (who, what) not in seen:  # the verifier never got to it
+            out.append(Check(who, str(what),
                              "message" if _is_message(interaction) else "http",
                              [str(s.get("name")) for s in states_of(interaction)], False,
                              pinned_version(interaction),

@@ -37,13 +37,13 @@ def _call(pact: Pact, description: str, method: str, path: str,
             .with_header("Authorization", authorization(f"Bearer {BILLING_KEY}")))
 
 
-def _post(pact: Pact, description: str, path: str, body: dict[str, Any],
+def _post(pact: Pact, description: str, path: str, body: dict[str, Any] | None,
           *states: tuple[str, dict[str, Any]]) -> Any:
-    return (_call(pact, description, "POST", path, *states)
-            .with_header("Idempotency-Key", match.regex("fintwin:example:step",
-                                                        regex=IDEMPOTENCY_KEY))
-            .with_header("Content-Type", FORM)
-            .with_body(body, FORM))
+    interaction = (_call(pact, description, "POST", path, *states)
+                   .with_header("Idempotency-Key", match.regex("fintwin:example:step",
+                                                               regex=IDEMPOTENCY_KEY))
+                   .with_header("Content-Type", FORM))
+    return interaction if body is None else interaction.with_body(body, FORM)
 
 
 def _id(example: str, prefix: str) -> Any:
@@ -58,15 +58,17 @@ def create_customer(pact: Pact) -> None:
      .with_body({"id": _id(ids.CUSTOMER, "cus")}))
 
 
-def retrieve_customer(pact: Pact) -> None:
+def retrieve_customer(pact: Pact, description: str = "a read of a customer",
+                      given: tuple[tuple[str, dict[str, Any]], bool] | None = None) -> None:
     """The CRM account of a customer (metadata) and whether it is delinquent (dunning)."""
-    (_call(pact, "a read of a customer", "GET", f"/v1/customers/{ids.CUSTOMER}",
-           ("a customer {customer} exists", {"customer": ids.CUSTOMER,
-                                             "crm_account": ids.ACCOUNT}))
+    state, delinquent = given or (("a customer {customer} exists",
+                                   {"customer": ids.CUSTOMER, "crm_account": ids.ACCOUNT}),
+                                  False)
+    (_call(pact, description, "GET", f"/v1/customers/{ids.CUSTOMER}", state)
      .will_respond_with(200)
      .with_body({"id": _id(ids.CUSTOMER, "cus"),
                  "metadata": {"crm_account_id": match.str(ids.ACCOUNT)},
-                 "delinquent": match.bool(False)}))
+                 "delinquent": delinquent}))
 
 
 def list_prices(pact: Pact) -> None:
@@ -81,6 +83,17 @@ def list_prices(pact: Pact) -> None:
      .with_body({"data": match.each_like({"id": _id(ids.PRICE, "price"),
                                           "lookup_key": f"{ids.PRODUCT}:USD"}, min=1),
                  "has_more": match.bool(False)}))
+
+
+def list_all_prices(pact: Pact) -> None:
+    """An amendment that adds no product still lists the active prices (all of them)."""
+    (_call(pact, "a list of the active prices", "GET", "/v1/prices",
+           ("prices exist for lookup keys {lookup_keys}",
+            {"lookup_keys": [f"{ids.PRODUCT}:USD"], "prices": [ids.PRICE]}))
+     .with_query_parameter("limit", "100")
+     .with_query_parameter("active", "true")
+     .will_respond_with(200)
+     .with_body({"data": match.type([]), "has_more": match.bool(False)}))
 
 
 def retrieve_price(pact: Pact) -> None:
@@ -109,16 +122,23 @@ def create_subscription(pact: Pact) -> None:
      .with_body({"id": _id(ids.SUBSCRIPTION, "sub")}))
 
 
-def list_subscriptions(pact: Pact, state: tuple[str, dict[str, Any]] = ACTIVE) -> None:
+def list_subscriptions(pact: Pact,
+                       description: str = "a list of a customer's subscriptions of every status",
+                       status: str = "active") -> None:
     """A customer's subscriptions of every status (Churned when none is live)."""
-    (_call(pact, "a list of a customer's subscriptions of every status", "GET",
-           "/v1/subscriptions", state)
+    state = {"past_due": ("a payment failed for an invoice of subscription {subscription}",
+                          SUBSCRIPTION_PARAMS),
+             "canceled": ("subscription {subscription} was cancelled", SUBSCRIPTION_PARAMS),
+             }.get(status, ACTIVE)
+    (_call(pact, description, "GET", "/v1/subscriptions", state)
      .with_query_parameter("customer", ids.CUSTOMER)
      .with_query_parameter("status", "all")
      .with_query_parameter("limit", "100")
      .will_respond_with(200)
-     .with_body({"data": match.each_like({"id": _id(ids.SUBSCRIPTION, "sub"),
-                                          "status": match.str("active")}, min=1),
+     .with_body({"data": match.each_like({
+         "id": _id(ids.SUBSCRIPTION, "sub"),
+         # Only "none is live any more" changes what the SUT does (Churned).
+         "status": status if status == "canceled" else match.str(status)}, min=1),
                  "has_more": match.bool(False)}))
 
 
@@ -168,3 +188,16 @@ def hold_invoice(pact: Pact, state: tuple[str, dict[str, Any]]) -> None:
            f"/v1/invoices/{ids.INVOICE}", {"auto_advance": "false"}, state)
      .will_respond_with(200)
      .with_body({"id": _id(ids.INVOICE, "in"), "auto_advance": False}))
+
+
+def release_invoice(pact: Pact, held: tuple[str, dict[str, Any]],
+                    opened: tuple[str, dict[str, Any]]) -> None:
+    """A held renewal invoice released: finalized (auto_advance again), then charged."""
+    (_post(pact, "a finalization of a held draft invoice", f"/v1/invoices/{ids.INVOICE}/finalize",
+           {"auto_advance": "true"}, held)
+     .will_respond_with(200)
+     .with_body({"id": _id(ids.INVOICE, "in"), "status": "open"}))
+    (_post(pact, "a payment of an open invoice", f"/v1/invoices/{ids.INVOICE}/pay", None,
+           opened)
+     .will_respond_with(200)
+     .with_body({"id": _id(ids.INVOICE, "in"), "status": "paid"}))

@@ -49,12 +49,18 @@ def _call(pact: Pact, description: str, method: str, path: str,
             .with_header("Accept", "application/json"))
 
 
-def get_account(pact: Pact, description: str, fields: list[str], answer: dict[str, Any],
-                state: tuple[str, dict[str, Any]] = ACCOUNT_STATE) -> None:
-    (_call(pact, description, "GET", f"/sobjects/Account/{ids.ACCOUNT}", state)
+def get_record(pact: Pact, description: str, sobject: str, record_id: str, fields: list[str],
+               answer: dict[str, Any], state: tuple[str, dict[str, Any]]) -> None:
+    """``GET /sobjects/{Obj}/{id}?fields=...``: the record's fields the SUT reads."""
+    (_call(pact, description, "GET", f"/sobjects/{sobject}/{record_id}", state)
      .with_query_parameter("fields", ",".join(fields))
      .will_respond_with(200)
      .with_body(answer))
+
+
+def get_account(pact: Pact, description: str, fields: list[str], answer: dict[str, Any],
+                state: tuple[str, dict[str, Any]] = ACCOUNT_STATE) -> None:
+    get_record(pact, description, "Account", ids.ACCOUNT, fields, answer, state)
 
 
 def account_for_posting(pact: Pact) -> None:

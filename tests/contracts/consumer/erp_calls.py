@@ -57,17 +57,23 @@ def _suiteql(pact: Pact, description: str, query: str, rows: Any,
      .with_body({"items": rows, "hasMore": match.bool(False)}))
 
 
-def subsidiaries(pact: Pact) -> None:
-    """The SUT maps legal entities (countries) to subsidiaries and finds the parent one."""
-    _suiteql(pact, "a SuiteQL query of the subsidiaries",
-             "SELECT id, country, currency, parent FROM subsidiary",
+def subsidiaries(pact: Pact, unmapped: str | None = None) -> None:
+    """The SUT maps legal entities (countries) to subsidiaries and finds the parent one;
+    with ``unmapped``, a country the account has no subsidiary for."""
+    states = [("a subsidiary exists for legal entity {country}",
+               {"country": "US", "currency": "USD"})]
+    description = "a SuiteQL query of the subsidiaries"
+    if unmapped:
+        states.append(("no subsidiary exists for legal entity {country}",
+                       {"country": unmapped}))
+        description += f" (none for {unmapped})"
+    _suiteql(pact, description, "SELECT id, country, currency, parent FROM subsidiary",
              match.array_containing([
                  {"id": match.str(ids.SUBSIDIARY), "country": "US",
                   "currency": match.str(ids.CURRENCY)},
                  {"id": match.str("2"), "country": match.str("GB"),
                   "currency": match.str("2"), "parent": match.str(ids.SUBSIDIARY)}]),
-             [("a subsidiary exists for legal entity {country}",
-               {"country": "US", "currency": "USD"})])
+             states)
 
 
 def currencies(pact: Pact) -> None:

@@ -54,6 +54,15 @@ def authorization(example: str) -> GenericMatcher[str]:
                           generator=generate.provider_state("${authorization}"))
 
 
+def connection(urls: Mapping[str, str]) -> Connection:
+    """The SUT's connection to the mock servers (a provider without one: a closed port)."""
+    return Connection(
+        CONNECTION,
+        CrmSettings(urls.get("crm", "http://127.0.0.1:9"), *CRM_CLIENT),
+        BillingSettings(urls.get("billing", "http://127.0.0.1:9"), BILLING_KEY),
+        ErpSettings(urls.get("erp", "http://127.0.0.1:9"), "1234567", *ERP_CLIENT))
+
+
 @dataclass
 class Contract:
     consumer: str
@@ -110,12 +119,7 @@ class Contract:
 
     async def _flow(self, urls: Mapping[str, str], flow: Callable[[FlowContext], Awaitable[Any]],
                     payload: dict[str, Any], source: str) -> Any:
-        conn = Connection(
-            CONNECTION,
-            CrmSettings(urls.get("crm", "http://127.0.0.1:9"), *CRM_CLIENT),
-            BillingSettings(urls.get("billing", "http://127.0.0.1:9"), BILLING_KEY),
-            ErpSettings(urls.get("erp", "http://127.0.0.1:9"), "1234567", *ERP_CLIENT))
-        vendors = build_vendors(conn, ServiceConfig(), self.parts, Metrics(), None)
+        vendors = build_vendors(connection(urls), ServiceConfig(), self.parts, Metrics(), None)
         db = SqliteDatabase(":memory:")
         links = Links(db, CONNECTION)
         for (kind, key), value in self.links.items():
