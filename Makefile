@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest pytest-local pytest-edges verify soak sim demo bench clean
+.PHONY: venv test lint typecheck pytest pytest-local pytest-edges verify contracts pacts soak sim demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,7 +46,21 @@ pytest-edges: $(STAMP)
 verify: $(STAMP)
 	$(BIN)/fintwin verify-harness --quick --seed 3
 
-test: lint typecheck pytest pytest-local pytest-edges verify
+# Consumer contracts: regenerate the reference SUT's pacts from the consumer tests, fail
+# when they differ from the committed pacts/ (a changed contract is a reviewed diff: run
+# `make pacts` and commit it), then verify the three fakes against pacts/.
+contracts: $(STAMP)
+	rm -rf .fintwin/pacts
+	$(BIN)/pytest -q -p no:cacheprovider tests/contracts/consumer --pact-dir .fintwin/pacts
+	$(BIN)/fintwin contracts diff pacts .fintwin/pacts
+	$(BIN)/fintwin contracts verify --pacts pacts
+
+# Write the reference SUT's pacts into pacts/ (then review and commit the diff).
+pacts: $(STAMP)
+	rm -f pacts/fintwin-reference-*.json
+	$(BIN)/pytest -q -p no:cacheprovider tests/contracts/consumer --pact-dir pacts
+
+test: lint typecheck pytest pytest-local pytest-edges verify contracts
 
 # The flake hunt (not part of `make test`: ~1-2 hours): the suites and the quick matrix 20
 # times under CPU load, the epochs taken in turn from the default and the edges.

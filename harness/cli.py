@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from harness import epoch
+from harness.contracts import cli as contracts_cli
 from simulators.engine.server import DEFAULT_HOST, serve
 from simulators.engine.settings import SimSettings
 
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the load stops after this long at the latest (default 240)")
     soak.add_argument("--out", help="keep each run's logs and reports here")
     soak.set_defaults(func=_soak_command)
+    contracts_cli.register(sub)
     return parser
 
 

@@ -1,0 +1,102 @@
+"""``fintwin contracts verify|record`` and ``fintwin upgrade-check``: registered by the main
+CLI (``harness.cli``), implemented in this package."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.contracts.pactfiles import PROVIDERS, PactFileError
+
+DEFAULT_PACTS = "pacts"
+
+
+def _per_vendor(values: Sequence[str] | None, option: str, providers: Sequence[str]
+                ) -> dict[str, str]:
+    """``V`` (for the one provider) or ``VENDOR=V`` values as a mapping."""
+    out: dict[str, str] = {}
+    for value in values or ():
+        vendor, sep, rest = value.partition("=")
+        if sep and vendor in PROVIDERS:
+            out[vendor] = rest
+        elif len(providers) == 1:
+            out[providers[0]] = value
+        else:
+            raise SystemExit(f"fintwin: {option} {value!r}: name the vendor "
+                             f"({option} billing={value}) when verifying several providers")
+    return out
+
+
+def _verify_command(args: argparse.Namespace) -> int:
+    from harness.contracts.pactfiles import find
+    from harness.contracts.verify import Target, VerifyError, providers_of, render, verify
+
+    try:
+        pacts = find(args.pacts or [DEFAULT_PACTS])
+        providers = providers_of(pacts, args.provider)
+    except (PactFileError, VerifyError) as exc:
+        print(f"fintwin: {exc}", file=sys.stderr)
+        return 2
+    urls = _per_vendor(args.url, "--url", providers)
+    versions = _per_vendor(args.api_version, "--api-version", providers)
+    if "erp" in versions:
+        print("fintwin: the ERP (NetSuite REST record service v1) has one API version",
+              file=sys.stderr)
+        return 2
+    targets = [Target(p, url=urls.get(p), api_version=versions.get(p),
+                      admin_token=args.admin_token) for p in providers]
+    try:
+        results = verify(pacts, targets)
+    except VerifyError as exc:
+        print(f"fintwin: {exc}", file=sys.stderr)
+        return 2
+    print(render(results, verbose=args.verbose))
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.to_json() for r in results], indent=2))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _diff_command(args: argparse.Namespace) -> int:
+    from harness.contracts.diff import compare_paths
+
+    try:
+        lines = compare_paths([args.old], [args.new])
+    except PactFileError as exc:
+        print(f"fintwin: {exc}", file=sys.stderr)
+        return 2
+    if not lines:
+        print(f"the same contracts: {args.old} and {args.new}")
+        return 0
+    print(f"the contracts differ ({args.old} -> {args.new}):")
+    print("\n".join(lines))
+    return 1
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    contracts = sub.add_parser("contracts", help="consumer contracts (Pact): verify the fakes "
+                                                 "as providers, record pacts from a run")
+    commands = contracts.add_subparsers(dest="contracts_command", required=True)
+    ver = commands.add_parser("verify", help=(
+        "verify the fakes against pact files (HTTP and message interactions), offline"))
+    ver.add_argument("--provider", choices=[*PROVIDERS, "all"], default="all",
+                     help="the fake to verify (default: every provider the pacts name)")
+    ver.add_argument("--pacts", nargs="+", metavar="DIR-OR-FILE",
+                     help=f"pact files, or directories of them (default: {DEFAULT_PACTS}/)")
+    ver.add_argument("--api-version", action="append", metavar="[VENDOR=]V",
+                     help="billing: the account's API version (interactions pinned by the "
+                          "state 'the billing account is on API version V' keep theirs); "
+                          "crm: the /services/data/vXX.X version every request uses")
+    ver.add_argument("--url", action="append", metavar="[VENDOR=]URL",
+                     help="verify a running fake (default: start one in this process)")
+    ver.add_argument("--admin-token", help="the running fake's X-Sim-Admin-Token")
+    ver.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    ver.add_argument("--verbose", action="store_true", help="list passing interactions too")
+    ver.set_defaults(func=_verify_command)
+    diff = commands.add_parser("diff", help="compare two sets of pact files interaction by "
+                                            "interaction (exit 1 when they differ)")
+    diff.add_argument("old", help="pact file or directory (e.g. the committed pacts/)")
+    diff.add_argument("new", help="pact file or directory (e.g. freshly generated ones)")
+    diff.set_defaults(func=_diff_command)
