@@ -120,7 +120,8 @@ def _captured(log: Path) -> Iterator[None]:
     result's ``output``, and everything in ``log``)."""
     saved = [os.dup(1), os.dup(2)]
     try:
-        with open(log, "w") as sink:
+        with open(log, "w") as sink, contextlib.redirect_stdout(sink), \
+                contextlib.redirect_stderr(sink):
             os.dup2(sink.fileno(), 1)
             os.dup2(sink.fileno(), 2)
             yield
@@ -165,9 +166,11 @@ def verify_provider(target: Target, pacts: Sequence[PactFile]) -> ProviderResult
         with _captured(Path(tmp) / "verifier.log"), contextlib.suppress(RuntimeError):
             verifier.verify()  # a failure raises: the results say which and why
         results = verifier.results
-        output = verifier.output(strip_ansi=True)
+        output = str(verifier.output(strip_ansi=True))  # a plain str, not the FFI's
+        checks = _checks(results, pacts)
+        _explain_state_failures(checks, pacts, client, query, control)
     return ProviderResult(provider, url if target.url else "(started here)", target.api_version,
-                          [str(p.path) for p in pacts], _checks(results, pacts), output)
+                          [str(p.path) for p in pacts], checks, output)
 
 
 def _is_message(interaction: Mapping[str, Any]) -> bool:
@@ -200,6 +203,30 @@ def _checks(results: Mapping[str, Any], pacts: Sequence[PactFile]) -> list[Check
                              pinned_version(interaction),
                              [{"type": "error", "mismatch": "not verified (see the output)"}]))
     return out
+
+
+def _explain_state_failures(checks: list[Check], pacts: Sequence[PactFile],
+                            client: httpx.Client, query: Mapping[str, str],
+                            control: Mapping[str, str]) -> None:
+    """pact_verifier says only that a state change failed: set the states up again to
+    learn which one, and the fake's reason."""
+    by_key = {(p.consumer, i.get("description")): i for p in pacts for i in p.interactions}
+    for check in checks:
+        if check.ok or not any("state change" in str(m.get("mismatch")) for m in check.mismatches):
+            continue
+        for state in states_of(by_key.get((check.consumer, check.description), {})):
+            response = client.post("/_sim/provider-states", params=dict(query),
+                                   headers=dict(control),
+                                   json={"state": state.get("name") or "", "action": "setup",
+                                         "params": state.get("params") or {}})
+            if response.status_code != 200:
+                error = (response.json().get("error") or {}) if response.content else {}
+                check.mismatches.append({"type": "providerState",
+                                         "path": f"state {state.get('name')!r}",
+                                         "mismatch": error.get("message") or response.text})
+                break
+        client.post("/_sim/provider-states", params=dict(query), headers=dict(control),
+                    json={"state": "", "action": "teardown"})
 
 
 def verify(pacts: Sequence[PactFile], targets: Sequence[Target]) -> list[ProviderResult]:
