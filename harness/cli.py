@@ -78,7 +78,7 @@ def _demo_command(args: argparse.Namespace) -> int:
     return demo(DemoOptions(deals=args.deals, seed=args.seed, epoch=args.epoch, chaos=chaos,
                             variant=args.variant, stack=args.stack,
                             out=Path(args.out), concurrency=args.concurrency,
-                            progress=not args.no_progress))
+                            progress=not args.no_progress, traffic=args.traffic))
 
 
 def _verify_command(args: argparse.Namespace) -> int:
@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=".fintwin/demo",
                       help="directory for fintwin-results.json and fintwin-report.html")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.add_argument("--traffic", action="store_true",
+                      help="keep the SUT's request and webhook bodies in the results (for "
+                           "fintwin contracts record --results)")
     demo.set_defaults(func=_demo_command)
     ver = sub.add_parser("verify-harness", help=(
         "run the scenario suites against the reference SUT and every faulty variant; "

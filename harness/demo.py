@@ -66,6 +66,7 @@ class DemoOptions:
     settle_timeout: float = 30.0  # after the last flow, for webhooks still pending
     progress: bool = True
     catalog_size: int = 3
+    traffic: bool = False  # keep request and webhook bodies (fintwin contracts record)
 
     def rerun(self) -> str:
         """The command that reruns this demo with the same seed (same faults)."""
@@ -430,7 +431,8 @@ def run_demo(opts: DemoOptions) -> dict[str, Any]:
     manifest = load_manifest(reference_manifest_path())
     config = StackConfig(seed=opts.seed, epoch=opts.epoch, chaos=opts.chaos,
                          catalog_size=opts.catalog_size,
-                         sut_options={"variant": opts.variant, "poll_seconds": "2"})
+                         sut_options={"variant": opts.variant, "poll_seconds": "2"},
+                         traffic=opts.traffic)
     stack = create_stack(opts.stack, manifest, config)
     progress(0, 1, f"starting {opts.stack} stack")
     with stack:

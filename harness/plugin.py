@@ -76,6 +76,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "factory's config; local: its environment variable); repeatable")
     group.addoption("--fintwin-report", default=None, metavar="DIR",
                     help="write fintwin-results.json and fintwin-report.html here")
+    group.addoption("--fintwin-traffic", action="store_true",
+                    help="keep the bodies of the SUT's requests and of the webhooks it got "
+                         "in the results (for fintwin contracts record)")
+    group.addoption("--fintwin-vendor-version", action="append", default=[],
+                    metavar="VENDOR=V",
+                    help="the API version new tenants start on: billing=2025-03-31.basil "
+                         "(the account's default), crm=62.0 (the SUT's); repeatable")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -115,16 +122,25 @@ def run_info(config: pytest.Config) -> dict[str, Any]:
     options = sut_options(config)
     if options:
         info["sut_options"] = options
+    versions = _pairs(config, "--fintwin-vendor-version")
+    if versions:
+        info["vendor_versions"] = versions
+    if config.getoption("--fintwin-traffic"):
+        info["traffic"] = True
     return info
 
 
 def sut_options(config: pytest.Config) -> dict[str, str]:
     """``--fintwin-sut-option KEY=VALUE`` values as a mapping."""
+    return _pairs(config, "--fintwin-sut-option")
+
+
+def _pairs(config: pytest.Config, option: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for item in config.getoption("--fintwin-sut-option") or ():
+    for item in config.getoption(option) or ():
         key, sep, value = str(item).partition("=")
         if not sep or not key.strip():
-            raise pytest.UsageError(f"--fintwin-sut-option: expected KEY=VALUE, not {item!r}")
+            raise pytest.UsageError(f"{option}: expected KEY=VALUE, not {item!r}")
         out[key.strip()] = value
     return out
 
@@ -143,6 +159,8 @@ def rerun_command(config: pytest.Config, nodeid: str) -> str:
         argv += ["--fintwin-sut", info["sut"]]
     for key, value in info.get("sut_options", {}).items():
         argv += ["--fintwin-sut-option", f"{key}={value}"]
+    for key, value in info.get("vendor_versions", {}).items():
+        argv += ["--fintwin-vendor-version", f"{key}={value}"]
     return shlex.join(argv)
 
 
@@ -165,7 +183,9 @@ def fintwin_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     stack = create_stack(info["stack"], manifest,
                          StackConfig(seed=info["seed"], chaos=info["chaos"],
                                      epoch=config.stash[EPOCH_KEY],
-                                     sut_options=info.get("sut_options", {})))
+                                     sut_options=info.get("sut_options", {}),
+                                     traffic=bool(info.get("traffic")),
+                                     vendor_versions=info.get("vendor_versions", {})))
     try:
         stack.start()
     except StackError as exc:

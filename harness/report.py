@@ -81,8 +81,8 @@ class ResultCollector:
         for key in ("scenario", "seed", "epoch", "stack", "chaos", "sut"):
             if key in data:
                 entry[key] = data[key]
-        for key in ("tenant", "faults", "deliveries", "journal", "flows", "violations",
-                    "notes", "collect_error"):
+        for key in ("tenant", "faults", "deliveries", "journal", "webhooks", "flows",
+                    "violations", "notes", "collect_error"):
             if key in data:
                 entry[key] = data[key]
         for section, content in getattr(report, "sections", ()):

@@ -101,7 +101,16 @@ class StackConfig:
     # names, or as FINTWIN_<KEY> when the manifest names no variable for the key.
     sut_options: Mapping[str, str] = field(default_factory=dict)
     catalog_size: int = 5  # products seeded into each tenant (CRM, billing, ERP)
+    # Keep the bodies of the SUT's requests and the webhooks delivered to it, per tenant
+    # (the fakes' journal detail and outbox), for recording its contract from the run.
+    traffic: bool = False
+    # Vendor API versions a new tenant starts on: "billing" the account's default Stripe
+    # version, "crm" the Salesforce API version the SUT is registered with.
+    vendor_versions: Mapping[str, str] = field(default_factory=dict)
 
+
+TRAFFIC_LIMIT = 20_000  # requests per tenant whose bodies the fakes keep (traffic mode)
+DELIVERED = "/_sim/outbox?status=delivered"  # the webhooks the SUT acknowledged
 
 # -- tenants -----------------------------------------------------------------------
 
@@ -113,6 +122,7 @@ class CrmTenant:
     org_id: str
     webhook_secret: str | None = None
     subscription_id: str | None = None
+    api_version: str | None = None  # the Salesforce API version the SUT is told to use
 
 
 @dataclass(frozen=True)
@@ -170,7 +180,8 @@ class Tenant:
             "id": self.connection,
             "crm": {"base_url": urls["crm"], "client_id": self.crm.client_id,
                     "client_secret": self.crm.client_secret,
-                    "webhook_secret": self.crm.webhook_secret or ""},
+                    "webhook_secret": self.crm.webhook_secret or "",
+                    **({"api_version": self.crm.api_version} if self.crm.api_version else {})},
             "billing": {"base_url": urls["billing"], "api_key": self.billing.api_key,
                         "webhook_secret": self.billing.webhook_secret or ""},
             "erp": {"base_url": urls["erp"], "account_id": self.erp.account_id,
@@ -532,13 +543,18 @@ class Stack:
         return data
 
     def collect(self, tenant: Tenant) -> dict[str, Any]:
-        """What the fakes recorded for ``tenant``: faults, deliveries and journal."""
+        """What the fakes recorded for ``tenant``: faults, deliveries and journal (and, with
+        ``traffic``, the webhooks delivered to the SUT)."""
         out: dict[str, Any] = {"tenant": tenant.to_json(), "faults": {}, "deliveries": {},
                                "journal": {}}
         for vendor in VENDORS:
             out["faults"][vendor] = self.fault_log(vendor, tenant)
             out["deliveries"][vendor] = self.deliveries(vendor, tenant)
             out["journal"][vendor] = self.journal(vendor, tenant)
+        if self.config.traffic:
+            out["webhooks"] = {vendor: self.control(vendor, "GET", DELIVERED,
+                                                    tenant=tenant.ref(vendor)).json()["data"]
+                               for vendor in VENDORS}
         return out
 
     # the SUT's admin paths
@@ -616,10 +632,12 @@ class Stack:
             data: list[dict[str, Any]] = response.json()["data"]
             return data
 
-        keys = [(key, vendor, path) for vendor in VENDORS
-                for key, path in (("faults", "/_sim/faults/log"),
-                                  ("deliveries", "/_sim/deliveries"),
-                                  ("journal", "/_sim/journal"))]
+        paths = [("faults", "/_sim/faults/log"), ("deliveries", "/_sim/deliveries"),
+                 ("journal", "/_sim/journal")]
+        if self.config.traffic:
+            out["webhooks"] = {}
+            paths.append(("webhooks", DELIVERED))
+        keys = [(key, vendor, path) for vendor in VENDORS for key, path in paths]
         found = await asyncio.gather(*(one(vendor, path) for _, vendor, path in keys))
         for (key, vendor, _), data in zip(keys, found, strict=True):
             out[key][vendor] = data
@@ -682,12 +700,18 @@ class Stack:
             if billing_path is not None:
                 endpoint_id, billing_secret = await world.billing.register_webhook(
                     self.urls[SUT] + billing_path)
+            if self.config.vendor_versions.get("billing"):
+                await world.billing.set_api_version(self.config.vendor_versions["billing"])
+            if self.config.traffic:
+                for driver in (world.crm, world.billing, world.erp):
+                    await driver.control("PUT", "/_sim/journal/detail",
+                                         json={"limit": TRAFFIC_LIMIT})
         finally:
             await world.aclose()
         return Tenant(
             label=label, connection=connection,
             crm=CrmTenant(creds.crm_client_id, creds.crm_client_secret, org_id, crm_secret,
-                          crm_sub),
+                          crm_sub, self.config.vendor_versions.get("crm")),
             billing=BillingTenant(creds.billing_api_key,
                                   account_id_for_key(creds.billing_api_key), billing_secret,
                                   endpoint_id),

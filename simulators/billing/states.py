@@ -69,10 +69,14 @@ CRM_ACCOUNT = Param("crm_account", "metadata[crm_account_id] (the CRM Account id
 CRM_OPPORTUNITY = Param("crm_opportunity", "metadata[crm_opportunity_id]",
                         "006000000000AcmAAA", required=False)
 NAME = Param("name", "the customer's name", "Acme Corp", required=False)
+CUSTOMER_METADATA = Param("customer_metadata", "more of the customer's metadata",
+                          {"segment": "smb"}, required=False)
+METADATA = Param("metadata", "more of the subscription's metadata", {"plan": "annual"},
+                 required=False)
 CARD = Param("card", "a Stripe test payment method (pm_card_visa...)", "pm_card_visa",
              required=False)
 SUBSCRIPTION_PARAMS = (SUBSCRIPTION, CUSTOMER, LOOKUP_KEY, PRICE, ITEM, QUANTITY, INVOICE,
-                       CRM_ACCOUNT, CRM_OPPORTUNITY, NAME)
+                       CRM_ACCOUNT, CRM_OPPORTUNITY, NAME, CUSTOMER_METADATA, METADATA)
 
 
 def _set_version(tenant: Tenant, version: str) -> None:
@@ -97,6 +101,13 @@ def _prefixed(sc: StateContext, name: str, prefix: str) -> str | None:
     return value
 
 
+def _metadata(sc: StateContext, name: str) -> dict[str, str]:
+    value = sc.params.get(name) or {}
+    if not isinstance(value, dict):
+        raise StateError(f"Parameter '{name}' must be an object of strings", name)
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def _customer(ctx: Ctx, sc: StateContext, card: str | None) -> Record:
     cust_id = _prefixed(sc, "customer", "cus_")
     found = ctx.store.get("customer", cust_id) if cust_id else None
@@ -105,8 +116,11 @@ def _customer(ctx: Ctx, sc: StateContext, card: str | None) -> Record:
     if card is not None and card not in TEST_CARDS:
         raise StateError(f"Unknown test card {card!r}; one of {', '.join(TEST_CARDS)}", "card")
     params: dict[str, Any] = {"name": sc.optional("name") or "Acme Corp"}
+    metadata = _metadata(sc, "customer_metadata")
     if sc.optional("crm_account"):
-        params["metadata"] = {"crm_account_id": sc.text("crm_account")}
+        metadata["crm_account_id"] = sc.text("crm_account")
+    if metadata:
+        params["metadata"] = metadata
     if card is not None:
         params["payment_method"] = card
         params["invoice_settings"] = {"default_payment_method": card}
@@ -138,8 +152,10 @@ def _subscription(ctx: Ctx, sc: StateContext, card: str = "pm_card_visa",
     customer = _customer(ctx, sc, card)
     price = _price(ctx, sc.text("lookup_key", "PLAT:USD"), _prefixed(sc, "price", "price_"),
                    sc.integer("unit_amount", 12000))
-    metadata = {k: sc.text(p) for k, p in (("crm_opportunity_id", "crm_opportunity"),
-                                           ("crm_account_id", "crm_account")) if sc.optional(p)}
+    metadata = {**_metadata(sc, "metadata"),
+                **{k: sc.text(p) for k, p in (("crm_opportunity_id", "crm_opportunity"),
+                                              ("crm_account_id", "crm_account"))
+                   if sc.optional(p)}}
     item = _prefixed(sc, "item", "si_")
     ids = {"sub_": [sub_id] if sub_id else [], "si_": [item] if item else [],
            "in_": [invoice] if invoice else []}
@@ -165,14 +181,15 @@ def api_version(sc: StateContext) -> None:
 
 
 @state("a customer {customer} exists",
-       "A customer, optionally carrying metadata[crm_account_id].", CUSTOMER, CRM_ACCOUNT, NAME)
+       "A customer, optionally carrying metadata[crm_account_id].", CUSTOMER, CRM_ACCOUNT, NAME,
+       CUSTOMER_METADATA)
 def customer(sc: StateContext) -> dict[str, Any]:
     return {"customer": _customer(_ctx(sc), sc, None)["id"]}
 
 
 @state("a customer {customer} with a default card exists",
        "A customer whose default payment method is a card that charges.",
-       CUSTOMER, CARD, CRM_ACCOUNT, NAME)
+       CUSTOMER, CARD, CRM_ACCOUNT, NAME, CUSTOMER_METADATA)
 def customer_with_card(sc: StateContext) -> dict[str, Any]:
     return {"customer": _customer(_ctx(sc), sc, sc.text("card", "pm_card_visa"))["id"]}
 

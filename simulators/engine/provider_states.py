@@ -172,8 +172,7 @@ class Vocabulary:
         values: dict[str, Any] = dict(credentials)
         if name:  # "" is pact's set-up-anything call, for interactions with no state
             state, from_name = self.find(name)
-            merged = {**{p.name: p.example for p in state.params if not p.required},
-                      **from_name, **dict(params)}
+            merged = {**from_name, **dict(params)}  # examples are documentation only
             for p in state.params:
                 if p.required and merged.get(p.name) in (None, ""):
                     raise StateError(f"State {state.name!r} needs parameter '{p.name}'",
