@@ -75,6 +75,32 @@ def _diff_command(args: argparse.Namespace) -> int:
     return 1
 
 
+def _record_command(args: argparse.Namespace) -> int:
+    from harness.contracts.record import record
+    from harness.contracts.traffic import from_fakes, from_results
+
+    if bool(args.results) == bool(args.url):
+        print("fintwin: give --results RESULTS.json or the running fakes' --url VENDOR=URL",
+              file=sys.stderr)
+        return 2
+    if args.results:
+        traffic = from_results(args.results)
+    else:
+        urls = _per_vendor(args.url, "--url", [])
+        tenants: dict[str, list[str]] = {}
+        for vendor, ref in _per_vendor(args.tenant, "--tenant", []).items():
+            tenants.setdefault(vendor, []).append(ref)
+        traffic = from_fakes(urls, tenants, args.admin_token)
+    if not traffic.exchanges and not traffic.delivered:
+        print("fintwin: no traffic with bodies to record (run with --fintwin-traffic, "
+              "fintwin demo --traffic, or PUT /_sim/journal/detail before the run)",
+              file=sys.stderr)
+        return 1
+    result = record(traffic, args.consumer, Path(args.out))
+    print(result.summary())
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     contracts = sub.add_parser("contracts", help="consumer contracts (Pact): verify the fakes "
                                                  "as providers, record pacts from a run")
@@ -95,6 +121,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ver.add_argument("--json", metavar="FILE", help="write the results as JSON")
     ver.add_argument("--verbose", action="store_true", help="list passing interactions too")
     ver.set_defaults(func=_verify_command)
+    rec = commands.add_parser("record", help=(
+        "write Pact v4 files of what a SUT sent and received in a run (one interaction per "
+        "request shape, type matchers, the provider states the run implied)"))
+    rec.add_argument("--results", metavar="RESULTS.json",
+                     help="fintwin-results.json of a run with --fintwin-traffic or "
+                          "fintwin demo --traffic")
+    rec.add_argument("--url", action="append", metavar="VENDOR=URL",
+                     help="or read running fakes' journals and outboxes (repeat per vendor)")
+    rec.add_argument("--tenant", action="append", metavar="VENDOR=REF",
+                     help="with --url: the tenants to read (default: all)")
+    rec.add_argument("--admin-token", help="the running fakes' X-Sim-Admin-Token")
+    rec.add_argument("--consumer", required=True, help="the consumer's name in the pacts")
+    rec.add_argument("--out", required=True, metavar="DIR", help="where to write the pacts")
+    rec.set_defaults(func=_record_command)
     diff = commands.add_parser("diff", help="compare two sets of pact files interaction by "
                                             "interaction (exit 1 when they differ)")
     diff.add_argument("old", help="pact file or directory (e.g. the committed pacts/)")

@@ -84,13 +84,20 @@ def crm_event(client: httpx.Client, tenant: str, headers: Mapping[str, str],
 
 
 def producer(provider: str, pacts: list[PactFile], client: httpx.Client, tenant: str,
-             control_headers: Mapping[str, str]) -> Callable[[str, Any], Message]:
-    """The message handler for pact_verifier: (description, metadata) -> the message."""
+             control_headers: Mapping[str, str], errors: dict[str, str]
+             ) -> Callable[[str, Any], Message]:
+    """The message handler for pact_verifier: (description, metadata) -> the message. Why
+    a message could not be produced is kept in ``errors`` by description (the verifier
+    itself only sees a failed relay)."""
     def produce(name: str, metadata: Any) -> Message:
-        example = expected_contents(_find(pacts, name, metadata))
-        if provider == "billing":
-            return billing_event(client, tenant, example)
-        if provider == "crm":
-            return crm_event(client, tenant, control_headers, example)
-        raise MessageError(f"the {provider} fake sends no messages")
+        try:
+            example = expected_contents(_find(pacts, name, metadata))
+            if provider == "billing":
+                return billing_event(client, tenant, example)
+            if provider == "crm":
+                return crm_event(client, tenant, control_headers, example)
+            raise MessageError(f"the {provider} fake sends no messages")
+        except (MessageError, httpx.HTTPError) as exc:
+            errors[name] = str(exc)
+            raise
     return produce

@@ -49,11 +49,15 @@ def query_pairs(query: str) -> list[tuple[str, str]]:
     return parse_qsl(query, keep_blank_values=True)
 
 
+def without_literals(soql: str) -> str:
+    return _SOQL_LITERAL.sub("?", soql)
+
+
 def query_shape(query: str) -> tuple[tuple[str, str], ...]:
     """The query's keys, with a SOQL/SuiteQL ``q`` kept without its literals."""
     out = []
     for key, value in query_pairs(query):
-        out.append((key, _SOQL_LITERAL.sub("?", value) if key == "q" else ""))
+        out.append((key, without_literals(value) if key == "q" else ""))
     return tuple(sorted(out))
 
 
@@ -109,9 +113,9 @@ def common(values: Sequence[Any]) -> Any:
                 out[key] = merged
         return out
     if isinstance(first, list):
+        if any(not v for v in values):
+            return []  # sometimes empty: nothing can be said of its elements
         items = [item for v in values for item in v]
-        if not items:
-            return []
         element = common(items)
         return [element] if element is not Absent else Absent
     return first

@@ -156,8 +156,10 @@ def verify_provider(target: Target, pacts: Sequence[PactFile]) -> ProviderResult
                                    teardown=True, body=True)
                     .set_coloured_output(enabled=False)
                     .set_request_timeout(30_000))
+        unproduced: dict[str, str] = {}
         if any(_is_message(i) for p in pacts for i in p.interactions):
-            verifier.message_handler(messages.producer(provider, pacts, client, ref, control))
+            verifier.message_handler(messages.producer(provider, pacts, client, ref, control,
+                                                       unproduced))
         for name, value in control.items():
             verifier.add_custom_header(name, value)
         for path in files:
@@ -169,6 +171,10 @@ def verify_provider(target: Target, pacts: Sequence[PactFile]) -> ProviderResult
         output = str(verifier.output(strip_ansi=True))  # a plain str, not the FFI's
         checks = _checks(results, pacts)
         _explain_state_failures(checks, pacts, client, query, control)
+        for check in checks:
+            if not check.ok and check.description in unproduced:
+                check.mismatches = [{"type": "message", "path": "message",
+                                     "mismatch": unproduced[check.description]}]
     return ProviderResult(provider, url if target.url else "(started here)", target.api_version,
                           [str(p.path) for p in pacts], checks, output)
 

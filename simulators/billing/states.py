@@ -73,10 +73,13 @@ CUSTOMER_METADATA = Param("customer_metadata", "more of the customer's metadata"
                           {"segment": "smb"}, required=False)
 METADATA = Param("metadata", "more of the subscription's metadata", {"plan": "annual"},
                  required=False)
+PRICE_METADATA = Param("price_metadata", "the prices' metadata", {"product_code": "PLAT"},
+                       required=False)
 CARD = Param("card", "a Stripe test payment method (pm_card_visa...)", "pm_card_visa",
              required=False)
 SUBSCRIPTION_PARAMS = (SUBSCRIPTION, CUSTOMER, LOOKUP_KEY, PRICE, ITEM, QUANTITY, INVOICE,
-                       CRM_ACCOUNT, CRM_OPPORTUNITY, NAME, CUSTOMER_METADATA, METADATA)
+                       CRM_ACCOUNT, CRM_OPPORTUNITY, NAME, CUSTOMER_METADATA, METADATA,
+                       PRICE_METADATA)
 
 
 def _set_version(tenant: Tenant, version: str) -> None:
@@ -128,7 +131,8 @@ def _customer(ctx: Ctx, sc: StateContext, card: str | None) -> Record:
         return create_customer(ctx, params)
 
 
-def _price(ctx: Ctx, key: str, price_id: str | None, amount: int) -> Record:
+def _price(ctx: Ctx, key: str, price_id: str | None, amount: int,
+           metadata: dict[str, str] | None = None) -> Record:
     held = ctx.store.collection("price").by_index("lookup_key", key)
     if held:
         return held[0]
@@ -140,7 +144,8 @@ def _price(ctx: Ctx, key: str, price_id: str | None, amount: int) -> Record:
     with named_ids(ctx.tenant, {"price_": [price_id] if price_id else []}):
         return create_price(ctx, {"product": product["id"], "currency": currency.lower(),
                                   "unit_amount": amount, "lookup_key": key,
-                                  "recurring": {"interval": "month"}})
+                                  "recurring": {"interval": "month"},
+                                  "metadata": metadata or {}})
 
 
 def _subscription(ctx: Ctx, sc: StateContext, card: str = "pm_card_visa",
@@ -151,7 +156,7 @@ def _subscription(ctx: Ctx, sc: StateContext, card: str = "pm_card_visa",
         return found
     customer = _customer(ctx, sc, card)
     price = _price(ctx, sc.text("lookup_key", "PLAT:USD"), _prefixed(sc, "price", "price_"),
-                   sc.integer("unit_amount", 12000))
+                   sc.integer("unit_amount", 12000), _metadata(sc, "price_metadata"))
     metadata = {**_metadata(sc, "metadata"),
                 **{k: sc.text(p) for k, p in (("crm_opportunity_id", "crm_opportunity"),
                                               ("crm_account_id", "crm_account"))
@@ -199,12 +204,14 @@ def customer_with_card(sc: StateContext) -> dict[str, Any]:
        Param("lookup_keys", "lookup keys (a list, or comma-separated)", ["PLAT:USD"]),
        Param("prices", "the prices' ids, in the same order", ["price_FintwinPlatUsd"],
              required=False),
-       Param("unit_amount", "the monthly amount in minor units", 12000, required=False))
+       Param("unit_amount", "the monthly amount in minor units", 12000, required=False),
+       PRICE_METADATA)
 def prices(sc: StateContext) -> dict[str, Any]:
     ctx = _ctx(sc)
     keys = [str(k) for k in sc.items("lookup_keys")]
     ids = [str(i) for i in sc.items("prices")] if sc.params.get("prices") else []
-    made = [_price(ctx, key, ids[n] if n < len(ids) else None, sc.integer("unit_amount", 12000))
+    made = [_price(ctx, key, ids[n] if n < len(ids) else None, sc.integer("unit_amount", 12000),
+                   _metadata(sc, "price_metadata"))
             for n, key in enumerate(keys)]
     return {"price": made[0]["id"], "prices": ",".join(p["id"] for p in made)}
 

@@ -12,6 +12,7 @@ is its own org); the answer carries a session token of that org (``accessToken``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from simulators.crm import records
@@ -50,6 +51,7 @@ ACCOUNT_FIELDS = (
     Param("billing_customer", "Account.Billing_Customer_Id__c", None, required=False),
     Param("erp_customer", "Account.ERP_Customer_Id__c", None, required=False),
     Param("billing_status", "Account.Billing_Status__c", None, required=False),
+    Param("fields", "more of the Account's fields", {"Industry": "Retail"}, required=False),
 )
 OPPORTUNITY = Param("opportunity", "the Opportunity's id (006...)", "006000000000AcmAAA")
 LINES = Param("lines", "the line items: [{product_code, quantity}]",
@@ -75,6 +77,22 @@ def _ids(prefix: str, record_id: str | None) -> dict[str, list[str]]:
     return {prefix: [record_id[:15]] if record_id else []}
 
 
+def _extra(sc: StateContext, txn: records.Txn, sobject: str, param: str) -> dict[str, Any]:
+    """More field values for a record (``fields`` of an account, ``opportunity_fields``...):
+    those the object has and a create may set; the others are the org's to derive."""
+    given = sc.params.get(param) or {}
+    if not isinstance(given, dict):
+        raise StateError(f"Parameter '{param}' must be an object of field values", param)
+    obj = txn.org.schema.object(sobject)
+    out = {}
+    for name, value in given.items():
+        field = obj.find_field(str(name))
+        if field is not None and field.createable and not isinstance(value, dict | list):
+            # Numbers as the REST API reads them from JSON (decimals, not floats).
+            out[field.name] = Decimal(str(value)) if isinstance(value, float) else value
+    return out
+
+
 def _create(txn: records.Txn, sobject: str, body: dict[str, Any],
             record_id: str | None = None, prefix: str = "") -> Record:
     if record_id is not None:
@@ -91,7 +109,7 @@ def _update(txn: records.Txn, sobject: str, record: Record, body: dict[str, Any]
 
 
 def _account(sc: StateContext, txn: records.Txn) -> Record:
-    fields = {"Name": sc.text("name", "Acme Corp"),
+    fields = {**_extra(sc, txn, "Account", "fields"), "Name": sc.text("name", "Acme Corp"),
               "Legal_Entity__c": sc.text("legal_entity", "US"),
               "CurrencyIsoCode": sc.text("currency", "USD")}
     for param, field in (("billing_customer", "Billing_Customer_Id__c"),
@@ -151,13 +169,16 @@ VOCABULARY.alias("an account {account} was created",
        "An Account, an Opportunity with line items from the standard price book, moved to "
        "Closed Won (an UPDATE change event with StageName).",
        OPPORTUNITY, ACCOUNT, LINES, *ACCOUNT_FIELDS,
-       Param("close_date", "Opportunity.CloseDate", "2026-01-15", required=False))
+       Param("close_date", "Opportunity.CloseDate", "2026-01-15", required=False),
+       Param("opportunity_fields", "more of the Opportunity's fields",
+             {"Type": "New Business"}, required=False))
 def closed_won(sc: StateContext) -> dict[str, Any]:
     txn = _in_txn(sc)
     acct = _account(sc, txn)
     currency = str(acct.get("CurrencyIsoCode") or "USD")
     entries = _entries(sc, txn, currency)
     opp = _create(txn, "Opportunity", {
+        **_extra(sc, txn, "Opportunity", "opportunity_fields"),
         "AccountId": acct["Id"], "Name": f"{acct['Name']} - new business",
         "StageName": "Negotiation/Review", "CloseDate": sc.text("close_date", "2026-01-15"),
         "CurrencyIsoCode": currency, "Pricebook2Id": txn.tenant.meta["standard_pricebook_id"]},

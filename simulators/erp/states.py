@@ -181,6 +181,9 @@ def no_customer(sc: StateContext) -> None:
        SUBSIDIARY, CURRENCY, ITEM, ITEM_ID,
        Param("quantity", "the line's quantity", 2, required=False),
        Param("rate", "the line's unit price", "120.00", required=False),
+       Param("lines", "several lines instead: [{item, itemid, quantity, rate}]",
+             [{"item": "12", "itemid": "PLAT", "quantity": 2, "rate": "120.00"}],
+             required=False),
        Param("tran_date", "the invoice's date", "2026-01-15", required=False))
 def invoice(sc: StateContext) -> dict[str, Any]:
     ctx = _ctx(sc)
@@ -190,16 +193,22 @@ def invoice(sc: StateContext) -> dict[str, Any]:
         return {"invoice": found["id"]}
     sc.params.setdefault("customer_external_id", "001000000000AcmAAA")
     cust = _customer(sc, ctx, external_param="customer_external_id")
-    line_item = _item(sc, ctx)
-    quantity = sc.integer("quantity", 2)
-    rate = sc.text("rate", "120.00")
+    lines: list[dict[str, Any]] = []
+    for n, line in enumerate(sc.items("lines") if sc.params.get("lines") else [{}]):
+        if not isinstance(line, dict):
+            raise StateError(f"lines[{n}] must be an object", "lines")
+        # Each line is its own small state: item and itemid, quantity and rate.
+        line_sc = StateContext(sc.sim, sc.tenant, {**sc.params, **line})
+        lines.append({"item": {"id": _item(line_sc, ctx)["id"]},
+                      "quantity": line_sc.integer("quantity", 2),
+                      "rate": line_sc.text("rate", "120.00")})
     made = _create(ctx, "invoice", {
         "entity": {"id": cust["id"]}, "subsidiary": cust["subsidiary"],
         "currency": cust["currency"], "tranDate": sc.text("tran_date", "2026-01-15"),
-        "item": {"items": [{"item": {"id": line_item["id"]}, "quantity": quantity,
-                            "rate": rate}]}},
+        "item": {"items": lines}},
         "transaction", _number(sc, "invoice"), external_id)
-    return {"invoice": made["id"], "customer": cust["id"], "item": line_item["id"]}
+    return {"invoice": made["id"], "customer": cust["id"],
+            "item": lines[0]["item"]["id"]}
 
 
 @state("no {record_type} has external id {external_id}",
