@@ -131,8 +131,10 @@ def _message_key(message: Delivered) -> tuple[Any, ...]:
 def _message_description(key: tuple[Any, ...]) -> str:
     if key[0] == "crm":
         changed = f" of {', '.join(key[3])}" if key[3] else ""
-        return f"a {key[1]} {key[2]} change event{changed}"
-    return f"a {key[1]} event"
+        text = f"{key[1]} {key[2]} change event{changed}"
+    else:
+        text = f"{key[1]} event"
+    return f"{'an' if text[:1].lower() in 'aeiou' else 'a'} {text}"
 
 
 def _message(pact: Pact, description: str, states: list[State], bodies: list[Any]) -> None:
