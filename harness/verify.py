@@ -137,11 +137,20 @@ def run_variant(variant: str, files: Sequence[Path], *, seed: int, out: Path,
                 epoch: float | None = None, workers: int = 0,
                 timeout: float = 1800.0) -> tuple[dict[str, Cell], float]:
     """One pytest run of ``files`` against ``variant``; its cells by scenario stem."""
+    return run_suites(files, ["--fintwin-sut-option", f"variant={variant}"], seed=seed,
+                      out=out, epoch=epoch, workers=workers, timeout=timeout)
+
+
+def run_suites(files: Sequence[Path], options: Sequence[str], *, seed: int, out: Path,
+               epoch: float | None = None, workers: int = 0,
+               timeout: float = 1800.0) -> tuple[dict[str, Cell], float]:
+    """One pytest run of ``files`` with the plugin ``options``; its cells by scenario stem
+    (the run's log and report are kept in ``out``)."""
     out.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "pytest", *map(str, files), "-q", "-p", "no:cacheprovider",
             "-n", str(workers), "--fintwin-seed", str(seed),
             "--fintwin-epoch", epochs.name(epochs.resolve() if epoch is None else epoch),
-            "--fintwin-sut-option", f"variant={variant}", "--fintwin-report", str(out)]
+            *options, "--fintwin-report", str(out)]
     started = time.monotonic()
     with open(out / "pytest.log", "wb") as log:
         subprocess.run(argv, cwd=SCENARIOS_DIR.parent, stdout=log, stderr=subprocess.STDOUT,

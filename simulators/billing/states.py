@@ -77,7 +77,8 @@ PRICE_METADATA = Param("price_metadata", "the prices' metadata", {"product_code"
                        required=False)
 CARD = Param("card", "a Stripe test payment method (pm_card_visa...)", "pm_card_visa",
              required=False)
-SUBSCRIPTION_PARAMS = (SUBSCRIPTION, CUSTOMER, LOOKUP_KEY, PRICE, ITEM, QUANTITY, INVOICE,
+SUBSCRIPTION_PARAMS = (SUBSCRIPTION, Param("customer", "its customer's id (default: one is made)",
+                                           "cus_FintwinAcme01", required=False), LOOKUP_KEY, PRICE, ITEM, QUANTITY, INVOICE,
                        CRM_ACCOUNT, CRM_OPPORTUNITY, NAME, CUSTOMER_METADATA, METADATA,
                        PRICE_METADATA)
 

@@ -36,6 +36,30 @@ def parse_version(value: str) -> date:
                          code=None)
 
 
+# What 2025-03-31.basil moved or removed, as (object, field before, where it went or None
+# when it is gone or always null): the Stripe changelog's breaking changes for basil that render.py
+# applies (tests/billing/test_versions.py holds the two together).
+BASIL_CHANGES: tuple[tuple[str, str, str | None], ...] = (
+    ("invoice", "subscription", "parent.subscription_details.subscription"),
+    ("invoice", "charge", None),
+    ("invoice", "payment_intent", None),
+    ("invoice", "paid", None),
+    ("invoice", "paid_out_of_band", None),
+    ("invoice", "tax", None),
+    ("invoice", "total_tax_amounts", "total_taxes"),
+    ("invoice line", "price", "pricing.price_details.price"),
+    ("invoice line", "plan", None),
+    ("invoice line", "proration", "parent.subscription_item_details.proration"),
+    ("invoice line", "subscription", "parent.subscription_item_details.subscription"),
+    ("invoice line", "subscription_item",
+     "parent.subscription_item_details.subscription_item"),
+    ("invoice line", "tax_amounts", "taxes"),
+    ("subscription", "current_period_start", "items.data[].current_period_start"),
+    ("subscription", "current_period_end", "items.data[].current_period_end"),
+    ("subscription item", "plan", None),
+)
+
+
 @functools.lru_cache(maxsize=256)
 def is_basil(version: str) -> bool:
     return parse_version(version) >= BASIL_DATE
