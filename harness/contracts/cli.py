@@ -101,6 +101,41 @@ def _record_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upgrade_command(args: argparse.Namespace) -> int:
+    from harness.contracts.pactfiles import find
+    from harness.contracts.upgrade import Rehearsal, rehearse, write
+    from harness.contracts.upgrade_report import text
+    from harness.verify import scenario_files
+
+    options: dict[str, str] = {}
+    for item in args.sut_option or ():
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"fintwin: --sut-option expects KEY=VALUE, not {item!r}", file=sys.stderr)
+            return 2
+        options[key] = value
+    reference = args.sut is None and not options
+    sources = args.pacts or ([DEFAULT_PACTS] if reference and Path(DEFAULT_PACTS).is_dir()
+                             else [])
+    try:
+        pacts = find(sources) if sources else []
+    except PactFileError as exc:
+        print(f"fintwin: {exc}", file=sys.stderr)
+        return 2
+    names = [n.strip() for n in args.scenarios.split(",") if n.strip()] \
+        if args.scenarios and args.scenarios != "none" else None
+    files = [] if args.scenarios == "none" else scenario_files(only=names)
+    plan = Rehearsal(args.vendor, args.version_from, args.version_to, pacts, sources,
+                     sut=args.sut, sut_options=options, scenarios=files,
+                     record=args.record or (not pacts and bool(files)), seed=args.seed,
+                     jobs=args.jobs, out=Path(args.out))
+    report = rehearse(plan)
+    print(text(report))
+    json_path, html_path = write(report, plan.out)
+    print(f"HTML: {html_path}\nJSON: {json_path}")
+    return 0 if report.safe else 1
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     contracts = sub.add_parser("contracts", help="consumer contracts (Pact): verify the fakes "
                                                  "as providers, record pacts from a run")
@@ -140,3 +175,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     diff.add_argument("old", help="pact file or directory (e.g. the committed pacts/)")
     diff.add_argument("new", help="pact file or directory (e.g. freshly generated ones)")
     diff.set_defaults(func=_diff_command)
+    upgrade = sub.add_parser("upgrade-check", help=(
+        "rehearse a vendor API upgrade: the consumer's pacts and the scenario suites at "
+        "both versions, diffed (exit 1 when the upgrade breaks the SUT)"))
+    upgrade.add_argument("--vendor", choices=["billing", "crm"], required=True)
+    upgrade.add_argument("--from", dest="version_from", required=True, metavar="V",
+                         help="billing: a Stripe version (2024-06-20); crm: 59.0")
+    upgrade.add_argument("--to", dest="version_to", required=True, metavar="V",
+                         help="billing: 2025-03-31.basil; crm: 62.0")
+    upgrade.add_argument("--pacts", nargs="+", metavar="DIR-OR-FILE",
+                         help=f"the consumer's pacts (default: {DEFAULT_PACTS}/ for the "
+                              "reference SUT, none for another)")
+    upgrade.add_argument("--sut", metavar="MANIFEST", help="the SUT's manifest (default: the "
+                                                           "reference integration layer)")
+    upgrade.add_argument("--sut-option", action="append", metavar="KEY=VALUE",
+                         help="a setting for the SUT, e.g. variant=pre-basil-only")
+    upgrade.add_argument("--scenarios", help="comma-separated suites (default: all; none: "
+                                             "the contract only)")
+    upgrade.add_argument("--record", action="store_true",
+                         help="also record the SUT's contract from its run at --from and "
+                              "rehearse it (the default when no pacts are given)")
+    upgrade.add_argument("--seed", type=int, default=1)
+    upgrade.add_argument("--jobs", type=int, default=2, help="pytest-xdist workers per run")
+    upgrade.add_argument("--out", default=".fintwin/upgrade-check",
+                         help="where the report (HTML, JSON) and the runs go")
+    upgrade.set_defaults(func=_upgrade_command)

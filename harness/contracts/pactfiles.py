@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,14 +89,14 @@ def for_provider(pacts: Iterable[PactFile], provider: str) -> list[PactFile]:
     return [p for p in pacts if p.provider == provider]
 
 
-def states_of(interaction: dict[str, Any]) -> list[dict[str, Any]]:
+def states_of(interaction: Mapping[str, Any]) -> list[dict[str, Any]]:
     states = interaction.get("providerStates")
     if states is None and interaction.get("providerState"):
         states = [{"name": interaction["providerState"]}]
     return list(states or [])
 
 
-def pinned_version(interaction: dict[str, Any]) -> str | None:
+def pinned_version(interaction: Mapping[str, Any]) -> str | None:
     """The billing API version an interaction's states pin it to, if any."""
     for state in states_of(interaction):
         name = str(state.get("name") or "")
