@@ -61,12 +61,13 @@ class PactFile:
 
 
 def find(sources: Sequence[str | Path]) -> list[PactFile]:
-    """The pact files named, or found (``*.json``) in the directories named."""
+    """The pact files named, or found (``*.json``) in the directories named (not in their
+    subdirectories)."""
     files: list[Path] = []
     for source in sources:
         path = Path(source)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*.json") if p.is_file())
+            files += sorted(p for p in path.glob("*.json") if p.is_file())
         elif path.is_file():
             files.append(path)
         else:

@@ -44,6 +44,12 @@ class FieldChange:
     def label(self) -> str:
         return self.name or _generic(self.path)
 
+    @property
+    def is_field(self) -> bool:
+        """A field of a body (not the status, a header, or the whole body's type)."""
+        return bool(self.name) or (self.path.startswith("$.") and
+                                   not self.change.startswith("Type mismatch"))
+
 
 @dataclass
 class InteractionDiff:
@@ -100,12 +106,12 @@ class UpgradeReport:
     def fields_read(self) -> list[FieldChange]:
         """The moved or removed fields the consumer reads: what its declared contract's
         breaks name."""
-        return _distinct(f for i in self.breaks("declared") for f in i.fields)
+        return _distinct(f for i in self.breaks("declared") for f in i.fields if f.is_field)
 
     def fields_sent(self) -> list[FieldChange]:
         """The moved or removed fields the SUT was sent (its observed contract's breaks):
         a recording cannot tell which of them it reads."""
-        return _distinct(f for i in self.breaks("observed") for f in i.fields)
+        return _distinct(f for i in self.breaks("observed") for f in i.fields if f.is_field)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)

@@ -26,6 +26,11 @@ def verdict(report: UpgradeReport) -> str:
     if report.fields_read():
         said.append(f"the SUT reads what the upgrade moves or removes: "
                     f"{_named(report.fields_read())}.")
+    others = [d for d in report.breaks("declared") if not any(f.is_field for f in d.fields)]
+    if others:
+        said.append(f"{len(others)} interactions of its contract fail: " + "; ".join(
+            f"{d.description} ({d.fields[0].change if d.fields else 'failed'})"
+            for d in others[:3]) + ("; ..." if len(others) > 3 else "") + ".")
     if report.changed_scenarios:
         said.append("Suites whose verdict changes: " + ", ".join(
             f"{s.scenario} ({', '.join(s.codes_after) or s.after})"

@@ -77,8 +77,9 @@ PRICE_METADATA = Param("price_metadata", "the prices' metadata", {"product_code"
                        required=False)
 CARD = Param("card", "a Stripe test payment method (pm_card_visa...)", "pm_card_visa",
              required=False)
-SUBSCRIPTION_PARAMS = (SUBSCRIPTION, Param("customer", "its customer's id (default: one is made)",
-                                           "cus_FintwinAcme01", required=False), LOOKUP_KEY, PRICE, ITEM, QUANTITY, INVOICE,
+ITS_CUSTOMER = Param("customer", "its customer's id (default: one is made)",
+                     "cus_FintwinAcme01", required=False)
+SUBSCRIPTION_PARAMS = (SUBSCRIPTION, ITS_CUSTOMER, LOOKUP_KEY, PRICE, ITEM, QUANTITY, INVOICE,
                        CRM_ACCOUNT, CRM_OPPORTUNITY, NAME, CUSTOMER_METADATA, METADATA,
                        PRICE_METADATA)
 
