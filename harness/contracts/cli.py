@@ -136,6 +136,29 @@ def _upgrade_command(args: argparse.Namespace) -> int:
     return 0 if report.safe else 1
 
 
+def vocabulary_markdown(providers: Sequence[str] = PROVIDERS) -> str:
+    """The fakes' provider states as Markdown (what docs/contracts.md lists)."""
+    import importlib
+
+    lines: list[str] = []
+    for provider in providers:
+        vocabulary = importlib.import_module(f"simulators.{provider}.states").VOCABULARY
+        lines += [f"### {provider}", "", "| state | what it sets up | parameters |",
+                  "|---|---|---|"]
+        for state in vocabulary.states:
+            params = "<br>".join(
+                f"`{p.name}`{'' if p.required else ' (optional)'}: {p.summary}, "
+                f"e.g. `{json.dumps(p.example)}`" for p in state.params) or "-"
+            lines.append(f"| {state.name} | {state.summary} | {params} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _states_command(args: argparse.Namespace) -> int:
+    print(vocabulary_markdown([args.provider] if args.provider != "all" else PROVIDERS))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     contracts = sub.add_parser("contracts", help="consumer contracts (Pact): verify the fakes "
                                                  "as providers, record pacts from a run")
@@ -156,6 +179,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ver.add_argument("--json", metavar="FILE", help="write the results as JSON")
     ver.add_argument("--verbose", action="store_true", help="list passing interactions too")
     ver.set_defaults(func=_verify_command)
+    states = commands.add_parser("states", help="the fakes' provider-state vocabulary "
+                                                "(Markdown)")
+    states.add_argument("--provider", choices=[*PROVIDERS, "all"], default="all")
+    states.set_defaults(func=_states_command)
     rec = commands.add_parser("record", help=(
         "write Pact v4 files of what a SUT sent and received in a run (one interaction per "
         "request shape, type matchers, the provider states the run implied)"))

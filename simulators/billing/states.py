@@ -65,9 +65,9 @@ ITEM = Param("item", "the subscription item's id (si_...)", "si_FintwinPlat01", 
 QUANTITY = Param("quantity", "seats on the item", 2, required=False)
 INVOICE = Param("invoice", "the invoice's id (in_...)", "in_FintwinAcme01", required=False)
 CRM_ACCOUNT = Param("crm_account", "metadata[crm_account_id] (the CRM Account id)",
-                    "001000000000AcmAAA", required=False)
+                    "001000000000AcmAAE", required=False)
 CRM_OPPORTUNITY = Param("crm_opportunity", "metadata[crm_opportunity_id]",
-                        "006000000000AcmAAA", required=False)
+                        "006000000000AcmAAE", required=False)
 NAME = Param("name", "the customer's name", "Acme Corp", required=False)
 CUSTOMER_METADATA = Param("customer_metadata", "more of the customer's metadata",
                           {"segment": "smb"}, required=False)

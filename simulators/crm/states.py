@@ -43,7 +43,7 @@ def session(sim: Simulation, ref: str, options: Mapping[str, str]
 VOCABULARY = Vocabulary("crm", session)
 state = VOCABULARY.state
 
-ACCOUNT = Param("account", "the Account's id (001...)", "001000000000AcmAAA")
+ACCOUNT = Param("account", "the Account's id (001...)", "001000000000AcmAAE")
 ACCOUNT_FIELDS = (
     Param("name", "Account.Name", "Acme Corp", required=False),
     Param("legal_entity", "Account.Legal_Entity__c (a country code)", "US", required=False),
@@ -53,13 +53,13 @@ ACCOUNT_FIELDS = (
     Param("billing_status", "Account.Billing_Status__c", None, required=False),
     Param("fields", "more of the Account's fields", {"Industry": "Retail"}, required=False),
 )
-OPPORTUNITY = Param("opportunity", "the Opportunity's id (006...)", "006000000000AcmAAA")
+OPPORTUNITY = Param("opportunity", "the Opportunity's id (006...)", "006000000000AcmAAE")
 LINES = Param("lines", "the line items: [{product_code, quantity}]",
               [{"product_code": "PLAT", "quantity": 2}], required=False)
-CONTRACT = Param("contract", "the Contract's id (800...)", "800000000000AcmAAA")
+CONTRACT = Param("contract", "the Contract's id (800...)", "800000000000AcmAAE")
 SUBSCRIPTION = Param("subscription", "the billing subscription id the Contract carries "
                      "(External_Id__c and Billing_Subscription_Id__c)", "sub_FintwinAcme01")
-ORDER = Param("order", "the Order's id (801...)", "801000000000AcmAAA")
+ORDER = Param("order", "the Order's id (801...)", "801000000000AcmAAE")
 
 
 def _id(sc: StateContext, name: str, prefix: str) -> str | None:

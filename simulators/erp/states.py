@@ -58,7 +58,7 @@ VOCABULARY = Vocabulary("erp", session)
 state = VOCABULARY.state
 
 CUSTOMER = Param("customer", "the customer's internal id", "107")
-EXTERNAL_ID = Param("external_id", "the record's externalId", "001000000000AcmAAA")
+EXTERNAL_ID = Param("external_id", "the record's externalId", "001000000000AcmAAE")
 SUBSIDIARY = Param("subsidiary", "the subsidiary's internal id (1 US, 2 GB, 3 DE)", "1",
                    required=False)
 CURRENCY = Param("currency", "the currency's internal id (1 USD, 2 GBP, 3 EUR)", "1",
@@ -176,7 +176,7 @@ def no_customer(sc: StateContext) -> None:
        Param("invoice", "the invoice's internal id", "301"),
        Param("external_id", "the invoice's externalId", "in_FintwinAcme01"),
        CUSTOMER,
-       Param("customer_external_id", "the customer's externalId", "001000000000AcmAAA",
+       Param("customer_external_id", "the customer's externalId", "001000000000AcmAAE",
              required=False),
        SUBSIDIARY, CURRENCY, ITEM, ITEM_ID,
        Param("quantity", "the line's quantity", 2, required=False),
@@ -191,7 +191,7 @@ def invoice(sc: StateContext) -> dict[str, Any]:
     found = ctx.by_external_id("invoice", external_id)
     if found is not None:
         return {"invoice": found["id"]}
-    sc.params.setdefault("customer_external_id", "001000000000AcmAAA")
+    sc.params.setdefault("customer_external_id", "001000000000AcmAAE")
     cust = _customer(sc, ctx, external_param="customer_external_id")
     lines: list[dict[str, Any]] = []
     for n, line in enumerate(sc.items("lines") if sc.params.get("lines") else [{}]):

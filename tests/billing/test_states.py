@@ -47,7 +47,7 @@ def test_a_subscription_state_makes_the_named_objects(api: httpx.Client) -> None
                  {"subscription": "sub_PactOne", "customer": "cus_PactOne", "quantity": 3,
                   "lookup_key": "PLAT:EUR", "price": "price_PactPlatEur",
                   "item": "si_PactPlat", "invoice": "in_PactFirst",
-                  "crm_account": "001000000000AcmAAA"})
+                  "crm_account": "001000000000AcmAAE"})
     assert made.status_code == 200, made.text
     values = made.json()
     assert values["authorization"] == f"Bearer {KEY}" and values["item"] == "si_PactPlat"
@@ -59,7 +59,7 @@ def test_a_subscription_state_makes_the_named_objects(api: httpx.Client) -> None
     invoice = get(api, "/v1/invoices/in_PactFirst", values["authorization"])
     assert invoice["status"] == "paid" and invoice["currency"] == "eur"
     customer = get(api, "/v1/customers/cus_PactOne", values["authorization"])
-    assert customer["metadata"] == {"crm_account_id": "001000000000AcmAAA"}
+    assert customer["metadata"] == {"crm_account_id": "001000000000AcmAAE"}
     events = get(api, "/v1/events", values["authorization"], type="invoice.finalized")
     assert events["data"][0]["data"]["object"]["id"] == "in_PactFirst"
     teardown(api)
