@@ -150,6 +150,22 @@ def _in_txn(sc: StateContext) -> records.Txn:
     return records.begin(sc.sim, sc.tenant)
 
 
+def _lines_then(sc: StateContext, txn: records.Txn, sobject: str, parent: Record,
+                line_sobject: str, link: str, entries: list[tuple[Record, int]],
+                change: dict[str, Any]) -> Record:
+    """Line items under ``parent``, committed; then ``change`` on it in a transaction of
+    its own, so that its change event is an UPDATE of what changed."""
+    for entry, quantity in entries:
+        _create(txn, line_sobject, {link: parent["Id"], "PricebookEntryId": entry["Id"],
+                                    "Quantity": quantity, "UnitPrice": entry["UnitPrice"]})
+    txn.commit()
+    txn = _in_txn(sc)
+    changed = _update(txn, sobject, records.live(txn.org, sobject, parent["Id"]) or parent,
+                      change)
+    txn.commit()
+    return changed
+
+
 @state("an account {account} exists",
        "An Account with a legal entity and currency (and the integration's ids, when given).",
        ACCOUNT, *ACCOUNT_FIELDS)
@@ -184,14 +200,8 @@ def closed_won(sc: StateContext) -> dict[str, Any]:
         "CurrencyIsoCode": currency, "Pricebook2Id": txn.tenant.meta["standard_pricebook_id"]},
         _id(sc, "opportunity", "006"))
     if opp.get("StageName") != "Closed Won":
-        for entry, quantity in entries:
-            _create(txn, "OpportunityLineItem", {
-                "OpportunityId": opp["Id"], "PricebookEntryId": entry["Id"],
-                "Quantity": quantity, "UnitPrice": entry["UnitPrice"]})
-        txn.commit()
-        txn = _in_txn(sc)
-        opp = _update(txn, "Opportunity", records.live(txn.org, "Opportunity", opp["Id"]) or opp,
-                      {"StageName": "Closed Won"})
+        opp = _lines_then(sc, txn, "Opportunity", opp, "OpportunityLineItem", "OpportunityId",
+                          entries, {"StageName": "Closed Won"})
     txn.commit()
     return {"account": acct["Id"], "opportunity": opp["Id"]}
 
@@ -259,12 +269,7 @@ def order_activated(sc: StateContext) -> dict[str, Any]:
         "CurrencyIsoCode": currency, "EffectiveDate": sc.text("start_date", "2026-01-15")},
         _id(sc, "order", "801"))
     if order.get("Status") != "Activated":
-        for entry, quantity in entries:
-            _create(txn, "OrderItem", {"OrderId": order["Id"], "PricebookEntryId": entry["Id"],
-                                       "Quantity": quantity, "UnitPrice": entry["UnitPrice"]})
-        txn.commit()
-        txn = _in_txn(sc)
-        order = _update(txn, "Order", records.live(txn.org, "Order", order["Id"]) or order,
-                        {"Status": "Activated"})
+        order = _lines_then(sc, txn, "Order", order, "OrderItem", "OrderId", entries,
+                            {"Status": "Activated"})
     txn.commit()
     return {"account": acct["Id"], "contract": made["Id"], "order": order["Id"]}
