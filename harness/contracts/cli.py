@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness import epoch
 from harness.contracts.pactfiles import PROVIDERS, PactFileError
 
 DEFAULT_PACTS = "pacts"
@@ -47,7 +48,7 @@ def _verify_command(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     targets = [Target(p, url=urls.get(p), api_version=versions.get(p),
-                      admin_token=args.admin_token) for p in providers]
+                      admin_token=args.admin_token, epoch=args.epoch) for p in providers]
     try:
         results = verify(pacts, targets)
     except VerifyError as exc:
@@ -176,6 +177,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ver.add_argument("--url", action="append", metavar="[VENDOR=]URL",
                      help="verify a running fake (default: start one in this process)")
     ver.add_argument("--admin-token", help="the running fake's X-Sim-Admin-Token")
+    ver.add_argument("--epoch", type=epoch.argument, default=epoch.resolve(),
+                     help="the started fakes' business time (default "
+                          f"{epoch.DEFAULT_EPOCH}; ISO 8601, unix seconds, 'now' or an edge)")
     ver.add_argument("--json", metavar="FILE", help="write the results as JSON")
     ver.add_argument("--verbose", action="store_true", help="list passing interactions too")
     ver.set_defaults(func=_verify_command)

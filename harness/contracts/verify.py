@@ -35,6 +35,7 @@ from harness.contracts.pactfiles import (
     states_of,
     write_prepared,
 )
+from harness.epoch import resolve as resolve_epoch
 from harness.servers import ServerThread
 from simulators.engine.settings import SimSettings
 
@@ -93,6 +94,9 @@ class Target:
     override_pins: bool = False  # billing: every interaction at api_version
     admin_token: str | None = None
     seed: int = 0
+    # Business time of the fake started here (every tenant frozen at it): a pact's dates
+    # meet the same periods and renewals on any day.
+    epoch: float = field(default_factory=resolve_epoch)
 
 
 def tenant_ref(provider: str) -> str:
@@ -108,7 +112,8 @@ def serving(target: Target) -> Iterator[str]:
         return
     module = importlib.import_module(APP_MODULES[target.provider])
     settings = SimSettings(seed=target.seed, limits=False, delivery_time_scale=0.0001,
-                           admin_token=target.admin_token)
+                           admin_token=target.admin_token, epoch=target.epoch,
+                           frozen_clock=True)
     with ServerThread(module.create_app(settings)) as server:
         yield server.url
 
