@@ -75,10 +75,11 @@ class ScenarioDiff:
     after: str
     codes_before: list[str]
     codes_after: list[str]
+    unstable: bool = False  # its change did not come back when run again
 
     @property
     def changed(self) -> bool:
-        return self.before != self.after
+        return self.before != self.after and not self.unstable
 
 
 @dataclass
@@ -242,18 +243,34 @@ def contract_diff(vendor: str, version_from: str, version_to: str, pacts: Sequen
 def scenario_diff(vendor: str, version_from: str, version_to: str, files: Sequence[Path], *,
                   options: Sequence[str], seed: int, out: Path, jobs: int, traffic: bool
                   ) -> list[ScenarioDiff]:
-    from harness.verify import run_suites
+    from harness.verify import Cell, run_suites
 
-    runs = {}
-    for name, version, record in (("from", version_from, traffic), ("to", version_to, False)):
-        argv = [*options, "--fintwin-vendor-version", f"{vendor}={version}"]
-        if record:
-            argv.append("--fintwin-traffic")
-        runs[name], _ = run_suites(files, argv, seed=seed, out=out / name, workers=jobs)
-    return [ScenarioDiff(stem.removeprefix("test_"), runs["from"][stem].outcome,
-                         runs["to"][stem].outcome, runs["from"][stem].codes,
-                         runs["to"][stem].codes)
-            for stem in sorted(runs["from"])]
+    def both(chosen: Sequence[Path], where: str, record: bool) -> dict[str, dict[str, Cell]]:
+        runs = {}
+        for name, version in (("from", version_from), ("to", version_to)):
+            argv = [*options, "--fintwin-vendor-version", f"{vendor}={version}"]
+            if record and name == "from":
+                argv.append("--fintwin-traffic")
+            runs[name], _ = run_suites(chosen, argv, seed=seed, out=out / where / name,
+                                       workers=jobs)
+        return runs
+
+    runs = both(files, "", traffic)
+    changed = [f for f in files if runs["from"][f.stem].outcome != runs["to"][f.stem].outcome]
+    # A verdict that changes must change again: the suites that did are run once more at
+    # both versions, and a change that does not come back is unstable, not a break.
+    again = both(changed, "again", False) if changed else {"from": {}, "to": {}}
+    out_diffs = []
+    for stem in sorted(runs["from"]):
+        before, after = runs["from"][stem], runs["to"][stem]
+        diff = ScenarioDiff(stem.removeprefix("test_"), before.outcome, after.outcome,
+                            before.codes, after.codes)
+        if stem in again["from"] and (again["from"][stem].outcome,
+                                      again["to"][stem].outcome) != (before.outcome,
+                                                                     after.outcome):
+            diff.unstable = True
+        out_diffs.append(diff)
+    return out_diffs
 
 
 def write(report: UpgradeReport, out: Path) -> tuple[Path, Path]:

@@ -72,7 +72,9 @@ def text(report: UpgradeReport) -> str:
         out.append(f"scenarios: {len(report.scenarios)} suites, "
                    f"{len(report.changed_scenarios)} change verdict")
         for s in report.scenarios:
-            change = "" if not s.changed else "   <- verdict changes"
+            change = ("   <- verdict changes" if s.changed else
+                      "   (unstable: the change did not come back when run again)"
+                      if s.unstable else "")
             codes = f" ({', '.join(s.codes_after)})" if s.codes_after else ""
             out.append(f"  {s.scenario:24} {s.before} -> {s.after}{codes}{change}")
     if report.breaks("observed") and not report.changed_scenarios:
@@ -98,7 +100,10 @@ def _cell(ok: bool) -> str:
 
 def html(report: UpgradeReport) -> str:
     rows = []
-    for d in report.interactions:
+    order = sorted(report.interactions, key=lambda d: (d.source, not d.breaks,
+                                                       d.covered_by is None,
+                                                       d.before and d.after, d.description))
+    for d in order:
         fields = "<br>".join(f"<code>{escape(f.path)}</code>: {escape(f.change)}"
                              for f in d.fields)
         status = ('<span class="bad">breaks</span>' if d.breaks else

@@ -86,3 +86,23 @@ def test_the_crm_versions_the_fake_serves_alike_are_said_so(tmp_path: Path) -> N
     report = json.loads((tmp_path / "upgrade-check.json").read_text())
     assert code == 0
     assert any("same shapes at v59.0 and v62.0" in n for n in report["notes"])
+
+
+def test_a_change_that_does_not_come_back_is_unstable_not_a_break(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+
+    def run_suites(files: Sequence[Path], options: Sequence[str], *, out: Path, **kw: Any
+                   ) -> tuple[dict[str, Cell], float]:
+        calls.append(out)
+        flaky = out.name == "to" and out.parent == tmp_path / "runs"  # only the first run
+        return {"test_rate_limits": Cell("failed", ["ERP_PAYMENT_MISSING"]) if flaky
+                else Cell("passed")}, 1.0
+
+    monkeypatch.setattr("harness.verify.run_suites", run_suites)
+    report = rehearse(Rehearsal("billing", "2024-06-20", BASIL, [], [],
+                                scenarios=[Path("test_rate_limits.py")], out=tmp_path))
+    assert len(calls) == 4  # both versions, then both again for the suite that changed
+    [suite] = report.scenarios
+    assert suite.unstable and not suite.changed and report.safe
+    assert "unstable" in text(report)
