@@ -304,8 +304,11 @@ class Rehearsal:
 def rehearse(plan: Rehearsal) -> UpgradeReport:
     from harness.manifest import reference_manifest_path
 
+    manifest = Path(plan.sut or reference_manifest_path()).resolve()
+    shown = manifest.relative_to(Path.cwd()) if manifest.is_relative_to(Path.cwd()) \
+        else manifest
     report = UpgradeReport(plan.vendor, plan.version_from, plan.version_to,
-                           plan.sut or str(reference_manifest_path()) + (
+                           str(shown) + (
                                f" ({', '.join(f'{k}={v}' for k, v in plan.sut_options.items())})"
                                if plan.sut_options else ""),
                            plan.pact_sources)
