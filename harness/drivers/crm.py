@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.data import Contact, Deal, Product
+from harness.drivers import crm_fields
 from harness.drivers.base import Driver, Endpoint, decode, expect
 
 API_VERSION = "59.0"
@@ -129,36 +130,22 @@ class CrmDriver(Driver):
         return catalog
 
     async def create_account(self, deal: Deal) -> str:
-        company = deal.company
-        address = company.address
-        return await self.create("Account", {
-            "Name": company.name, "Industry": company.industry, "Website": company.website,
-            "Phone": company.phone, "Type": "Customer - Direct",
-            "BillingStreet": address.street, "BillingCity": address.city,
-            "BillingState": address.state, "BillingPostalCode": address.postal_code,
-            "BillingCountry": address.country, "Legal_Entity__c": company.entity.country,
-            "CurrencyIsoCode": company.currency})
+        return await self.create("Account", crm_fields.account(deal))
 
     async def create_contact(self, account_id: str, contact: Contact) -> str:
-        return await self.create("Contact", {
-            "AccountId": account_id, "FirstName": contact.first_name,
-            "LastName": contact.last_name, "Email": contact.email, "Title": contact.title,
-            "Phone": contact.phone})
+        return await self.create("Contact", crm_fields.contact(account_id, contact))
 
     async def create_opportunity(self, deal: Deal, account_id: str,
-                                 stage: str = "Proposal/Price Quote") -> tuple[str, dict[str, str]]:
+                                 stage: str = crm_fields.OPEN_STAGE) -> tuple[str, dict[str, str]]:
         """The opportunity and its line items; returns (Id, ProductCode -> line Id)."""
         catalog = await self._catalog_for(deal)
-        opp = await self.create("Opportunity", {
-            "AccountId": account_id, "Name": deal.name, "StageName": stage,
-            "CloseDate": deal.close_date, "CurrencyIsoCode": deal.currency,
-            "Pricebook2Id": catalog.pricebook_id, "Type": "New Business"})
+        opp = await self.create("Opportunity", crm_fields.opportunity(
+            deal, account_id, catalog.pricebook_id, stage))
         lines = {}
         for line in deal.lines:
-            lines[line.product.code] = await self.create("OpportunityLineItem", {
-                "OpportunityId": opp, "Quantity": line.quantity,
-                "PricebookEntryId": catalog.entries[(line.product.code, deal.currency)],
-                "UnitPrice": line.product.price(deal.currency)})
+            entry = catalog.entries[(line.product.code, deal.currency)]
+            lines[line.product.code] = await self.create(
+                "OpportunityLineItem", crm_fields.opportunity_line(deal, line, opp, entry))
         return opp, lines
 
     async def create_quote(self, deal: Deal, opportunity_id: str, lines: Mapping[str, str],
@@ -170,17 +157,13 @@ class CrmDriver(Driver):
         read-only, so "synced" here means: the accepted quote whose lines are linked to
         the opportunity's lines with the same products and quantities."""
         catalog = await self._catalog_for(deal)
-        quote = await self.create("Quote", {
-            "Name": f"Q - {deal.name}"[:255], "OpportunityId": opportunity_id,
-            "Pricebook2Id": catalog.pricebook_id, "ContactId": contact_id,
-            "ExpirationDate": deal.close_date + dt.timedelta(days=30)})
+        quote = await self.create("Quote", crm_fields.quote(deal, opportunity_id,
+                                                        catalog.pricebook_id, contact_id))
         for line in deal.lines:
-            await self.create("QuoteLineItem", {
-                "QuoteId": quote, "Quantity": line.quantity,
-                "PricebookEntryId": catalog.entries[(line.product.code, deal.currency)],
-                "UnitPrice": line.product.price(deal.currency),
-                "OpportunityLineItemId": lines.get(line.product.code)})
-        await self.update("Quote", quote, {"Status": "Accepted"})
+            await self.create("QuoteLineItem", crm_fields.quote_line(
+                deal, line, quote, catalog.entries[(line.product.code, deal.currency)],
+                lines.get(line.product.code)))
+        await self.update("Quote", quote, crm_fields.ACCEPTED)
         return quote
 
     async def create_deal(self, deal: Deal, *, quote: bool = True) -> CrmDeal:
@@ -197,7 +180,7 @@ class CrmDriver(Driver):
         return CrmDeal(deal, account, contacts, opp, lines, quote_id)
 
     async def close_won(self, opportunity_id: str) -> None:
-        await self.update("Opportunity", opportunity_id, {"StageName": "Closed Won"})
+        await self.update("Opportunity", opportunity_id, crm_fields.CLOSED_WON)
 
     async def close_lost(self, opportunity_id: str) -> None:
         await self.update("Opportunity", opportunity_id, {"StageName": "Closed Lost"})

@@ -1,0 +1,1 @@
+"""What the locustfiles share: the stack file, vendor calls, business-flow measurement."""
