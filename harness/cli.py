@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from harness import epoch
 from harness.contracts import cli as contracts_cli
+from harness.load import cli as load_cli
 from simulators.engine.server import DEFAULT_HOST, serve
 from simulators.engine.settings import SimSettings
 
@@ -195,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     soak.add_argument("--out", help="keep each run's logs and reports here")
     soak.set_defaults(func=_soak_command)
     contracts_cli.register(sub)
+    load_cli.add_parser(sub)
     return parser
 
 

@@ -24,14 +24,21 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-FLOW = "FLOW"
-ACCOUNT_SYNC = "account created -> billing customer linked"
-INVOICE_POSTED = "close-won -> ERP invoice posted"
-PAYMENT_APPLIED = "close-won -> ERP payment applied"
-RENEWAL_POSTED = "renewal -> ERP invoice posted"
-RENEWAL_PAID = "renewal -> ERP payment applied"
-MONTH_END_DRAINED = "month-end: every renewal posted and paid"
+from harness.load.flows import (
+    ACCOUNT_SYNC,
+    FLOW,
+    INVOICE_POSTED,
+    MONTH_END_DRAINED,
+    PAYMENT_APPLIED,
+    RENEWAL_PAID,
+    RENEWAL_POSTED,
+)
+
 DRAIN_TIMEOUT = 180.0  # seconds a stopping process keeps following its flows
+
+
+__all__ = ["ACCOUNT_SYNC", "INVOICE_POSTED", "LOG", "MONTH_END_DRAINED", "PAYMENT_APPLIED",
+           "RENEWAL_PAID", "RENEWAL_POSTED", "FlowLog", "fire", "follow"]
 
 
 class FlowNotThrough(Exception):

@@ -1,0 +1,149 @@
+"""Before the load: the vendor limits on the fakes, the tenants, and for the month-end the
+book of business that renews.
+
+Tenants are provisioned by the harness as the vendors' admins would (``Stack.anew_tenant``:
+catalog, webhook endpoint and CRM subscription pointing at the SUT, the connection
+registered with it). The month-end book is sold through the SUT itself: real deals closed
+won in the CRM and taken to cash by the SUT, all at one frozen business instant, so that
+every subscription renews at the same instant a month later. The harness closes those
+deals as observer with the fakes' limits off (setting up is not what is measured); the
+run's limits are put on afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from harness.drivers import World
+from harness.load.profiles import LimitProfile
+from harness.load.stackfile import LoadTenant
+from harness.manifest import VENDORS
+from harness.scenario import Q2C
+from harness.stack import Stack, StackError, Tenant
+from harness.waiting import NotYet
+
+#: The business instant the month-end book is sold at: the 1st of a month, midnight UTC,
+#: so that every subscription renews on the 1st of the next. December, so the renewal run
+#: is also the first of a new fiscal year.
+MONTH_END_BOOK_AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+STRIPE_DRAFT_HOUR = 3600  # a renewal invoice stays draft an hour before it is finalized
+
+
+def apply_limits(stack: Stack, profile: LimitProfile, tenants: Iterable[Tenant]) -> None:
+    """Put ``profile`` on the fakes: their own limit rules on or off, the profile's rules
+    as the fault plan, and each tenant's CRM daily allocation."""
+    for vendor in VENDORS:
+        stack.control(vendor, "PUT", "/_sim/limits",
+                      json={"enabled": profile.enforce == "defaults"})
+        rules = profile.rules(vendor)
+        stack.set_faults({"rules": rules} if rules else None, (vendor,))
+    daily = profile.crm_daily()
+    if daily is None:
+        return
+    for tenant in tenants:
+        stack.control("crm", "PUT", "/_sim/crm/limits", tenant=tenant.ref("crm"),
+                      json={"daily_api_requests": daily, "reset_usage": True})
+
+
+def load_tenant(tenant: Tenant) -> LoadTenant:
+    """What a Locust user needs of a provisioned tenant (the stack file's entry)."""
+    catalog = tenant.crm_catalog
+    if catalog is None:
+        raise StackError(f"tenant {tenant.label} has no CRM catalog")
+    return LoadTenant(
+        label=tenant.label, connection=tenant.connection,
+        billing_api_key=tenant.billing.api_key, crm_client_id=tenant.crm.client_id,
+        crm_client_secret=tenant.crm.client_secret, erp_account_id=tenant.erp.account_id,
+        erp_client_id=tenant.erp.client_id, erp_client_secret=tenant.erp.client_secret,
+        catalog=tenant.catalog, pricebook_id=catalog.pricebook_id,
+        entries={f"{code}:{cur}": entry for (code, cur), entry in catalog.entries.items()})
+
+
+async def provision(stack: Stack, count: int, prefix: str) -> list[Tenant]:
+    """``count`` tenants, a few at a time."""
+    gate = asyncio.Semaphore(4)
+
+    async def one(n: int) -> Tenant:
+        async with gate:
+            return await stack.anew_tenant(f"{prefix}-{n + 1:02d}")
+
+    return list(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+@dataclass(frozen=True)
+class Book:
+    """One tenant's subscriptions sold for the month-end, and when they renew."""
+
+    tenant: str
+    subscriptions: int
+    renews_at: float  # the subscriptions' current_period_end (unix seconds)
+    setup_s: float
+
+    @property
+    def advance_to(self) -> float:
+        """Past the renewal and Stripe's draft hour: every renewal invoice is drafted,
+        finalized and charged in one advance of the billing clock."""
+        return self.renews_at + STRIPE_DRAFT_HOUR + 60
+
+
+async def _ensure_years(world: World, instants: Iterable[float]) -> None:
+    """Accounting periods for the years of ``instants`` in the tenant's ERP account (a
+    409 says they exist already)."""
+    for year in sorted({dt.datetime.fromtimestamp(t, dt.UTC).year for t in instants}):
+        await world.erp.control("POST", "/_sim/erp/periods/year", json={"year": year},
+                                expected=(201, 409))
+
+
+async def _count(world: World, record_type: str) -> int:
+    rows = await world.erp.suiteql(f"SELECT COUNT(*) AS n FROM transaction "
+                                   f"WHERE type = '{record_type}'")
+    return int(rows[0]["n"]) if rows else 0
+
+
+async def sell_book(stack: Stack, tenant: Tenant, subscriptions: int, *,
+                    concurrency: int = 16, timeout: float = 1800.0,
+                    progress: Callable[[int, int], None] | None = None) -> Book:
+    """Sell ``subscriptions`` deals for ``tenant`` at :data:`MONTH_END_BOOK_AT` and wait
+    until the SUT has taken every one to cash (subscription, ERP invoice and payment)."""
+    started = time.time()
+    world = stack.world(tenant)
+    q = Q2C(stack, tenant, world, timeout=300.0)
+    book_at = MONTH_END_BOOK_AT.timestamp()
+    try:
+        await world.clock.freeze(book_at)
+        await _ensure_years(world, (book_at, book_at + 40 * 86400))
+        deals = q.deals(subscriptions)
+        gate = asyncio.Semaphore(concurrency)
+        done = 0
+
+        async def one(index: int) -> None:
+            nonlocal done
+            async with gate:
+                await q.sell(deals[index])
+            done += 1
+            if progress is not None:
+                progress(done, subscriptions)
+
+        await asyncio.gather(*(one(i) for i in range(subscriptions)))
+        deadline = time.monotonic() + timeout
+        while await _count(world, "CustPymt") < subscriptions:
+            if time.monotonic() > deadline:
+                raise NotYet(f"{tenant.label}: the book's first payments are not all in the "
+                             f"ERP after {timeout:.0f} s")
+            await asyncio.sleep(0.5)  # between probes of a condition with a deadline
+        subs = await world.billing.get("/v1/subscriptions", {"limit": 1})
+        renews_at = float(subs["data"][0]["current_period_end"])
+    finally:
+        await q.aclose()
+    return Book(tenant.label, subscriptions, renews_at, round(time.time() - started, 1))
+
+
+def say(message: str) -> None:
+    print(f"fintwin load: {message}", file=sys.stderr, flush=True)
+
+
