@@ -66,7 +66,7 @@ def _locust_options(args: argparse.Namespace, distributed: bool) -> Any:
         argv += ["--master", "--expect-workers", str(args.workers + args.remote_workers),
                  "--master-bind-host", args.master_bind, "--master-bind-port",
                  str(args.master_port)]
-    return argument_parser.parse_options(args=argv)
+    return argument_parser.get_parser().parse_args(args=argv)
 
 
 def _start_workers(args: argparse.Namespace, out: Path) -> list[subprocess.Popen[bytes]]:

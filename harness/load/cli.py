@@ -34,9 +34,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--target-flows-per-min", type=float, default=None,
                    help="q2c: the business throughput to hold; users pace themselves to "
                         "it and the verdict checks it")
-    p.add_argument("--limits", choices=PROFILES, default="sandbox",
-                   help="vendor limits on the fakes: sandbox (the fakes' own), production "
-                        "(Stripe live, Salesforce Enterprise, NetSuite by tier) or none")
+    p.add_argument("--limits", choices=PROFILES, default=None,
+                   help="vendor limits on the fakes: sandbox (the fakes' own; the default), "
+                        "production (Stripe live, Salesforce Enterprise, NetSuite by tier) or "
+                        "none (the default of the fakes scenario)")
     p.add_argument("--erp-tier", choices=sorted(ERP_TIERS), default="premium",
                    help="production profile: NetSuite service tier (default premium)")
     p.add_argument("--suitecloud-plus", type=int, default=0,
@@ -78,7 +79,8 @@ def _command(args: argparse.Namespace) -> int:
         scenario=args.scenario, users=args.users if not month_end else max(args.tenants, 1),
         spawn_rate=args.spawn_rate,
         duration=args.duration if args.duration is not None else default_duration,
-        target_flows_per_min=args.target_flows_per_min, limits=args.limits,
+        target_flows_per_min=args.target_flows_per_min,
+        limits=args.limits or ("none" if args.scenario == "fakes" else "sandbox"),
         erp_tier=args.erp_tier, suitecloud_plus=args.suitecloud_plus,
         crm_licences=args.crm_licences, workers=args.workers,
         remote_workers=args.remote_workers, master_port=args.master_port,

@@ -63,7 +63,12 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f} %"
+    """A headroom: the share of the limit left, or how many times over it the load is."""
+    if value is None:
+        return "-"
+    if value < 0:
+        return f"over: {1 - value:.1f}x the limit"
+    return f"{value * 100:.0f} %"
 
 
 def _charts(result: Mapping[str, Any]) -> list[str]:
@@ -77,11 +82,14 @@ def _charts(result: Mapping[str, Any]) -> list[str]:
                             [Line(primary, s["flows_per_min"])],
                             [("target", float(target))] if target else []))
         lat = s["latency"]
-        lines = [Line(f"{q} {primary}", lat.get(primary, {}).get(q, []))
-                 for q in ("p50", "p95", "p99")]
+        lines = [Line(f"{q} paid", lat.get(primary, {}).get(q, [])) for q in ("p50", "p95",
+                                                                             "p99")]
         posted = INVOICE_POSTED if result["scenario"] == "q2c" else RENEWAL_POSTED
-        lines.append(Line(f"p95 {posted}", lat.get(posted, {}).get("p95", []), dashed=True))
-        charts.append(Chart("End-to-end latency by completion time", "seconds", lines))
+        lines.append(Line("p95 invoice posted", lat.get(posted, {}).get("p95", []),
+                          dashed=True))
+        start = "close-won" if result["scenario"] == "q2c" else "the renewal run"
+        charts.append(Chart(f"Latency from {start} to the ERP, by completion time",
+                            "seconds", lines))
     backlog = [Line("SUT backlog (pending events)", s["backlog"])] if s["backlog"] else []
     charts.append(Chart("SUT backlog and webhooks waiting in the fakes' outboxes", "events",
                         [*backlog, Line("webhooks not yet delivered", s["outbox"],
@@ -144,8 +152,9 @@ def _fit(result: Mapping[str, Any]) -> str:
     if ceiling.get("binding"):
         per = result["flows"].get("per_min") or 0
         top = ceiling["binding"]["flows_per_min"]
-        lines.append(f"Ceiling these limits allow with the SUT's "
-                     f"{_e(ceiling['calls_per_flow'])} calls per flow: <b>{top:,} flows/min</b> "
+        calls = ", ".join(f"{VENDOR_NAMES[v]} {n}" for v, n in ceiling["calls_per_flow"].items())
+        lines.append(f"Ceiling these limits allow with the SUT's calls per flow ({_e(calls)}): "
+                     f"<b>{top:,} flows/min</b> "
                      f"(bound by {_e(VENDOR_NAMES[ceiling['binding']['vendor']])}); this run's "
                      f"{per} flows/min is {per / top * 100 if top else 0:.1f} % of it.")
     if ceiling.get("crm_daily_flows_per_min") is not None:

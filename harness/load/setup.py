@@ -64,6 +64,20 @@ def load_tenant(tenant: Tenant) -> LoadTenant:
         entries={f"{code}:{cur}": entry for (code, cur), entry in catalog.entries.items()})
 
 
+async def unwire(stack: Stack, tenant: Tenant) -> None:
+    """Take the SUT's receivers off ``tenant`` (the billing webhook endpoint, the CRM
+    change-event subscription): its load reaches the fakes only."""
+    world = stack.world(tenant)
+    try:
+        if tenant.billing.endpoint_id:
+            await world.billing.delete(f"/v1/webhook_endpoints/{tenant.billing.endpoint_id}")
+        if tenant.crm.subscription_id:
+            await world.crm.control("DELETE", f"/_sim/subscriptions/{tenant.crm.subscription_id}",
+                                    expected=(200, 204))
+    finally:
+        await world.aclose()
+
+
 async def provision(stack: Stack, count: int, prefix: str) -> list[Tenant]:
     """``count`` tenants, a few at a time."""
     gate = asyncio.Semaphore(4)

@@ -205,6 +205,16 @@ class TenantApi:
         self._check(status, (200, 404), name, content)
         return status == 200
 
+    def erp_create(self, record_type: str, body: Mapping[str, Any], name: str) -> str:
+        """POST a record (204 + Location); its internal id."""
+        status, headers, content = self._authorised(
+            "erp", self.erp_login, "POST", f"{ERP_RECORDS}/{record_type}", name,
+            expect=(204,), data=json_bytes(dict(body)),
+            headers={"Content-Type": "application/json"})
+        self._check(status, (204,), name, content)
+        location = headers.get("location") or headers.get("Location") or ""
+        return location.rstrip("/").rsplit("/", 1)[-1]
+
     def suiteql(self, query: str, name: str, limit: int = 1000, offset: int = 0
                 ) -> dict[str, Any]:
         """One page of a SuiteQL query."""
