@@ -38,7 +38,9 @@ CSV_PREFIX = "locust"
 HTML = "locust-report.html"
 SUMMARY = "locust-summary.json"
 WORKER_TIMEOUT = 60.0  # seconds to wait for the workers to connect
-STOP_TIMEOUT = 60.0  # a user finishing the deal it is creating when the run ends
+# A user finishing the deal it is creating when the run ends. A worker also waits this
+# long after a stop before it reads its next message (Locust's WorkerRunner).
+STOP_TIMEOUT = 15.0
 
 
 def _options(argv: list[str] | None) -> argparse.Namespace:
@@ -123,6 +125,18 @@ def _settle_master(runner: MasterRunner) -> None:
         gevent.sleep(0.5)
 
 
+def _end(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
 def _totals(runner: Runner) -> dict[str, Any]:
     out = {}
     for (name, method), entry in runner.stats.entries.items():
@@ -165,13 +179,12 @@ def main(argv: list[str] | None = None) -> int:
             _settle_master(runner)
         drained = time.time()
         runner.quit()
-        for proc in procs:
-            proc.wait(30)
+        # Every worker has shipped its last flows and stats (it said it follows none);
+        # a local one need not sit out its post-stop wait (STOP_TIMEOUT) to read "quit".
+        _end(procs)
         gevent.sleep(1.5)  # the CSV writer's last pass (every second)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
+        _end(procs)
     writer.kill()
     csv.close_files()
     (out / HTML).write_text(get_html_report(env, show_download_link=False), encoding="utf-8")

@@ -88,7 +88,7 @@ def render(chart: Chart) -> str:
                      f'y2="{sy(value):.1f}" class="limit"/><text x="{w - right - 4}" '
                      f'y="{sy(value) - 4:.1f}" text-anchor="end" class="limitlabel">'
                      f'{html.escape(label)}</text>')
-    legend_x = left + 8
+    legend_x = float(left + 8)
     for n, line in enumerate(chart.lines):
         color = line.color or PALETTE[n % len(PALETTE)]
         pts = [(float(p[0]), float(p[1])) for p in line.points

@@ -22,7 +22,7 @@ def duration(text: str) -> float:
     return seconds
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("load", help="Locust load test of the SUT through the fakes, and a "
                                     "cutover report")
     p.add_argument("--scenario", choices=["q2c", "month-end", "fakes"], default="q2c")

@@ -83,7 +83,9 @@ class TenantApi:
     def _send(self, method: str, url: str, name: str, *, expect: tuple[int, ...],
               headers: Mapping[str, str] | None = None, data: bytes | str | None = None
               ) -> tuple[int, Mapping[str, str], bytes]:
-        with self.http.request(method, url, name=name, data=data,
+        # FastHttpSession sends bytes as they are (its signature says str or dict).
+        body: Any = data
+        with self.http.request(method, url, name=name, data=body,
                                headers={**self.base, **(headers or {})},
                                catch_response=True) as response:
             status = int(response.status_code or 0)
