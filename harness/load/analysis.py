@@ -384,7 +384,8 @@ def _month_end(opts: LoadOptions, books: list[Book], totals: Mapping[str, Any],
             "renewals_per_min": round(paid * 60 / time_to_drain, 1) if time_to_drain else None,
             "setup_s": sum(book.setup_s for book in books),
             "books": [{"tenant": b.tenant, "subscriptions": b.subscriptions,
-                       "renews_at": b.renews_at, "advanced_to": b.advance_to} for b in books],
+                       "renews_at": b.renews_at, "advanced_to": b.advance_to,
+                       "unsold": b.unsold} for b in books],
             "peak_erp_concurrency": peak, "erp_limit": limit.value if limit else None,
             "erp_429": refused, "checks": checks}
 
