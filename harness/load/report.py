@@ -16,6 +16,9 @@ from harness.load.flows import INVOICE_POSTED, RENEWAL_POSTED
 
 JSON_NAME = "cutover-report.json"
 HTML_NAME = "cutover-report.html"
+#: What a run writes into its directory (removed before the next run there).
+RESULTS = (JSON_NAME, HTML_NAME, "locust-report.html", "locust_stats.csv",
+           "locust_stats_history.csv", "locust_failures.csv", "locust_exceptions.csv")
 VENDOR_NAMES = {"crm": "CRM (Salesforce)", "billing": "billing (Stripe)",
                 "erp": "ERP (NetSuite)"}
 

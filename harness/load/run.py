@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -34,7 +35,7 @@ import loadtests
 from harness.load import setup
 from harness.load.analysis import analyse
 from harness.load.profiles import LimitProfile, production, profile
-from harness.load.report import format_summary, write_report
+from harness.load.report import RESULTS, format_summary, write_report
 from harness.load.sampler import Sampler
 from harness.load.stackfile import LoadStack
 from harness.manifest import VENDORS, load_manifest, reference_manifest_path
@@ -182,6 +183,7 @@ async def _run(stack: Stack, opts: LoadOptions, out: Path) -> dict[str, Any]:
         scenario=opts.scenario, seed=opts.seed, urls=dict(stack.urls),
         tenants=tuple(setup.load_tenant(t) for t in tenants),
         ca_bundle=str(stack.ca_bundle) if stack.ca_bundle else None,
+        ca_pem=stack.ca_bundle.read_text() if stack.ca_bundle else None,
         observer=stack.observer_headers()["X-Fintwin-Observer"],
         admin_token=stack.sim_admin_token, flows_file=str(out / "flows.jsonl"),
         settings=_settings(opts, books)).write(out / "stack.json")
@@ -230,6 +232,11 @@ def run_load(opts: LoadOptions) -> dict[str, Any]:
         raise ValueError(f"--scenario must be one of {', '.join(SCENARIOS)}")
     out = opts.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    # Nothing of an earlier run may leak into this one: not its SUT database (the same
+    # seed gives the same tenants), not its flow samples or reports.
+    shutil.rmtree(out / "stack", ignore_errors=True)
+    for stale in (*RESULTS, "flows.jsonl", "locust-summary.json", "stack.json"):
+        (out / stale).unlink(missing_ok=True)
     manifest = load_manifest(opts.sut or reference_manifest_path())
     config = StackConfig(seed=opts.seed, run_dir=out / "stack", catalog_size=3,
                          sut_options={"poll_seconds": "2"})

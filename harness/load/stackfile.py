@@ -78,6 +78,8 @@ class LoadStack:
     urls: Mapping[str, str]
     tenants: tuple[LoadTenant, ...]
     ca_bundle: str | None = None
+    # The CA certificate itself (public): a worker on another machine needs no file.
+    ca_pem: str | None = None
     observer: str = "1"  # the X-Fintwin-Observer value (the admin token when locked)
     admin_token: str | None = None  # X-Sim-Admin-Token for the fakes' control planes
     flows_file: str | None = None  # where the master (or the only process) logs flows
@@ -85,7 +87,7 @@ class LoadStack:
 
     def to_json(self) -> dict[str, Any]:
         return {"version": VERSION, "scenario": self.scenario, "seed": self.seed,
-                "urls": dict(self.urls), "ca_bundle": self.ca_bundle,
+                "urls": dict(self.urls), "ca_bundle": self.ca_bundle, "ca_pem": self.ca_pem,
                 "observer": self.observer, "admin_token": self.admin_token,
                 "flows_file": self.flows_file, "settings": dict(self.settings),
                 "tenants": [t.to_json() for t in self.tenants]}
@@ -97,7 +99,8 @@ class LoadStack:
         return cls(scenario=str(data["scenario"]), seed=int(data["seed"]),
                    urls={str(k): str(v) for k, v in data["urls"].items()},
                    tenants=tuple(LoadTenant.from_json(t) for t in data["tenants"]),
-                   ca_bundle=data.get("ca_bundle"), observer=str(data.get("observer") or "1"),
+                   ca_bundle=data.get("ca_bundle"), ca_pem=data.get("ca_pem"),
+                   observer=str(data.get("observer") or "1"),
                    admin_token=data.get("admin_token"), flows_file=data.get("flows_file"),
                    settings=dict(data.get("settings") or {}))
 

@@ -45,10 +45,12 @@ class VendorError(RuntimeError):
 
 def ssl_context_factory(stack: LoadStack) -> Callable[[], Any]:
     """What FastHttpSession makes its TLS contexts with: trusting the stack's local CA."""
-    ca = stack.ca_bundle
+    pem, path = stack.ca_pem, stack.ca_bundle
 
     def factory() -> Any:
-        return gevent.ssl.create_default_context(cafile=ca) if ca else \
+        if pem:
+            return gevent.ssl.create_default_context(cadata=pem)
+        return gevent.ssl.create_default_context(cafile=path) if path else \
             gevent.ssl.create_default_context()
 
     return factory
