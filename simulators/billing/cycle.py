@@ -7,6 +7,7 @@ would have had in a real account.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 
 from simulators.billing.context import Ctx
@@ -71,16 +72,31 @@ def _retry(ctx: Ctx, inv: Record) -> None:
 
 
 def run_until(ctx: Ctx, customers: set[str], until: int) -> int:
-    """Run every due action up to ``until``; returns how many ran."""
+    """Run every due action up to ``until`` in time order; returns how many ran.
+
+    What business time does to one customer (its renewals, invoices, payments) never
+    changes another customer's due actions, so each customer's next action is kept in a
+    heap and only the customer just acted on is looked at again: a month-end of N
+    subscriptions costs O(N log N), not N scans of every customer (2,000 renewals took
+    minutes that way). Ties at one instant go by customer id."""
     ran = 0
+    heap: list[tuple[int, int, str]] = []
+    for cust_id in sorted(customers):
+        found = _next_action(ctx, {cust_id}, until)
+        if found is not None:
+            heapq.heappush(heap, (found[0], found[1], cust_id))
     try:
-        while ran < MAX_ACTIONS:
-            action = _next_action(ctx, customers, until)
+        while heap and ran < MAX_ACTIONS:
+            _, _, cust_id = heapq.heappop(heap)
+            action = _next_action(ctx, {cust_id}, until)
             if action is None:
-                break
+                continue
             ctx.at = action[0]
             action[2]()
             ran += 1
+            following = _next_action(ctx, {cust_id}, until)
+            if following is not None:
+                heapq.heappush(heap, (following[0], following[1], cust_id))
     finally:
         ctx.at = None
     return ran
