@@ -37,7 +37,8 @@ from loadtests.kit import flows
 CSV_PREFIX = "locust"
 HTML = "locust-report.html"
 SUMMARY = "locust-summary.json"
-WORKER_TIMEOUT = 60.0  # seconds to wait for the workers to connect
+WORKER_TIMEOUT = 60.0  # seconds to wait for local workers to connect
+REMOTE_WORKER_TIMEOUT = 600.0  # and for workers someone starts on other machines
 # A user finishing the deal it is creating when the run ends. A worker also waits this
 # long after a stop before it reads its next message (Locust's WorkerRunner).
 STOP_TIMEOUT = 15.0
@@ -82,9 +83,17 @@ def _start_workers(args: argparse.Namespace, out: Path) -> list[subprocess.Popen
     return procs
 
 
-def _wait_workers(runner: MasterRunner, expected: int, procs: list[subprocess.Popen[bytes]]
-                  ) -> None:
-    deadline = time.monotonic() + WORKER_TIMEOUT
+def _wait_workers(runner: MasterRunner, args: argparse.Namespace,
+                  procs: list[subprocess.Popen[bytes]]) -> None:
+    expected = args.workers + args.remote_workers
+    if args.remote_workers:
+        print(f"waiting for {args.remote_workers} remote Locust workers: on each machine, "
+              f"tunnel to the fakes and to port {args.master_port}, then run\n"
+              f"  FINTWIN_LOAD_STACK=<copy of {args.stack}> locust -f {args.locustfile} "
+              f"--worker --master-host 127.0.0.1 --master-port {args.master_port}\n"
+              "(README, 'Distributed load')", file=sys.stderr, flush=True)
+    deadline = time.monotonic() + (REMOTE_WORKER_TIMEOUT if args.remote_workers
+                                   else WORKER_TIMEOUT)
     while len(runner.clients.ready) < expected:
         dead = [p.args for p in procs if p.poll() is not None]
         if dead or time.monotonic() > deadline:
@@ -171,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if isinstance(runner, MasterRunner):
             procs = _start_workers(args, out)
-            _wait_workers(runner, args.workers + args.remote_workers, procs)
+            _wait_workers(runner, args, procs)
         started = time.time()
         stopped = _run(runner, args)
         runner.stop()  # local: users stop, then every flow they started is followed out
