@@ -40,7 +40,7 @@ from harness.digest import business_digest
 from harness.manifest import VENDORS, load_manifest, reference_manifest_path
 from harness.oracle import Report
 from harness.scenario import Q2C, fingerprint
-from harness.settling import Observation, Settled, settle
+from harness.settling import Settled, observe_stack, settle
 from harness.stack import SUT, Stack, StackConfig, Tenant, create_stack, run_sync
 from harness.waiting import NotYet
 
@@ -176,46 +176,10 @@ async def _run_flow(stack: Stack, flow: FlowRun, opts: DemoOptions) -> None:
         await q.aclose()
 
 
-async def _metrics(client: httpx.AsyncClient, headers: Mapping[str, str]
-                   ) -> dict[str, float]:
-    """A fake's Prometheus counters, each summed over its labels (``name{...} v``);
-    ``requests_total`` of writes only (the SUT's reads include idle polling)."""
-    text = (await client.get("/_sim/metrics", headers=dict(headers))).text
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, _, rest = line.partition("{")
-        labels, _, value = rest.rpartition("} ") if rest else ("", "", "")
-        if not rest:
-            name, _, value = line.partition(" ")
-        if name.endswith("_requests_total") and 'method="GET"' in labels:
-            continue
-        try:
-            out[name] = out.get(name, 0.0) + float(value.split()[0])
-        except (ValueError, IndexError):
-            continue
-    return out
-
-
-async def _observe(stack: Stack, clients: Mapping[str, httpx.AsyncClient]) -> Observation:
-    """One look at the whole run: every fake's outbox, the SUT's idle probe (all its
-    connections), and the fakes' delivery attempts and write requests."""
-    headers = stack.control_headers()
-    found = await asyncio.gather(*(_metrics(clients[v], headers) for v in VENDORS))
-    by_vendor = dict(zip(VENDORS, found, strict=True))
-    outbox = sum(int(by_vendor[v].get(f"fintwin_{v}_outbox_pending", 0)) for v in VENDORS)
-    activity = tuple(int(by_vendor[v].get(f"fintwin_{v}_{name}", 0)) for v in VENDORS
-                     for name in ("delivery_attempts_total", "requests_total"))
-    pending = await asyncio.to_thread(stack.sut_pending) \
-        if stack.manifest.admin.idle else None
-    return Observation(outbox=outbox, sut_pending=pending, activity=activity)
-
-
 async def _settle(stack: Stack, clients: Mapping[str, httpx.AsyncClient],
                   timeout: float) -> Settled:
     """The whole run observed idle (:mod:`harness.settling`), or the deadline."""
-    return await settle(partial(_observe, stack, clients), timeout=timeout,
+    return await settle(partial(observe_stack, stack, clients), timeout=timeout,
                         quiet=stack.manifest.settle.quiet)
 
 

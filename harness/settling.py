@@ -19,8 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import httpx
+
+from harness.manifest import VENDORS
+
+if TYPE_CHECKING:
+    from harness.stack import Stack
 
 IDLE, QUIET, DEADLINE = "idle", "quiet", "deadline"
 INTERVAL = 0.05  # seconds between two looks
@@ -98,3 +106,44 @@ async def settle(observe: Callable[[], Awaitable[Observation]], *, timeout: floa
             return Settled(DEADLINE, now - started, seen)
         previous = seen
         await asyncio.sleep(interval)  # between two looks at a condition with a deadline
+
+
+# -- looking at a whole stack (fintwin demo, fintwin load) ---------------------------------
+
+
+async def fake_counters(client: httpx.AsyncClient, headers: Mapping[str, str]
+                        ) -> dict[str, float]:
+    """A fake's Prometheus counters, each summed over its labels (``name{...} v``);
+    ``requests_total`` of writes only (the SUT's reads include idle polling)."""
+    text = (await client.get("/_sim/metrics", headers=dict(headers))).text
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, rest = line.partition("{")
+        labels, _, value = rest.rpartition("} ") if rest else ("", "", "")
+        if not rest:
+            name, _, value = line.partition(" ")
+        if name.endswith("_requests_total") and 'method="GET"' in labels:
+            continue
+        try:
+            out[name] = out.get(name, 0.0) + float(value.split()[0])
+        except (ValueError, IndexError):
+            continue
+    return out
+
+
+async def observe_stack(stack: Stack, clients: Mapping[str, httpx.AsyncClient]
+                        ) -> Observation:
+    """One look at the whole run: every fake's outbox, the SUT's idle probe (all its
+    connections), and the fakes' delivery attempts and write requests (``clients``: one
+    async client per fake)."""
+    headers = stack.control_headers()
+    found = await asyncio.gather(*(fake_counters(clients[v], headers) for v in VENDORS))
+    by_vendor = dict(zip(VENDORS, found, strict=True))
+    outbox = sum(int(by_vendor[v].get(f"fintwin_{v}_outbox_pending", 0)) for v in VENDORS)
+    activity = tuple(int(by_vendor[v].get(f"fintwin_{v}_{name}", 0)) for v in VENDORS
+                     for name in ("delivery_attempts_total", "requests_total"))
+    pending = await asyncio.to_thread(stack.sut_pending) \
+        if stack.manifest.admin.idle else None
+    return Observation(outbox=outbox, sut_pending=pending, activity=activity)

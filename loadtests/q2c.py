@@ -36,7 +36,7 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
 
-from harness.data import DataFactory, Deal
+from harness.data import DataFactory, Deal, epoch_date
 from harness.drivers import crm_fields
 from harness.drivers.billing import CARD_OK
 from harness.load.stackfile import LoadStack, LoadTenant
@@ -148,7 +148,8 @@ class SalesRep(FastHttpUser):
         self.tenant: LoadTenant = stack.tenants[(worker + n) % len(stack.tenants)]
         self.api = TenantApi(self.client, stack, self.tenant)
         self.quiet = TenantApi(_quiet(stack), stack, self.tenant)
-        self.data = DataFactory(stack.seed, f"{self.tenant.label}/rep-{worker}-{n}")
+        self.data = DataFactory(stack.seed, f"{self.tenant.label}/rep-{worker}-{n}",
+                                base_date=epoch_date(stack.epoch))
         self.deals = 0
         self._deal_started = time.time()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness import epoch
 from harness.load.profiles import ERP_TIERS, PROFILES
 
 
@@ -58,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--deals-per-user", type=int, default=None,
                    help="q2c: each user closes this many deals, then stops (a fixed load)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--epoch", type=epoch.argument, default=None, help=epoch.HELP)
     p.add_argument("--sut", type=Path, default=None,
                    help="SUT manifest (default: the reference integration layer's)")
     p.add_argument("--serve", action="store_true",
@@ -86,5 +88,5 @@ def _command(args: argparse.Namespace) -> int:
         remote_workers=args.remote_workers, master_port=args.master_port,
         out=args.out or DEFAULT_OUT / args.scenario, seed=args.seed, tenants=args.tenants,
         renewals=args.renewals, deals_per_user=args.deals_per_user, sut=args.sut,
-        serve=args.serve)
+        serve=args.serve, epoch=args.epoch if args.epoch is not None else epoch.resolve())
     return main(opts)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness import epoch as epochs
 from harness.load.charts import Chart, Line, render
 from harness.load.flows import INVOICE_POSTED, RENEWAL_POSTED
 
@@ -228,9 +229,10 @@ def render_html(result: Mapping[str, Any]) -> str:
     me = result.get("month_end")
     sub = (f"scenario <b>{_e(result['scenario'])}</b> · {opts['users']} users · "
            f"{opts['tenants']} tenant(s) · limits <b>{_e(opts['limits'])}</b> · "
-           f"{opts['workers'] or 'no'} Locust workers · seed {opts['seed']}")
+           f"{opts['workers'] or 'no'} Locust workers · seed {opts['seed']} · epoch "
+           f"{_e(opts.get('epoch'))}")
     backlog_note = "" if result["sut"]["publishes_backlog"] else \
-        '<p class="note">The SUT publishes no backlog (GET /admin/stats).</p>'
+        '<p class="note">The SUT has no idle probe: no backlog series.</p>'
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>fintwin cutover report"
         f" · {_e(result['scenario'])}</title><style>{CSS}</style></head><body><main>",
@@ -248,13 +250,16 @@ def render_html(result: Mapping[str, Any]) -> str:
     ]
     if me:
         parts += ["<h2>Month-end</h2>", _table(
-            ["tenant", "subscriptions", "renew at (UTC unix)", "billing clock advanced to"],
-            [[_e(b["tenant"]), b["subscriptions"], _e(b["renews_at"]), _e(b["advanced_to"])]
-             for b in me["books"]]),
+            ["tenant", "subscriptions", "deals not sold", "renew at", "clocks advanced to"],
+            [[_e(b["tenant"]), b["subscriptions"], b.get("unsold", 0),
+              _e(epochs.name(b["renews_at"])), _e(epochs.name(b["advanced_to"]))]
+             for b in me["books"]], numeric=(1, 2)),
             f'<p class="note">The book was sold through the SUT before the load in '
             f'{me["setup_s"]} s (not measured). Every renewal invoice is drafted, finalized '
             "and charged in one advance of the billing clock, past Stripe's draft hour: a "
-            "harsher burst than production, where the hour spreads them out.</p>"]
+            "harsher burst than production, where the hour spreads them out. The billing "
+            f"fake's renewal run (the advance request) took {_e(me.get('renewal_run_s'))} s "
+            "of the time to drain.</p>"]
     parts += ["<h2>Oracle after the load</h2>", _oracle(result),
               "<h2>Locust requests</h2>", _locust(result),
               '<p class="note">Locust\'s own report: <a href="locust-report.html">'

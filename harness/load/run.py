@@ -26,12 +26,12 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import loadtests
+from harness import epoch as epochs
 from harness.load import setup
 from harness.load.analysis import analyse
 from harness.load.profiles import LimitProfile, production, profile
@@ -70,13 +70,13 @@ class LoadOptions:
     drain_timeout: float = 600.0
     sut: Path | None = None  # a SUT manifest (default: the reference's)
     serve: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    epoch: float = field(default_factory=epochs.resolve)  # business time starts here
 
     def rerun(self) -> str:
         argv = ["fintwin", "load", "--scenario", self.scenario, "--users", str(self.users),
                 "--spawn-rate", f"{self.spawn_rate:g}", "--duration", f"{self.duration:g}s",
-                "--limits", self.limits, "--seed", str(self.seed), "--tenants",
-                str(self.tenants)]
+                "--limits", self.limits, "--seed", str(self.seed), "--epoch",
+                epochs.name(self.epoch), "--tenants", str(self.tenants)]
         if self.target_flows_per_min:
             argv += ["--target-flows-per-min", f"{self.target_flows_per_min:g}"]
         if self.workers:
@@ -176,11 +176,11 @@ async def _run(stack: Stack, opts: LoadOptions, out: Path) -> dict[str, Any]:
         for tenant in tenants:
             setup.say(f"selling {tenant.label}'s book of {opts.renewals} subscriptions "
                       "through the SUT (setup, not measured)")
-            books.append(await setup.sell_book(stack, tenant, opts.renewals,
+            books.append(await setup.sell_book(stack, tenant, opts.renewals, opts.epoch,
                                                progress=_progress(opts.renewals)))
     await asyncio.to_thread(setup.apply_limits, stack, enforced, tenants)
     stack_file = LoadStack(
-        scenario=opts.scenario, seed=opts.seed, urls=dict(stack.urls),
+        scenario=opts.scenario, seed=opts.seed, epoch=opts.epoch, urls=dict(stack.urls),
         tenants=tuple(setup.load_tenant(t) for t in tenants),
         ca_bundle=str(stack.ca_bundle) if stack.ca_bundle else None,
         ca_pem=stack.ca_bundle.read_text() if stack.ca_bundle else None,
@@ -202,14 +202,15 @@ async def _run(stack: Stack, opts: LoadOptions, out: Path) -> dict[str, Any]:
     stop.set()
     await sampling
     setup.say("waiting for the SUT to drain")
-    drained = await sampler.drained(opts.drain_timeout)
+    settled = await sampler.drained(opts.drain_timeout)
+    drained = time.time() if settled.ok else None
     setup.say("reading the journals and running the oracle on every tenant")
     collected = await _collect(stack, tenants)
     # The fakes scenario's tenants are not wired to the SUT: there is nothing to check.
     reports = [] if opts.scenario == "fakes" else [await _oracle(stack, t) for t in tenants]
     return analyse(opts=opts, enforced=enforced, production=opts.production(),
                    tenants=tenants, collected=collected, reports=reports,
-                   samples=sampler.samples, sut_has_stats=sampler.sut_has_stats,
+                   samples=sampler.samples, settled=settled,
                    out=out, books=books, times={
                        "started": started, "load_started": load_started,
                        "load_stopped": load_stopped, "drained": drained,
@@ -238,7 +239,7 @@ def run_load(opts: LoadOptions) -> dict[str, Any]:
     for stale in (*RESULTS, "flows.jsonl", "locust-summary.json", "stack.json"):
         (out / stale).unlink(missing_ok=True)
     manifest = load_manifest(opts.sut or reference_manifest_path())
-    config = StackConfig(seed=opts.seed, run_dir=out / "stack", catalog_size=3,
+    config = StackConfig(seed=opts.seed, epoch=opts.epoch, run_dir=out / "stack", catalog_size=3,
                          sut_options={"poll_seconds": "2"})
     stack = create_stack("local", manifest, config)
     setup.say(f"starting the stack (local processes) in {out / 'stack'}")

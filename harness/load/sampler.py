@@ -1,10 +1,13 @@
-"""The SUT's backlog and the fakes' outboxes over time, sampled while the load runs.
+"""The SUT's backlog and the fakes' outboxes over time, sampled while the load runs, and
+the wait until the run has drained.
 
-Backlog is read from the SUT's ``GET /admin/stats`` (the reference's inbox counts by
-status: ``pending`` is received and not yet done, retries waiting included) and its
-``GET /metrics`` (vendor calls by status, retries by vendor); a SUT without them has no
-backlog series and the report says so. The fakes' outboxes (webhooks not yet delivered)
-come from their ``/_sim/metrics``. A run is drained when both are empty.
+Each sample is one look at the whole run (:func:`harness.settling.observe_stack`): the
+webhooks the fakes still owe the SUT, and the SUT's pending work from its manifest's idle
+probe (the reference's ``GET /admin/idle``: queued events, scheduled retries, held
+leases); a SUT without a probe has no backlog series and the report says so. The SUT's
+own counters (``GET /metrics``: vendor calls by status, retries by vendor) are kept when it
+publishes them, for the report only. Drained means settled by observation
+(:mod:`harness.settling`), never by a quiet spell when the SUT has a probe.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
 
+from harness.manifest import VENDORS
+from harness.settling import Observation, Settled, observe_stack, settle
 from harness.stack import SUT, Stack
 
-OUTBOXES = ("crm", "billing")  # the fakes that deliver webhooks
 _SAMPLE = re.compile(r'^([a-z_]+)\{([^}]*)\}\s+([0-9.eE+-]+)$')
 
 
@@ -38,109 +43,80 @@ def parse_metrics(text: str) -> list[tuple[str, dict[str, str], float]]:
     return out
 
 
-def metric(text: str, name: str) -> float:
-    """An unlabelled sample's value (0 when absent)."""
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return 0.0
-
-
 @dataclass
 class Sample:
     t: float
-    backlog: int | None  # the SUT's pending inbox events (None: it does not say)
-    parked: int | None
-    outbox: dict[str, int]
+    backlog: int | None  # the SUT's pending work (its idle probe); None: it has none
+    outbox: int  # webhooks the fakes still owe the SUT
     sut_calls: dict[str, dict[str, float]] = field(default_factory=dict)  # vendor -> status
     sut_retries: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"t": round(self.t, 3), "backlog": self.backlog, "parked": self.parked,
-                "outbox": self.outbox, "sut_calls": self.sut_calls,
-                "sut_retries": self.sut_retries}
+        return {"t": round(self.t, 3), "backlog": self.backlog, "outbox": self.outbox,
+                "sut_calls": self.sut_calls, "sut_retries": self.sut_retries}
 
 
 class Sampler:
-    """Reads the SUT and the fakes every ``interval`` seconds until stopped."""
+    """Looks at the run every ``interval`` seconds until stopped."""
 
     def __init__(self, stack: Stack, interval: float = 1.0) -> None:
         self.stack = stack
         self.interval = interval
         self.samples: list[Sample] = []
-        self.sut_has_stats: bool | None = None
+        self.sut_metrics: bool | None = None  # whether the SUT publishes GET /metrics
 
-    async def sample(self, clients: Mapping[str, httpx.AsyncClient]) -> Sample:
-        stack = self.stack
-        outbox = {}
-        for vendor in OUTBOXES:
-            text = (await clients[vendor].get("/_sim/metrics",
-                                              headers=stack.control_headers())).text
-            outbox[vendor] = int(metric(text, f"fintwin_{vendor}_outbox_pending"))
-        backlog = parked = None
-        calls: dict[str, dict[str, float]] = {}
-        retries: dict[str, float] = {}
-        if self.sut_has_stats is not False:
-            response = await clients[SUT].get("/admin/stats", headers=stack.admin_headers())
-            self.sut_has_stats = response.status_code == 200
-            if self.sut_has_stats:
-                inbox = response.json().get("inbox") or {}
-                backlog, parked = int(inbox.get("pending", 0)), int(inbox.get("parked", 0))
-                text = (await clients[SUT].get("/metrics")).text
-                for name, labels, value in parse_metrics(text):
-                    vendor = labels.get("vendor", "?")
-                    if name == "fintwin_il_vendor_calls_total":
-                        status = labels.get("status", "?")
-                        by = calls.setdefault(vendor, {})
-                        by[status] = by.get(status, 0.0) + value
-                    elif name == "fintwin_il_retries_total":
-                        retries[vendor] = retries.get(vendor, 0.0) + value
-        found = Sample(time.time(), backlog, parked, outbox, calls, retries)
-        self.samples.append(found)
-        return found
+    async def _sut_counters(self, client: httpx.AsyncClient, sample: Sample) -> None:
+        if self.sut_metrics is False:
+            return
+        response = await client.get("/metrics")
+        self.sut_metrics = response.status_code == 200
+        if not self.sut_metrics:
+            return
+        for name, labels, value in parse_metrics(response.text):
+            vendor = labels.get("vendor", "?")
+            if name == "fintwin_il_vendor_calls_total":
+                by = sample.sut_calls.setdefault(vendor, {})
+                status = labels.get("status", "?")
+                by[status] = by.get(status, 0.0) + value
+            elif name == "fintwin_il_retries_total":
+                sample.sut_retries[vendor] = sample.sut_retries.get(vendor, 0.0) + value
+
+    async def look(self, clients: Mapping[str, httpx.AsyncClient]) -> Observation:
+        """One observation of the run, kept as a sample."""
+        seen = await observe_stack(self.stack, clients)
+        sample = Sample(time.time(), seen.sut_pending, seen.outbox)
+        with contextlib.suppress(httpx.HTTPError):
+            await self._sut_counters(clients[SUT], sample)
+        self.samples.append(sample)
+        return seen
 
     async def run(self, stop: asyncio.Event) -> None:
         async with _clients(self.stack) as clients:
             while not stop.is_set():
                 # A busy SUT may time out one probe; the next one counts.
                 with contextlib.suppress(httpx.HTTPError):
-                    await self.sample(clients)
+                    await self.look(clients)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.interval)
 
-    async def drained(self, timeout: float, calm: float = 1.0) -> float | None:
-        """Wait until the SUT has no pending work and no webhook waits in a fake's outbox,
-        ``calm`` seconds in a row; return when that began (None: not by the deadline)."""
-        deadline = time.monotonic() + timeout
-        since: float | None = None
+    async def drained(self, timeout: float) -> Settled:
+        """Wait until the run is observed idle (or, for a SUT without an idle probe,
+        quiet for the manifest's ``[settle].quiet``), or the deadline."""
         async with _clients(self.stack) as clients:
-            while True:
-                try:
-                    s = await self.sample(clients)
-                    idle = not s.backlog and not any(s.outbox.values())
-                except httpx.HTTPError:
-                    idle = False
-                if not idle:
-                    since = None
-                elif since is None:
-                    since = time.time()
-                if since is not None and time.time() - since >= calm:
-                    return since
-                if time.monotonic() > deadline:
-                    return None
-                await asyncio.sleep(0.25)  # between probes of a condition with a deadline
+            return await settle(partial(self.look, clients), timeout=timeout,
+                                quiet=self.stack.manifest.settle.quiet, interval=0.25)
 
 
 class _clients:
-    """One async client per fake with an outbox, and one to the SUT."""
+    """One async client per fake, and one to the SUT."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.clients: dict[str, httpx.AsyncClient] = {}
 
     async def __aenter__(self) -> dict[str, httpx.AsyncClient]:
-        for target in (*OUTBOXES, SUT):
-            self.clients[target] = self.stack.async_client(target, timeout=10.0)
+        for target in (*VENDORS, SUT):
+            self.clients[target] = self.stack.async_client(target, timeout=30.0)
         return self.clients
 
     async def __aexit__(self, *exc: object) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import httpx
 
-from harness.data import DataFactory, Deal
+from harness.data import DataFactory, Deal, epoch_date
 from harness.drivers import DriverError, World
 from harness.load.profiles import LimitProfile
 from harness.load.stackfile import LoadTenant
@@ -30,10 +30,6 @@ from harness.manifest import VENDORS
 from harness.stack import Stack, StackError, Tenant
 from harness.waiting import NotYet
 
-#: The business instant the month-end book is sold at: the 1st of a month, midnight UTC,
-#: so that every subscription renews on the 1st of the next. December, so the renewal run
-#: is also the first of a new fiscal year.
-MONTH_END_BOOK_AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 ENTITIES = ("US", "GB", "DE")
 STRIPE_DRAFT_HOUR = 3600  # a renewal invoice stays draft an hour before it is finalized
 
@@ -110,12 +106,14 @@ class Book:
         return self.renews_at + STRIPE_DRAFT_HOUR + 60
 
 
-async def _ensure_years(world: World, instants: Iterable[float]) -> None:
-    """Accounting periods for the years of ``instants`` in the tenant's ERP account (a
-    409 says they exist already)."""
-    for year in sorted({dt.datetime.fromtimestamp(t, dt.UTC).year for t in instants}):
-        await world.erp.control("POST", "/_sim/erp/periods/year", json={"year": year},
-                                expected=(201, 409))
+def first_of_month(epoch: float) -> float:
+    """The first 1st of a month at midnight UTC at or after ``epoch``: the month-end book
+    is sold there, so that every subscription renews on the 1st of the next month."""
+    at = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if start < at:
+        start = (start + dt.timedelta(days=32)).replace(day=1)
+    return start.timestamp()
 
 
 async def _count(world: World, record_type: str) -> int:
@@ -146,20 +144,20 @@ async def _sell(world: World, deal: Deal, timeout: float) -> None:
     await world.crm.close_won(made.opportunity_id)
 
 
-async def sell_book(stack: Stack, tenant: Tenant, subscriptions: int, *,
+async def sell_book(stack: Stack, tenant: Tenant, subscriptions: int, epoch: float, *,
                     concurrency: int = 32, timeout: float = 1800.0,
                     progress: Callable[[int, int], None] | None = None) -> Book:
-    """Sell ``subscriptions`` deals for ``tenant`` at :data:`MONTH_END_BOOK_AT` and wait
+    """Sell ``subscriptions`` deals for ``tenant`` at :func:`first_of_month` of the epoch
+    (the tenant's clocks moved there from the epoch, frozen) and wait
     until the SUT has taken every subscription it made to cash (ERP invoice and payment).
     A deal whose sale failed (a write the fake dropped under load) is left out: the book
     is what billing holds, counted at the end."""
     started = time.time()
     world = stack.world(tenant)
-    book_at = MONTH_END_BOOK_AT.timestamp()
-    data = DataFactory(stack.seed, f"{tenant.label}/book")
+    book_at = first_of_month(epoch)
+    data = DataFactory(stack.seed, f"{tenant.label}/book", base_date=epoch_date(book_at))
     try:
         await world.clock.freeze(book_at)
-        await _ensure_years(world, (book_at, book_at + 40 * 86400))
         deals = [data.deal(ENTITIES[i % len(ENTITIES)], lines=1, catalog=tenant.catalog)
                  for i in range(subscriptions)]
         gate = asyncio.Semaphore(concurrency)
@@ -179,13 +177,18 @@ async def sell_book(stack: Stack, tenant: Tenant, subscriptions: int, *,
                 progress(done, subscriptions)
 
         await asyncio.gather(*(one(i) for i in range(subscriptions)))
-        sold = len(await world.billing.subscriptions())
+        # The book is what was closed won: the SUT makes the subscriptions after that,
+        # so wait until billing holds them all and the ERP has each one's payment.
+        won = len(await world.crm.query("SELECT Id FROM Opportunity WHERE IsWon = true"))
         deadline = time.monotonic() + timeout
-        while await _count(world, "CustPymt") < sold:
+        while len(await world.billing.subscriptions()) < won or \
+                await _count(world, "CustPymt") < won:
             if time.monotonic() > deadline:
-                raise NotYet(f"{tenant.label}: the book's first payments are not all in the "
-                             f"ERP after {timeout:.0f} s")
-            await asyncio.sleep(0.5)  # between probes of a condition with a deadline
+                raise NotYet(f"{tenant.label}: the book's {won} subscriptions are not all "
+                             f"in billing with their first payment in the ERP after "
+                             f"{timeout:.0f} s")
+            await asyncio.sleep(1.0)  # between probes of a condition with a deadline
+        sold = won
         subs = await world.billing.get("/v1/subscriptions", {"limit": 1})
         renews_at = float(subs["data"][0]["current_period_end"])
     finally:

@@ -75,6 +75,7 @@ class LoadStack:
 
     scenario: str
     seed: int
+    epoch: float  # where the tenants' business clocks started (harness.epoch)
     urls: Mapping[str, str]
     tenants: tuple[LoadTenant, ...]
     ca_bundle: str | None = None
@@ -87,6 +88,7 @@ class LoadStack:
 
     def to_json(self) -> dict[str, Any]:
         return {"version": VERSION, "scenario": self.scenario, "seed": self.seed,
+                "epoch": self.epoch,
                 "urls": dict(self.urls), "ca_bundle": self.ca_bundle, "ca_pem": self.ca_pem,
                 "observer": self.observer, "admin_token": self.admin_token,
                 "flows_file": self.flows_file, "settings": dict(self.settings),
@@ -97,6 +99,7 @@ class LoadStack:
         if int(data.get("version") or 0) != VERSION:
             raise ValueError(f"stack file version {data.get('version')!r}, expected {VERSION}")
         return cls(scenario=str(data["scenario"]), seed=int(data["seed"]),
+                   epoch=float(data["epoch"]),
                    urls={str(k): str(v) for k, v in data["urls"].items()},
                    tenants=tuple(LoadTenant.from_json(t) for t in data["tenants"]),
                    ca_bundle=data.get("ca_bundle"), ca_pem=data.get("ca_pem"),
