@@ -12,29 +12,25 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from harness.data import Product
+from harness.drivers.world import TenantCredentials
 
-VERSION = 1
+VERSION = 2
 ENV = "FINTWIN_LOAD_STACK"  # the stack file's path, when not given on the command line
 
 
 @dataclass(frozen=True)
 class LoadTenant:
-    """One company's accounts in the three fakes, as a Locust user reaches them."""
+    """One company's accounts in the three fakes, as a Locust user reaches them: the
+    drivers' credentials, and the catalog seeded at provisioning."""
 
     label: str
-    connection: str
-    billing_api_key: str
-    crm_client_id: str
-    crm_client_secret: str
-    erp_account_id: str
-    erp_client_id: str
-    erp_client_secret: str
+    credentials: TenantCredentials  # .id is the SUT's connection id
     catalog: tuple[Product, ...] = ()
     pricebook_id: str = ""
     entries: Mapping[str, str] = field(default_factory=dict)  # "CODE:CUR" -> entry id
@@ -43,11 +39,7 @@ class LoadTenant:
         return self.entries[f"{code}:{currency.upper()}"]
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "connection": self.connection,
-                "billing_api_key": self.billing_api_key, "crm_client_id": self.crm_client_id,
-                "crm_client_secret": self.crm_client_secret,
-                "erp_account_id": self.erp_account_id, "erp_client_id": self.erp_client_id,
-                "erp_client_secret": self.erp_client_secret,
+        return {"label": self.label, "credentials": asdict(self.credentials),
                 "catalog": [{"code": p.code, "name": p.name, "family": p.family,
                              "prices": {c: str(v) for c, v in p.prices.items()}}
                             for p in self.catalog],
@@ -58,14 +50,10 @@ class LoadTenant:
         catalog = tuple(Product(str(p["code"]), str(p["name"]), str(p["family"]),
                                 {str(c): Decimal(str(v)) for c, v in p["prices"].items()})
                         for p in data.get("catalog") or ())
-        return cls(label=str(data["label"]), connection=str(data["connection"]),
-                   billing_api_key=str(data["billing_api_key"]),
-                   crm_client_id=str(data["crm_client_id"]),
-                   crm_client_secret=str(data["crm_client_secret"]),
-                   erp_account_id=str(data["erp_account_id"]),
-                   erp_client_id=str(data["erp_client_id"]),
-                   erp_client_secret=str(data["erp_client_secret"]), catalog=catalog,
-                   pricebook_id=str(data.get("pricebook_id") or ""),
+        return cls(label=str(data["label"]),
+                   credentials=TenantCredentials(**{k: str(v) for k, v in
+                                                    data["credentials"].items()}),
+                   catalog=catalog, pricebook_id=str(data.get("pricebook_id") or ""),
                    entries={str(k): str(v) for k, v in (data.get("entries") or {}).items()})
 
 

@@ -77,6 +77,7 @@ class TenantApi:
         self.http = session
         self.stack = stack
         self.tenant = tenant
+        self.creds = tenant.credentials
         self.urls = stack.urls
         self.base = {OBSERVER: stack.observer} if observer else {}
 
@@ -125,8 +126,8 @@ class TenantApi:
     # -- CRM -------------------------------------------------------------------------------
 
     def crm_login(self) -> str:
-        body = f"grant_type=client_credentials&client_id={self.tenant.crm_client_id}" \
-               f"&client_secret={self.tenant.crm_client_secret}"
+        body = f"grant_type=client_credentials&client_id={self.creds.crm_client_id}" \
+               f"&client_secret={self.creds.crm_client_secret}"
         status, _, content = self._send(
             "POST", self.urls["crm"] + CRM_TOKEN, "crm oauth2 token", expect=(200,), data=body,
             headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -165,7 +166,7 @@ class TenantApi:
     # -- billing ---------------------------------------------------------------------------
 
     def _billing_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tenant.billing_api_key}",
+        return {"Authorization": f"Bearer {self.creds.billing_api_key}",
                 "Stripe-Version": READ_VERSION}
 
     def billing_post(self, path: str, data: Mapping[str, Any], name: str,
@@ -191,8 +192,8 @@ class TenantApi:
     # -- ERP -------------------------------------------------------------------------------
 
     def erp_login(self) -> str:
-        basic = base64.b64encode(f"{self.tenant.erp_client_id}:"
-                                 f"{self.tenant.erp_client_secret}".encode()).decode()
+        basic = base64.b64encode(f"{self.creds.erp_client_id}:"
+                                 f"{self.creds.erp_client_secret}".encode()).decode()
         status, _, content = self._send(
             "POST", self.urls["erp"] + ERP_TOKEN, "erp oauth2 token", expect=(200,),
             data="grant_type=client_credentials",
@@ -234,9 +235,9 @@ class TenantApi:
 
     def control(self, vendor: str, method: str, path: str, name: str,
                 body: Any = None, tenant: str | None = None) -> dict[str, Any]:
-        ref = tenant or {"crm": self.tenant.crm_client_id,
-                         "billing": self.tenant.billing_api_key,
-                         "erp": self.tenant.erp_account_id}[vendor]
+        ref = tenant or {"crm": self.creds.crm_client_id,
+                         "billing": self.creds.billing_api_key,
+                         "erp": self.creds.erp_account_id}[vendor]
         headers = {"Content-Type": "application/json"}
         if self.stack.admin_token:
             headers[ADMIN] = self.stack.admin_token
