@@ -11,6 +11,8 @@ publishes them, never used to judge it.
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import json
 import math
 from collections import Counter, defaultdict
@@ -48,6 +50,33 @@ def read_flows(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def locust_history(path: Path, t0: float) -> dict[str, Any]:
+    """From Locust's ``locust_stats_history.csv`` (full history): requests per second by
+    fake (request names start with the fake's name) and the p50/p95 of all requests, each
+    second, over time (Locust's own rolling figures)."""
+    if not path.is_file():
+        return {}
+    rps: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
+    p50: list[list[float]] = []
+    p95: list[list[float]] = []
+    with path.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            t = round(float(row["Timestamp"]) - t0, 1)
+            if t < 0:
+                continue
+            name = row["Name"]
+            if name == "Aggregated":
+                for out, key in ((p50, "50%"), (p95, "95%")):
+                    with contextlib.suppress(ValueError):
+                        out.append([t, float(row[key])])
+                continue
+            vendor = name.split(" ", 1)[0]
+            if vendor in VENDORS:
+                rps[vendor][t] += float(row["Requests/s"] or 0)
+    return {"rps": {v: [[t, round(r, 1)] for t, r in sorted(by.items())]
+                    for v, by in rps.items()}, "p50_ms": p50, "p95_ms": p95}
 
 
 def _governed(path: str) -> bool:
@@ -310,6 +339,7 @@ def analyse(*, opts: LoadOptions, enforced: LimitProfile, production: LimitProfi
     series["backlog"] = [[round(s.t - t0, 2), s.backlog] for s in samples
                          if s.backlog is not None]
     series["outbox"] = [[round(s.t - t0, 2), s.outbox] for s in samples]
+    series["locust"] = locust_history(out / "locust_stats_history.csv", t0)
     oracle = _oracle(tenants, reports)
     fit = _fit(vendors, production, len(tenants), max(end - t0, 1e-9), len(through),
                once_a_day=opts.scenario == "month-end")

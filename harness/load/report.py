@@ -75,7 +75,19 @@ def _pct(value: float | None) -> str:
     return f"{value * 100:.0f} %"
 
 
+def _fakes_charts(result: Mapping[str, Any]) -> list[str]:
+    history = result["series"].get("locust") or {}
+    rps = history.get("rps") or {}
+    return [render(Chart("Requests per second served by each fake (Locust)", "requests / s",
+                         [Line(VENDOR_NAMES[v], rps[v]) for v in VENDOR_NAMES if v in rps])),
+            render(Chart("Response time of every request (Locust, rolling)", "ms",
+                         [Line("p50", history.get("p50_ms") or []),
+                          Line("p95", history.get("p95_ms") or [])]))]
+
+
 def _charts(result: Mapping[str, Any]) -> list[str]:
+    if result["scenario"] == "fakes":
+        return _fakes_charts(result)
     s = result["series"]
     flows, vendors = result["flows"], result["vendors"]
     target = result["options"].get("target_flows_per_min")
@@ -117,6 +129,19 @@ def _charts(result: Mapping[str, Any]) -> list[str]:
     return [render(c) for c in charts]
 
 
+def _fakes_cards(result: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    totals = (result.get("locust") or {}).get("totals") or {}
+    cards: list[tuple[str, Any]] = []
+    for vendor, title in VENDOR_NAMES.items():
+        mine = [t for t in totals.values() if t["name"].startswith(vendor + " ")]
+        if mine:
+            worst = max((t["p95_ms"] or 0) for t in mine)
+            cards += [(f"{title}: requests/s", round(sum(t["rps"] for t in mine), 1)),
+                      (f"{title}: slowest p95", f"{worst} ms")]
+    cards.append(("failed requests", sum(t["failures"] for t in totals.values())))
+    return cards
+
+
 def _cards(result: Mapping[str, Any]) -> str:
     flows, me = result["flows"], result.get("month_end")
     primary = flows["names"].get(flows["primary"], {})
@@ -135,9 +160,13 @@ def _cards(result: Mapping[str, Any]) -> str:
         cards += [("latency p50", f"{primary.get('p50_s')} s"),
                   ("latency p95", f"{primary.get('p95_s')} s"),
                   ("latency p99", f"{primary.get('p99_s')} s")]
-    cards += [("oracle violations", result["oracle"]["violations"]),
-              ("peak SUT backlog", result["sut"]["peak_backlog"]),
-              ("429s to the SUT", sum(v["throttled_429"] for v in result["vendors"].values()))]
+    if result["scenario"] == "fakes":
+        cards = _fakes_cards(result)
+    else:
+        cards += [("oracle violations", result["oracle"]["violations"]),
+                  ("peak SUT backlog", result["sut"]["peak_backlog"]),
+                  ("429s to the SUT", sum(v["throttled_429"]
+                                          for v in result["vendors"].values()))]
     return '<div class="cards">' + "".join(
         f'<div class="card"><div class="v">{_e(v)}</div><div class="k">{_e(k)}</div></div>'
         for k, v in cards) + "</div>"
@@ -172,6 +201,7 @@ def _fit(result: Mapping[str, Any]) -> str:
 
 
 def _vendors(result: Mapping[str, Any]) -> str:
+    who = "requests" if result["scenario"] == "fakes" else "SUT requests"
     rows = []
     for vendor, v in result["vendors"].items():
         extra = f"peak {v['peak_concurrency']} in flight" if vendor == "erp" else ""
@@ -180,7 +210,7 @@ def _vendors(result: Mapping[str, Any]) -> str:
         rows.append([_e(VENDOR_NAMES[vendor]), v["requests"], v["throttled_429"], v["retries"],
                      _e(v.get("retries_sut_metrics")), v["mean_rps"], v["peak_rps_per_tenant"],
                      _e(v["mean_duration_ms"]), _e(extra)])
-    return _table(["vendor", "SUT requests", "429s", "retries (journal)", "retries (SUT)",
+    return _table(["vendor", who, "429s", "retries (journal)", "retries (SUT)",
                    "mean req/s", "peak req/s (tenant)", "mean ms", ""], rows,
                   numeric=(1, 2, 3, 4, 5, 6, 7))
 
@@ -233,19 +263,23 @@ def render_html(result: Mapping[str, Any]) -> str:
            f"{_e(opts.get('epoch'))}")
     backlog_note = "" if result["sut"]["publishes_backlog"] else \
         '<p class="note">The SUT has no idle probe: no backlog series.</p>'
+    fakes = result["scenario"] == "fakes"
+    fit_box = "" if fakes else (
+        f'<div class="fit {"ok" if fit["ok"] else "bad"}"><b>{fit_line}.</b> '
+        f'Measured against {_e(fit["profile"]["description"])}; this run enforced '
+        f'<b>{_e(result["limits"]["enforced"]["name"])}</b>.</div>')
+    fit_section = [] if fakes else ["<h2>Production limits: fit and headroom</h2>", _fit(result)]
+    vendors_title = ("What each fake served (from its journal, which keeps the last 20,000 "
+                     "requests per tenant)" if fakes else "The SUT's calls to each vendor")
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>fintwin cutover report"
         f" · {_e(result['scenario'])}</title><style>{CSS}</style></head><body><main>",
         f"<h1>Cutover load test: {_e(result['scenario'])}</h1><p class='sub'>{sub}</p>",
         f'<div class="verdict {"ok" if ok else "bad"}"><div class="big">'
         f'{_e(verdict["headline"])}</div><ul class="checks">{checks}</ul></div>',
-        f'<div class="fit {"ok" if fit["ok"] else "bad"}"><b>{fit_line}.</b> '
-        f'Measured against {_e(fit["profile"]["description"])}; this run enforced '
-        f'<b>{_e(result["limits"]["enforced"]["name"])}</b>.</div>',
-        _cards(result), "<h2>Over time</h2>", '<div class="charts">',
-        *_charts(result), "</div>", backlog_note,
-        "<h2>Production limits: fit and headroom</h2>", _fit(result),
-        "<h2>The SUT's calls to each vendor</h2>", _vendors(result),
+        fit_box, _cards(result), "<h2>Over time</h2>", '<div class="charts">',
+        *_charts(result), "</div>", "" if fakes else backlog_note, *fit_section,
+        f"<h2>{_e(vendors_title)}</h2>", _vendors(result),
         "<h2>Business flows</h2>", _flow_table(result),
     ]
     if me:
