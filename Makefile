@@ -85,3 +85,8 @@ sim: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/fintwin demo
+
+# A cutover load test: 20 sales reps closing deals for a minute against the reference SUT,
+# with the cutover report in .fintwin/load/q2c (README, "Load testing before a cutover").
+load: $(STAMP)
+	$(BIN)/fintwin load --scenario q2c --users 20 --duration 60s

@@ -158,6 +158,18 @@ def _flow_totals(samples: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _throughput(done: Sequence[float], t0: float, stopped: float) -> float | None:
+    """Flows through per minute while the users were working: from the first flow
+    through (the pipeline filled) until the users stopped; over the whole run when that
+    is under 10 s."""
+    if not done:
+        return None
+    first = min(done)
+    if stopped - first >= 10:
+        return round(sum(1 for t in done if first <= t <= stopped) * 60 / (stopped - first), 2)
+    return round(len(done) * 60 / max(max(done) - t0, 1e-9), 2)
+
+
 def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -325,15 +337,15 @@ def analyse(*, opts: LoadOptions, enforced: LimitProfile, production: LimitProfi
                float(drained or 0)])
     b = Buckets(t0, end + 1, _bucket_size(end + 1 - t0))
     primary = PRIMARY.get(opts.scenario, "")
-    load_window = (t0, float(times["load_stopped"]))
-    window_s = load_window[1] - load_window[0]
+    # The users closed deals from t0 until Locust stopped them ("stopped"); then each
+    # process followed its flows to the end (until "load_stopped").
+    users_stopped = float(locust.get("stopped") or times["load_stopped"])
+    window_s = max(users_stopped - t0, 1e-9)
     totals = _flow_totals(flows)
     through = [s for s in flows if s["name"] == primary and s["ok"]]
-    in_window = [s for s in through if float(s["t"]) <= load_window[1]]
-    per_min = round(len(in_window) * 60 / max(window_s, 1e-9), 2) if window_s else None
+    per_min = _throughput([float(s["t"]) for s in through], t0, users_stopped)
     closed_per_min = round(sum(1 for s in flows if s["name"] == primary
-                               and float(s["start"]) <= load_window[1])
-                           * 60 / max(window_s, 1e-9), 2)
+                               and float(s["start"]) <= users_stopped) * 60 / window_s, 2)
     vendors = _vendor_stats(collected, (t0, end + 1), b, samples)
     series = _flow_series(flows, b, primary)
     series["backlog"] = [[round(s.t - t0, 2), s.backlog] for s in samples

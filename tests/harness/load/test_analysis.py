@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from harness.load.analysis import Buckets, _bucket_size, _flow_series, concurrency_steps, percentile
+from harness.load.analysis import (
+    Buckets,
+    _bucket_size,
+    _flow_series,
+    _throughput,
+    concurrency_steps,
+    percentile,
+)
 from harness.load.flows import PAYMENT_APPLIED
 
 
@@ -39,3 +46,12 @@ def test_bucket_sizes_keep_charts_readable() -> None:
     assert _bucket_size(20) == 2
     assert _bucket_size(60) == 2
     assert _bucket_size(600) == 15
+
+
+def test_throughput_counts_from_the_first_flow_through_until_the_users_stopped() -> None:
+    # Flows through every 2 s from t=10 (the pipeline filled) to t=70; users stopped at 70;
+    # two more came in while the last deals were followed out, after the users stopped.
+    done = [10.0 + 2 * i for i in range(31)] + [71.0, 72.0]
+    assert _throughput(done, t0=0.0, stopped=70.0) == 31.0  # 31 in 60 s
+    assert _throughput([], 0.0, 70.0) is None
+    assert _throughput([1.0, 2.0], t0=0.0, stopped=3.0) == 60.0  # a short run: over it all
