@@ -71,7 +71,7 @@ def _pct(value: float | None) -> str:
     if value is None:
         return "-"
     if value < 0:
-        return f"over: {1 - value:.1f}x the limit"
+        return f"{1 - value:.1f}x over the limit"
     return f"{value * 100:.0f} %"
 
 
@@ -329,7 +329,8 @@ def format_summary(result: Mapping[str, Any]) -> str:
                      + (f", peak in flight {v['peak_concurrency']}" if vendor == "erp" else ""))
     fit = result["limits"]["fit"]
     lines.append(f"  production limits: {'fit' if fit['ok'] else 'DO NOT fit'} ("
-                 + ", ".join(f"{r['vendor']} {r['kind']} {_pct(r['headroom'])} headroom"
+                 + ", ".join(f"{r['vendor']} {r['kind']} {_pct(r['headroom'])}"
+                             + (" headroom" if r["headroom"] >= 0 else "")
                              for r in fit["rows"]) + ")")
     ceiling = fit.get("ceiling") or {}
     if ceiling.get("binding") and flows.get("per_min") is not None:
@@ -339,5 +340,7 @@ def format_summary(result: Mapping[str, Any]) -> str:
     files = result.get("files") or {}
     lines.append(f"\n{'PASS' if verdict['ok'] else 'FAIL'}. rerun: {result['rerun']}")
     if files:
-        lines.append(f"cutover report: {files['html']}\nLocust report:  {files['locust_html']}")
+        lines.append(f"cutover report: {files['html']}")
+        if Path(files["locust_html"]).is_file():
+            lines.append(f"Locust report:  {files['locust_html']}")
     return "\n".join(lines)

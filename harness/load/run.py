@@ -87,6 +87,8 @@ class LoadOptions:
             argv += ["--deals-per-user", str(self.deals_per_user)]
         if self.limits == "production":
             argv += ["--erp-tier", self.erp_tier]
+        if self.serve:
+            argv.append("--serve")
         return shlex.join(argv)
 
     def profile(self) -> LimitProfile:
