@@ -174,7 +174,7 @@ def _cards(result: Mapping[str, Any]) -> str:
 
 def _fit(result: Mapping[str, Any]) -> str:
     fit = result["limits"]["fit"]
-    rows = [[_e(VENDOR_NAMES[r["vendor"]]), _e(r["what"]), f"{r['measured']:,}",
+    rows = [[_e(VENDOR_NAMES[r["vendor"]]), _e(r["what"]), f"{r['measured']:,.0f}",
              f"{r['limit']:,}", f'<span class="{"okc" if r["ok"] else "badc"}">'
              f'{_pct(r["headroom"])}</span>', _e(r["note"]), _e(r["source"])]
             for r in fit["rows"]]
