@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest pytest-local pytest-edges verify contracts pacts soak sim demo bench clean
+.PHONY: venv test lint typecheck pytest pytest-local pytest-edges verify contracts pacts soak sim demo bench load clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
