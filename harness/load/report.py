@@ -280,7 +280,7 @@ def render_html(result: Mapping[str, Any]) -> str:
         fit_box, _cards(result), "<h2>Over time</h2>", '<div class="charts">',
         *_charts(result), "</div>", "" if fakes else backlog_note, *fit_section,
         f"<h2>{_e(vendors_title)}</h2>", _vendors(result),
-        "<h2>Business flows</h2>", _flow_table(result),
+        *([] if fakes else ["<h2>Business flows</h2>", _flow_table(result)]),
     ]
     if me:
         parts += ["<h2>Month-end</h2>", _table(
@@ -294,8 +294,9 @@ def render_html(result: Mapping[str, Any]) -> str:
             "harsher burst than production, where the hour spreads them out. The billing "
             f"fake's renewal run (the advance request) took {_e(me.get('renewal_run_s'))} s "
             "of the time to drain.</p>"]
-    parts += ["<h2>Oracle after the load</h2>", _oracle(result),
-              "<h2>Locust requests</h2>", _locust(result),
+    if not fakes:
+        parts += ["<h2>Oracle after the load</h2>", _oracle(result)]
+    parts += ["<h2>Locust requests</h2>", _locust(result),
               '<p class="note">Locust\'s own report: <a href="locust-report.html">'
               "locust-report.html</a>; CSV: locust_stats.csv, locust_stats_history.csv; flow "
               "samples: flows.jsonl. Latencies are observed by polling the fakes (every "

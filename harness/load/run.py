@@ -81,6 +81,8 @@ class LoadOptions:
             argv += ["--target-flows-per-min", f"{self.target_flows_per_min:g}"]
         if self.workers:
             argv += ["--workers", str(self.workers)]
+        if self.remote_workers:
+            argv += ["--remote-workers", str(self.remote_workers)]
         if self.scenario == "month-end":
             argv += ["--renewals", str(self.renewals)]
         if self.deals_per_user:
