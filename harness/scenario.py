@@ -347,7 +347,10 @@ class Q2C:
             f"{what}: {done.describe()}\nbusiness effects wrong so far:\n{report.summary()}"
             if not report.ok else f"{what}: {done.describe()}")
         caveat = f" ({done.describe()})" if done is not None and done.how != IDLE else ""
-        assert report.ok, f"{what}: business effects went wrong{caveat}:\n{report.summary()}"
+        if not report.ok:
+            parked = self.parked_summary()
+            raise AssertionError(f"{what}: business effects went wrong{caveat}:\n"
+                                 f"{report.summary()}" + (f"\n{parked}" if parked else ""))
         return report
 
     def finding(self, code: str, message: str, severity: str = "revenue") -> str:

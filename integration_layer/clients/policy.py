@@ -3,7 +3,8 @@
 The schedule is exponential backoff with "full jitter" (a uniform draw between zero and
 ``min(cap, base * 2**(n-1))``), drawn from an injected :class:`random.Random` so that
 tests and replays are deterministic. A vendor's ``Retry-After`` is a floor: the policy
-never retries earlier than it allows. When a vendor asks for a longer wait than
+never retries earlier than it allows, and spreads retries over a jittered window after it
+(:meth:`RetryPolicy.spread`). When a vendor asks for a longer wait than
 ``max_retry_after``, the client does not sleep in-process; it raises the
 :class:`TransientError` (with ``retry_after`` set) so the caller can reschedule the work.
 """
@@ -77,11 +78,22 @@ class RetryPolicy:
         return self.rng.uniform(0.0, ceiling)
 
     def delay_before_retry(self, retry_number: int, retry_after: float | None) -> float:
-        """The wait before a retry: the jittered backoff, but never less than Retry-After."""
+        """The wait before a retry: the jittered backoff, but never less than Retry-After,
+        and after a Retry-After a jittered spread on top of it (:meth:`spread`)."""
         delay = self.backoff(retry_number)
         if retry_after is not None:
-            delay = max(delay, retry_after)
+            delay = max(delay, retry_after) + self.spread(retry_number, retry_after)
         return delay
+
+    def spread(self, retry_number: int, retry_after: float) -> float:
+        """A uniform draw added after a Retry-After, up to ``min(retry_after, 1 s + the
+        backoff ceiling)``. Retrying exactly when the vendor said lines every client up
+        on the same instant, and a client whose other traffic has a fixed cadence (a
+        poller) can meet the same limit window again and again: a fault plan that refuses
+        every third request refused one SUT write 15 times in a row that way (fintwin
+        soak, seed 1005)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry_number - 1))
+        return self.rng.uniform(0.0, max(0.0, min(retry_after, 1.0 + ceiling)))
 
 
 def parse_retry_after(value: str | None, *, now: float) -> float | None:

@@ -246,7 +246,10 @@ class Service:
     def _backoff(self, attempts: int, retry_after: float | None) -> float:
         ceiling = min(5.0, self.cfg.retry_base * 2 ** attempts)
         delay = self._rng.uniform(ceiling / 2, ceiling)
-        return max(delay, retry_after or 0.0)
+        if not retry_after:
+            return delay
+        # Never before Retry-After, and spread after it (RetryPolicy.spread says why).
+        return max(delay, retry_after) + self._rng.uniform(0.0, min(retry_after, 1.0 + ceiling))
 
     async def _park(self, row: Row, owner: str, code: str, detail: str) -> None:
         assert self.inbox is not None

@@ -39,10 +39,16 @@ def test_same_seed_gives_same_schedule_and_other_seed_differs() -> None:
 
 def test_retry_after_is_a_floor_never_a_ceiling() -> None:
     policy = RetryPolicy(base_delay=0.5, max_delay=1.0, rng=random.Random(1))
-    assert policy.delay_before_retry(1, 9.0) == 9.0
+    waits = [policy.delay_before_retry(1, 9.0) for _ in range(200)]
+    # Never before Retry-After; spread over the 1.5 s after it (1 s + the backoff ceiling),
+    # so that retries do not all land on the instant the vendor named.
+    assert all(9.0 <= wait <= 10.5 for wait in waits)
+    assert max(waits) - min(waits) > 1.0
     # A tiny Retry-After does not shorten the backoff below the jittered value.
     reference = random.Random(1)
     reference.uniform(0.0, 0.5)  # the draw the first call consumed
+    policy = RetryPolicy(base_delay=0.5, max_delay=1.0, rng=random.Random(1))
+    policy.delay_before_retry(1, None)
     assert policy.delay_before_retry(1, 0.0) == reference.uniform(0.0, 0.5)
 
 
