@@ -71,9 +71,11 @@ def epoch_cycle(spec: str) -> list[float]:
 
 
 def _spin(deadline: float) -> None:
-    """One core's worth of load until the deadline (or until the soak stops it)."""
+    """One core's worth of load until the deadline, until the soak stops it, or until the
+    soak is gone (killed: this process is then re-parented and stops by itself)."""
+    parent = os.getppid()
     x = 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and os.getppid() == parent:
         for _ in range(100_000):
             x += 1
 
