@@ -34,7 +34,8 @@ def _sim_command(args: argparse.Namespace) -> int:
                            epoch=args.epoch, frozen_clock=args.freeze_clock)
     app = module.create_app(settings)
     serve(app, host=args.host, port=args.port or default_port, tls=args.tls,
-          state_dir=args.state_dir, log_level=args.log_level, proxy_headers=args.proxy_headers)
+          state_dir=args.state_dir, log_level=args.log_level, proxy_headers=args.proxy_headers,
+          tls_hostnames=tuple(args.tls_hostname))
     return 0
 
 
@@ -113,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=0, help="port (billing 8002, crm 8001, erp 8003)")
     sim.add_argument("--tls", action="store_true",
                      help="serve HTTPS with a local CA kept in <state-dir or .fintwin>/tls")
+    sim.add_argument("--tls-hostname", action="append", default=[], metavar="NAME",
+                     help="a name the certificate is also valid for besides loopback "
+                          "(repeatable), e.g. the fake's network alias in a container")
     sim.add_argument("--proxy-headers", action="store_true",
                      help="trust X-Forwarded-For/-Proto from 127.0.0.1 (uvicorn's "
                           "FORWARDED_ALLOW_IPS widens it), e.g. behind a TLS-terminating proxy")

@@ -9,7 +9,7 @@ from typing import Any
 
 import uvicorn
 
-from simulators.engine.tls import ensure_local_ca
+from simulators.engine.tls import DEFAULT_HOSTS, ensure_local_ca
 
 DEFAULT_HOST = "127.0.0.1"
 # Seconds a SIGTERM waits for open connections before closing them. Without it a TLS
@@ -28,11 +28,15 @@ def tune_gc() -> None:
 
 def serve(app: Any, *, host: str = DEFAULT_HOST, port: int, tls: bool = False,
           state_dir: str | Path | None = None, log_level: str = "warning",
-          announce: bool = True, proxy_headers: bool = False) -> None:
+          announce: bool = True, proxy_headers: bool = False,
+          tls_hostnames: tuple[str, ...] = ()) -> None:
+    """Serve ``app``; with ``tls`` a certificate of the local CA names loopback and
+    ``tls_hostnames`` (the names clients use, e.g. a container's network alias)."""
     kwargs: dict[str, Any] = {}
     scheme = "http"
     if tls:
-        files = ensure_local_ca(state_dir or ".fintwin")
+        hosts = tuple(dict.fromkeys((*DEFAULT_HOSTS, *tls_hostnames)))
+        files = ensure_local_ca(state_dir or ".fintwin", hosts)
         kwargs.update(ssl_certfile=str(files.cert_pem), ssl_keyfile=str(files.key_pem))
         scheme = "https"
         if announce:
