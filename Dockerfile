@@ -10,7 +10,7 @@
 # Offline (no package index reachable from the build): put every wheel in
 # build/wheelhouse (`pip wheel --wheel-dir build/wheelhouse . setuptools wheel`) and pass
 #   --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=/src/build/wheelhouse
-# (docker/prove.sh does, with a base image made by docker/debian-base.sh).
+# (containers/prove.sh does, with a base image made by containers/debian-base.sh).
 ARG BASE_IMAGE=python:3.11-slim
 
 # -- build: the fintwin wheel and its dependencies, installed in a venv ---------------

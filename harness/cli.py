@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -27,7 +28,8 @@ def _sim_command(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         print(f"fintwin: the {args.fake} fake is not available ({exc})", file=sys.stderr)
         return 2
-    settings = SimSettings(seed=args.seed, faults=args.faults, state_dir=args.state_dir,
+    faults = None if args.faults in (None, "", "none") else args.faults
+    settings = SimSettings(seed=args.seed, faults=faults, state_dir=args.state_dir,
                            admin_token=args.admin_token, limits=not args.no_limits,
                            delivery_time_scale=args.delivery_time_scale,
                            delivery_verify=args.delivery_ca or True,
@@ -121,9 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="trust X-Forwarded-For/-Proto from 127.0.0.1 (uvicorn's "
                           "FORWARDED_ALLOW_IPS widens it), e.g. behind a TLS-terminating proxy")
     sim.add_argument("--seed", type=int, default=0, help="run seed for ids and fault decisions")
-    sim.add_argument("--faults", help="fault plan file (YAML/JSON) or chaos profile name")
+    sim.add_argument("--faults", help="fault plan file (YAML/JSON), chaos profile name, or "
+                                      "none")
     sim.add_argument("--state-dir", help="persist state and webhook outbox here")
-    sim.add_argument("--admin-token", help="require X-Sim-Admin-Token on /_sim/ routes")
+    sim.add_argument("--admin-token", default=os.environ.get("FINTWIN_SIM_ADMIN_TOKEN") or None,
+                     help="require X-Sim-Admin-Token on /_sim/ routes (default: "
+                          "$FINTWIN_SIM_ADMIN_TOKEN, kept out of the process list)")
     sim.add_argument("--no-limits", action="store_true",
                      help="switch off the vendor's default rate/concurrency limits")
     sim.add_argument("--delivery-time-scale", type=float, default=0.01,

@@ -18,6 +18,21 @@ for the reference; docs/quote-to-cash.md describes the contract)::
     quiet = 4.0                # without an idle probe: settled after this long of nothing
     [inprocess]
     factory = "integration_layer.service.app:create_inprocess_app"
+    [container]                # containers mode: the SUT's image and its arguments
+    image = "fintwin:latest"
+    command = ["serve", "integration-layer", "--host", "{host}", "--port", "{port}"]
+
+An estate someone else runs (docker-compose.yml; external mode) is described by two more
+tables: ``[fakes]``, where the harness reaches the running fakes (and the CA of their TLS),
+and ``[network]``, where the estate's members reach each other when that differs from
+where the harness reaches them (container names on a container network)::
+
+    [fakes]
+    crm = "https://127.0.0.1:8001"
+    ca_bundle = "../.fintwin/compose/ca.pem"   # relative to the manifest
+    [network]
+    crm = "https://crm:8001"                   # the SUT's view of the CRM
+    sut = "http://integration-layer:8000"      # the fakes' view of the SUT (webhooks)
 
 Every error names the file and the key that is wrong.
 """
@@ -67,11 +82,14 @@ SERVICE_ENV_KEYS = frozenset({"ca_bundle", "database_url", "admin_token", "seed"
 ADMIN_KEYS = ("connections", "replay", "dlq", "idle", "token_header")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TOP_KEYS = {"name", "description", "start", "env", "webhooks", "admin", "inprocess",
-             "settle"}
+             "settle", "container", "fakes", "network"}
 _SETTLE_KEYS = {"quiet"}
 # Without an idle probe, a run counts as settled after this long with nothing happening.
 DEFAULT_QUIET = 4.0
 _START_KEYS = {"command", "url", "health", "cwd", "timeout", "env"}
+_CONTAINER_KEYS = {"image", "command", "env", "ca_bundle"}
+# Where the containers mode puts the fakes' CA certificate in a SUT container.
+CONTAINER_CA_BUNDLE = "/etc/fintwin/fakes-ca.pem"
 
 
 class ManifestError(ValueError):
@@ -121,6 +139,22 @@ class SettleSpec:
 
 
 @dataclass(frozen=True)
+class ContainerSpec:
+    """The SUT as a container (containers mode): its image and the arguments given to the
+    image's entrypoint, where ``{host}`` is the address to bind (0.0.0.0 on a container
+    network, 127.0.0.1 on the host's) and ``{port}`` the port."""
+
+    image: str
+    command: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    ca_bundle: str = CONTAINER_CA_BUNDLE  # where the fakes' CA is put, for the SUT to trust
+
+    def argv(self, host: str, port: int) -> list[str]:
+        return [part.replace("{host}", host).replace("{port}", str(port))
+                for part in self.command]
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     start: StartSpec
@@ -133,6 +167,14 @@ class Manifest:
     factory: str | None = None  # "module:callable" for the in-process stack
     description: str = ""
     path: Path | None = None
+    container: ContainerSpec | None = None
+    # External mode: the running fakes as the harness reaches them (vendor -> base URL),
+    # and the CA their TLS certificates come from.
+    fakes: Mapping[str, str] = field(default_factory=dict)
+    fakes_ca_bundle: Path | None = None
+    # Where the fakes and the SUT reach each other, where not at the harness's URLs
+    # (crm, billing, erp: the SUT's view; sut: the fakes' view).
+    network: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def multi_tenant(self) -> bool:
@@ -294,12 +336,64 @@ def parse_manifest(data: Mapping[str, Any], *, path: Path | None = None) -> Mani
                                 or not re.match(r"^[\w.]+:[\w.]+$", factory)):
         raise fail("inprocess.factory", "must be 'module:callable'")
 
+    container = _container(_table(data, "container", fail), fail)
+    fakes = _table(data, "fakes", fail)
+    bad = sorted(set(fakes) - {*VENDORS, "ca_bundle"})
+    if bad:
+        raise fail(f"fakes.{bad[0]}", f"unknown key (known: {', '.join(VENDORS)}, ca_bundle)")
+    for key, value in fakes.items():
+        if key != "ca_bundle":
+            _url(value, f"fakes.{key}", fail)
+    missing = sorted(set(VENDORS) - set(fakes)) if fakes else []
+    if missing:
+        raise fail(f"fakes.{missing[0]}", "give every fake's URL, or none")
+    fakes_ca = fakes.pop("ca_bundle", None)
+    if fakes_ca is not None and (not isinstance(fakes_ca, str) or not fakes_ca):
+        raise fail("fakes.ca_bundle", "must be a path (relative to the manifest)")
+    network = _table(data, "network", fail)
+    for key, value in network.items():
+        if key not in (*VENDORS, "sut"):
+            raise fail(f"network.{key}", f"unknown member (known: {', '.join(VENDORS)}, sut)")
+        _url(value, f"network.{key}", fail)
+
     return Manifest(
         name=name, description=description, path=path, factory=factory,
         start=StartSpec(command=None if command is None else tuple(command), url=url,
                         health=health, cwd=None if cwd is None else (base / cwd).resolve(),
                         timeout=float(timeout), env=dict(fixed_env)),
-        env=dict(env), webhooks=dict(webhooks), admin=admin, settle=SettleSpec(float(quiet)))
+        env=dict(env), webhooks=dict(webhooks), admin=admin, settle=SettleSpec(float(quiet)),
+        container=container,
+        fakes={k: v.rstrip("/") for k, v in fakes.items()},
+        fakes_ca_bundle=None if fakes_ca is None else (base / fakes_ca).resolve(),
+        network={k: v.rstrip("/") for k, v in network.items()})
+
+
+def _container(table: dict[str, Any], fail: Callable[[str, str], ManifestError]
+               ) -> ContainerSpec | None:
+    if not table:
+        return None
+    bad = sorted(set(table) - _CONTAINER_KEYS)
+    if bad:
+        raise fail(f"container.{bad[0]}",
+                   f"unknown key (known: {', '.join(sorted(_CONTAINER_KEYS))})")
+    image = table.get("image")
+    if not isinstance(image, str) or not image.strip():
+        raise fail("container.image", "required, an image reference (name:tag)")
+    command = table.get("command", [])
+    if not isinstance(command, list) or not all(isinstance(c, str) and c for c in command):
+        raise fail("container.command", "must be a list of strings (the entrypoint's "
+                   "arguments)")
+    if command and not any("{port}" in c for c in command):
+        raise fail("container.command", "needs a {port} placeholder")
+    env = table.get("env", {})
+    if not isinstance(env, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+        raise fail("container.env", "must be a table of strings")
+    ca_bundle = table.get("ca_bundle", CONTAINER_CA_BUNDLE)
+    if not isinstance(ca_bundle, str) or not ca_bundle.startswith("/"):
+        raise fail("container.ca_bundle", "must be an absolute path in the container")
+    return ContainerSpec(image=image.strip(), command=tuple(command), env=dict(env),
+                         ca_bundle=ca_bundle)
 
 
 def _table(data: Mapping[str, Any], key: str, fail: Callable[[str, str], ManifestError],
@@ -312,6 +406,11 @@ def _table(data: Mapping[str, Any], key: str, fail: Callable[[str, str], Manifes
     if not isinstance(value, dict):
         raise fail(key, "must be a table")
     return value
+
+
+def _url(value: Any, key: str, fail: Callable[[str, str], ManifestError]) -> None:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise fail(key, "must be an http(s) URL")
 
 
 def _path(value: Any, key: str, fail: Callable[[str, str], ManifestError]) -> None:

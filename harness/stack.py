@@ -11,9 +11,8 @@
 - ``external``: the SUT is already running at the manifest's ``start.url``. The fakes are
   the ones named by the manifest's base-URL variables in the harness's own environment
   when those are set, else the harness starts its own on loopback (as ``local``).
-- ``containers`` (a later issue): subclass :class:`Stack`, start the fakes and the SUT as
-  containers in ``_start``, fill ``urls``/``ca_bundle``, stop them in ``_stop``, and add
-  the class to ``MODES``.
+- ``containers``: the fakes, and the SUT when its manifest names an image, as Docker
+  containers through testcontainers-python (:mod:`harness.stack_containers`).
 
 Every stack exposes the same surface: ``urls``, ``client()``/``async_client()`` (and
 ``transport()``/``async_transport()``) per target, ``ca_bundle``, ``admin_token``, ``seed``,
@@ -62,12 +61,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-MODES_HELP = "inprocess | local | external"
+MODES_HELP = "inprocess | local | external | containers"
 SUT = "sut"
 TARGETS = (*VENDORS, SUT)
 APP_MODULES = {"crm": "simulators.crm.app", "billing": "simulators.billing.app",
                "erp": "simulators.erp.app"}
 ADMIN_HEADER = "X-Sim-Admin-Token"
+# The fakes' control-plane token: `fintwin sim` reads it when --admin-token is not given,
+# the external mode when the fakes it uses are locked.
+SIM_ADMIN_TOKEN_ENV = "FINTWIN_SIM_ADMIN_TOKEN"
 OBSERVER_HEADER = "X-Fintwin-Observer"
 # In-process host names: RoutingTransport routes by host, the scheme is cosmetic (the CRM
 # is https because Salesforce clients build https URLs themselves).
@@ -366,6 +368,9 @@ class Stack:
         self.config = config or StackConfig()
         self.seed = self.config.seed
         self.urls: dict[str, str] = {}
+        # Where the estate's members reach each other when not at ``urls`` (a container
+        # network): the fakes as the SUT reaches them, the SUT as the fakes do.
+        self.network_urls: dict[str, str] = {}
         self.ca_bundle: Path | None = None
         self.admin_token: str = secrets.token_hex(16)  # the SUT's admin token
         self.sim_admin_token: str | None = secrets.token_hex(16) if self.config.lock_fakes \
@@ -692,14 +697,15 @@ class Stack:
             if crm_path is not None:
                 crm_secret = crm_webhook_secret(self.seed, label)
                 sub = await world.crm.control("POST", "/_sim/subscriptions", json={
-                    "url": self.urls[SUT] + crm_path, "secret": crm_secret, "events": ["*"]})
+                    "url": self.estate_url(SUT) + crm_path, "secret": crm_secret,
+                    "events": ["*"]})
                 crm_sub = str(sub["id"])
             billing_secret: str | None = None
             endpoint_id: str | None = None
             billing_path = self.manifest.webhook_path("billing", connection)
             if billing_path is not None:
                 endpoint_id, billing_secret = await world.billing.register_webhook(
-                    self.urls[SUT] + billing_path)
+                    self.estate_url(SUT) + billing_path)
             if self.config.vendor_versions.get("billing"):
                 await world.billing.set_api_version(self.config.vendor_versions["billing"])
             if self.config.traffic:
@@ -760,7 +766,16 @@ class Stack:
 
     def sut_vendor_urls(self) -> dict[str, str]:
         """The fakes' base URLs as the SUT reaches them."""
-        return {v: self.urls[v] for v in VENDORS}
+        return {v: self.estate_url(v) for v in VENDORS}
+
+    def estate_url(self, target: str) -> str:
+        """``target``'s base URL as the other members of the estate reach it (the SUT
+        reaches the fakes, the fakes deliver webhooks to the SUT)."""
+        return self.network_urls.get(target) or self.urls[target]
+
+    def sut_ca_bundle(self) -> str | None:
+        """The fakes' CA bundle as a path the SUT can read."""
+        return None if self.ca_bundle is None else str(self.ca_bundle)
 
     def sut_settings(self, primary: Tenant | None) -> dict[str, str]:
         """Logical settings (manifest ENV_KEYS) handed to the SUT at start."""
@@ -768,8 +783,9 @@ class Stack:
             "database_url": f"sqlite:///{self.run_dir / 'sut.db'}",
             "admin_token": self.admin_token, "seed": str(self.seed),
         }
-        if self.ca_bundle is not None:
-            values["ca_bundle"] = str(self.ca_bundle)
+        ca_bundle = self.sut_ca_bundle()
+        if ca_bundle is not None:
+            values["ca_bundle"] = ca_bundle
         if not self.manifest.multi_tenant:
             values.update({f"{v}_base_url": u for v, u in self.sut_vendor_urls().items()})
             if primary is not None:
@@ -783,6 +799,7 @@ class Stack:
         return {"mode": self.mode, "sut": self.manifest.name, "seed": self.seed,
                 "epoch": epochs.name(self.config.epoch),
                 "chaos": self.config.chaos or "none", "urls": dict(self.urls),
+                "network_urls": dict(self.network_urls),
                 "ca_bundle": None if self.ca_bundle is None else str(self.ca_bundle),
                 "multi_tenant": self.manifest.multi_tenant}
 
@@ -959,6 +976,22 @@ def pending_count(response: httpx.Response) -> int:
     return value
 
 
+def fake_arguments(config: StackConfig, vendor: str, *, port: int, host: str = "127.0.0.1",
+                   tls: bool = False, tls_hostnames: tuple[str, ...] = ()) -> list[str]:
+    """The ``fintwin sim`` arguments of one fake of this run (a process or a container);
+    the control-plane token is not among them (an argument or the environment)."""
+    args = ["sim", vendor, "--host", host, "--port", str(port), "--seed", str(config.seed),
+            "--epoch", epochs.name(config.epoch), "--freeze-clock",
+            "--delivery-time-scale", repr(config.delivery_time_scale)]
+    if tls:
+        args.append("--tls")
+        for name in tls_hostnames:
+            args += ["--tls-hostname", name]
+    if not config.limits:
+        args.append("--no-limits")
+    return args
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 (the OS picks; the socket is closed at once)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -1070,16 +1103,10 @@ class LocalStack(Stack):
 
     def _start_fake_process(self, vendor: str, scheme: str) -> None:
         port = free_port()
-        argv = [sys.executable, "-m", "harness.cli", "sim", vendor, "--port", str(port),
-                "--seed", str(self.seed),
-                "--epoch", epochs.name(self.config.epoch), "--freeze-clock",
-                "--delivery-time-scale", repr(self.config.delivery_time_scale)]
-        if scheme == "https":
-            argv.append("--tls")
+        argv = [sys.executable, "-m", "harness.cli",
+                *fake_arguments(self.config, vendor, port=port, tls=scheme == "https")]
         if self.sim_admin_token:
             argv += ["--admin-token", self.sim_admin_token]
-        if not self.config.limits:
-            argv.append("--no-limits")
         # cwd is the run dir: without --state-dir, --tls keeps its CA in ./.fintwin/tls,
         # which is where the CA made above already is.
         self._procs.append(_Process(vendor, argv, self._child_env(), self.run_dir,
@@ -1106,10 +1133,8 @@ class LocalStack(Stack):
         if not self.manifest.multi_tenant:
             primary = self.new_tenant("primary")
         settings = self.sut_settings(primary)
-        options = {(self.manifest.env.get(k) or f"FINTWIN_{k.upper()}"): str(v)
-                   for k, v in self.config.sut_options.items()}
-        env = {**self._child_env(), **start.env, **self.config.sut_env, **options,
-               **self.manifest.environment(settings)}
+        env = {**self._child_env(), **start.env, **self.config.sut_env,
+               **self.sut_option_env(), **self.manifest.environment(settings)}
         cwd = start.cwd or (self.manifest.path.parent if self.manifest.path else Path.cwd())
         argv = start.argv(port)
         if shutil.which(argv[0], path=env["PATH"]) is None and not Path(argv[0]).exists():
@@ -1119,6 +1144,12 @@ class LocalStack(Stack):
         wait_healthy(self.urls[SUT] + start.health,
                      deadline=time.monotonic() + start.timeout,
                      alive=self.sut_process.died, what=f"SUT {self.manifest.name!r}")
+
+    def sut_option_env(self) -> dict[str, str]:
+        """``config.sut_options`` as the SUT's environment: under the manifest's [env]
+        names, or as FINTWIN_<KEY> when the manifest names no variable for the key."""
+        return {(self.manifest.env.get(k) or f"FINTWIN_{k.upper()}"): str(v)
+                for k, v in self.config.sut_options.items()}
 
     def _stop(self) -> None:
         for proc in reversed(self._procs):
@@ -1140,16 +1171,28 @@ class ExternalStack(LocalStack):
         self._sut_url = sut_url or manifest.start.url
         self._environ = dict(os.environ if environ is None else environ)
         self._given = manifest.settings_from_environment(self._environ)
+        # Fakes someone else started may have their control planes locked.
+        if self._environ.get(SIM_ADMIN_TOKEN_ENV):
+            self.sim_admin_token = self._environ[SIM_ADMIN_TOKEN_ENV]
 
     def _start(self) -> None:
         if not self._sut_url:
             raise StackError("external mode needs the SUT's URL (manifest [start].url)")
         deadline = time.monotonic() + self.config.startup_timeout
-        if all(f"{v}_base_url" in self._given for v in VENDORS):
+        given = {v: self._given[f"{v}_base_url"].rstrip("/") for v in VENDORS
+                 if f"{v}_base_url" in self._given}
+        if len(given) < len(VENDORS) and self.manifest.fakes:
+            given = dict(self.manifest.fakes)  # the estate the manifest describes
+            if self.manifest.fakes_ca_bundle is not None:
+                self.ca_bundle = self.manifest.fakes_ca_bundle
+        if len(given) == len(VENDORS):
             # The SUT was started against these fakes; use them.
-            self.urls.update({v: self._given[f"{v}_base_url"].rstrip("/") for v in VENDORS})
+            self.urls.update(given)
+            self.network_urls = dict(self.manifest.network)
             if self._given.get("ca_bundle"):
                 self.ca_bundle = Path(self._given["ca_bundle"])
+            if self.ca_bundle is not None and not self.ca_bundle.is_file():
+                raise StackError(f"the fakes' CA bundle {self.ca_bundle} is not a file")
             for vendor in VENDORS:
                 wait_healthy(self.urls[vendor] + "/_sim/health", deadline=deadline,
                              verify=self.verify(),
@@ -1195,15 +1238,15 @@ class ExternalStack(LocalStack):
                           g.get("erp_client_secret", "")))
 
 
+from harness.stack_containers import ContainersStack  # noqa: E402  (it subclasses LocalStack)
+
 MODES: dict[str, type[Stack]] = {"inprocess": InProcessStack, "local": LocalStack,
-                                 "external": ExternalStack}
+                                 "external": ExternalStack, "containers": ContainersStack}
 
 
 def create_stack(mode: str, manifest: Manifest, config: StackConfig | None = None,
                  **kwargs: Any) -> Stack:
-    """A stack of ``mode`` (not started). ``containers`` is reserved for a later issue."""
-    if mode == "containers":
-        raise StackError("the containers mode is not implemented yet (a later issue)")
+    """A stack of ``mode`` (not started)."""
     try:
         cls = MODES[mode]
     except KeyError:

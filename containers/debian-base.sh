@@ -2,9 +2,9 @@
 # A Debian-based Python base image made from Debian's packages alone, for machines that
 # cannot pull images: debootstrap a minimal bookworm with python3 and its venv module,
 # then `docker import` it. The Dockerfile's BASE_IMAGE build argument (default
-# python:3.11-slim) can point at the result, as can docker/postgres.Dockerfile's.
+# python:3.11-slim) can point at the result, as can containers/postgres.Dockerfile's.
 #
-#   docker/debian-base.sh [TAG]          # default fintwin-base:bookworm; needs root
+#   containers/debian-base.sh [TAG]          # default fintwin-base:bookworm; needs root
 #
 # The Debian mirror is the one apt is configured with (/etc/apt/sources.list*), or
 # FINTWIN_DEBIAN_MIRROR. An image already tagged TAG is kept (FINTWIN_REBUILD_BASE=1

@@ -1,6 +1,6 @@
 # PostgreSQL 15 from Debian's packages, for machines that cannot pull the official
 # postgres image: docker-compose.yml runs `postgres:15` unless FINTWIN_POSTGRES_IMAGE names
-# this one (docker/prove.sh builds it FROM the local base of docker/debian-base.sh).
+# this one (containers/prove.sh builds it FROM the local base of containers/debian-base.sh).
 # It keeps the official image's contract: POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB,
 # PGDATA; the command is `postgres` and its options (e.g. -c listen_addresses=127.0.0.1).
 ARG BASE_IMAGE=debian:bookworm-slim
@@ -13,7 +13,7 @@ RUN mkdir -p /etc/postgresql-common \
  && rm -rf /var/lib/apt/lists/* \
  && install -d -o postgres -g postgres -m 2775 /var/run/postgresql \
  && install -d -o postgres -g postgres -m 0700 /var/lib/postgresql/data
-# Built with docker/ as the context: docker build -f docker/postgres.Dockerfile docker
+# Built with containers/ as the context: docker build -f containers/postgres.Dockerfile containers
 COPY postgres-entrypoint.sh /usr/local/bin/postgres-entrypoint
 ENV PATH=/usr/lib/postgresql/15/bin:$PATH PGDATA=/var/lib/postgresql/data
 USER postgres
