@@ -8,7 +8,8 @@
 #
 # BASE_IMAGE is any Debian-like image with python3 (3.11 or later) and its venv module.
 # Offline (no package index reachable from the build): put every wheel in
-# build/wheelhouse (`pip wheel --wheel-dir build/wheelhouse . setuptools wheel`) and pass
+# build/wheelhouse (`pip wheel --wheel-dir build/wheelhouse '.[postgres]' setuptools wheel`)
+# and pass
 #   --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=/src/build/wheelhouse
 # (containers/prove.sh does, with a base image made by containers/debian-base.sh).
 ARG BASE_IMAGE=python:3.11-slim
@@ -23,8 +24,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 COPY . /src
 RUN python3 -m venv /opt/fintwin \
- && /opt/fintwin/bin/pip wheel --wheel-dir /wheels . \
- && /opt/fintwin/bin/pip install --no-index --find-links /wheels fintwin \
+ && /opt/fintwin/bin/pip wheel --wheel-dir /wheels ".[postgres]" \
+ && /opt/fintwin/bin/pip install --no-index --find-links /wheels "fintwin[postgres]" \
  && /opt/fintwin/bin/fintwin --help >/dev/null
 
 # -- runtime: the venv alone, run as an unprivileged user ------------------------------

@@ -81,6 +81,7 @@ def _demo_command(args: argparse.Namespace) -> int:
     chaos = None if args.chaos == "none" else args.chaos
     return demo(DemoOptions(deals=args.deals, seed=args.seed, epoch=args.epoch, chaos=chaos,
                             variant=args.variant, stack=args.stack,
+                            manifest=Path(args.manifest) if args.manifest else None,
                             out=Path(args.out), concurrency=args.concurrency,
                             progress=not args.no_progress, traffic=args.traffic))
 
@@ -161,9 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--chaos", default="default-chaos",
                       help="a chaos profile (default-chaos), a plan file, or none")
     demo.add_argument("--variant", default="reference", help="the SUT variant to run")
-    demo.add_argument("--stack", choices=["inprocess", "local"], default="inprocess",
-                      help="inprocess (one process) or local (processes over loopback "
-                           "sockets, the CRM over TLS)")
+    demo.add_argument("--stack", choices=["inprocess", "local", "external", "containers"],
+                      default="inprocess",
+                      help="inprocess (one process), local (processes over loopback "
+                           "sockets, the CRM over TLS), external (a running estate, e.g. "
+                           "docker-compose.yml) or containers (Docker, via testcontainers)")
+    demo.add_argument("--manifest", help="the SUT's manifest (default: the reference's)")
     demo.add_argument("--concurrency", type=int, default=8, help="flows in flight at once")
     demo.add_argument("--out", default=".fintwin/demo",
                       help="directory for fintwin-results.json and fintwin-report.html")

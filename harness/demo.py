@@ -48,7 +48,7 @@ T = TypeVar("T")
 ENTITIES = ("US", "GB", "DE")  # USD, GBP, EUR
 DEFAULT_DEALS = 100
 DEFAULT_OUT = Path(".fintwin/demo")
-STACKS = ("inprocess", "local")
+STACKS = ("inprocess", "local", "external", "containers")
 GATED = ("latency",)  # fault kinds that only slow a request down
 
 
@@ -59,6 +59,7 @@ class DemoOptions:
     epoch: float = epochs.resolve()  # where every tenant's business clock starts, frozen
     chaos: str | None = "default-chaos"
     variant: str = "reference"
+    manifest: Path | None = None  # the SUT's manifest; None: the reference's
     stack: str = "inprocess"
     out: Path | None = DEFAULT_OUT  # None: no files
     concurrency: int = 8  # flows in flight at once
@@ -75,6 +76,8 @@ class DemoOptions:
                 "--stack", self.stack]
         if self.variant != "reference":
             argv += ["--variant", self.variant]
+        if self.manifest is not None:
+            argv += ["--manifest", str(self.manifest)]
         return shlex.join(argv)
 
 
@@ -311,7 +314,7 @@ async def _run(stack: Stack, opts: DemoOptions, progress: Progress) -> dict[str,
     tests = [_test_entry(f, c, opts) for f, c in zip(flows, collected, strict=True)]
     run = {"kind": "demo", "seed": opts.seed, "epoch": epochs.name(opts.epoch),
            "stack": stack.mode, "chaos": opts.chaos or "none",
-           "sut": str(reference_manifest_path()), "variant": opts.variant,
+           "sut": str(opts.manifest or reference_manifest_path()), "variant": opts.variant,
            "deals": opts.deals, "rerun": opts.rerun(), "urls": dict(stack.urls)}
     result = reporting.build_result(run, tests, started=started, finished=finished)
     result["demo"] = _summary(flows, tests, settled, stats, len(again), {
@@ -392,7 +395,7 @@ def run_demo(opts: DemoOptions) -> dict[str, Any]:
     if opts.stack not in STACKS:
         raise ValueError(f"--stack must be one of {', '.join(STACKS)}")
     progress = Progress(opts.progress)
-    manifest = load_manifest(reference_manifest_path())
+    manifest = load_manifest(opts.manifest or reference_manifest_path())
     config = StackConfig(seed=opts.seed, epoch=opts.epoch, chaos=opts.chaos,
                          catalog_size=opts.catalog_size,
                          sut_options={"variant": opts.variant, "poll_seconds": "2"},

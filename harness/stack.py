@@ -70,6 +70,7 @@ ADMIN_HEADER = "X-Sim-Admin-Token"
 # The fakes' control-plane token: `fintwin sim` reads it when --admin-token is not given,
 # the external mode when the fakes it uses are locked.
 SIM_ADMIN_TOKEN_ENV = "FINTWIN_SIM_ADMIN_TOKEN"
+SUT_URL_ENV = "FINTWIN_SUT_URL"  # external mode: the running SUT, over [start].url
 OBSERVER_HEADER = "X-Fintwin-Observer"
 # In-process host names: RoutingTransport routes by host, the scheme is cosmetic (the CRM
 # is https because Salesforce clients build https URLs themselves).
@@ -1168,8 +1169,8 @@ class ExternalStack(LocalStack):
     def __init__(self, manifest: Manifest, config: StackConfig | None = None,
                  sut_url: str | None = None, environ: Mapping[str, str] | None = None) -> None:
         super().__init__(manifest, config)
-        self._sut_url = sut_url or manifest.start.url
         self._environ = dict(os.environ if environ is None else environ)
+        self._sut_url = sut_url or self._environ.get(SUT_URL_ENV) or manifest.start.url
         self._given = manifest.settings_from_environment(self._environ)
         # Fakes someone else started may have their control planes locked.
         if self._environ.get(SIM_ADMIN_TOKEN_ENV):
