@@ -90,6 +90,7 @@ export FINTWIN_CHAOS=none
 dc() { "${compose[@]}" -p "$project" -f docker-compose.yml "$@"; }
 teardown() { dc down -v --remove-orphans >/dev/null 2>&1 || true; }
 trap teardown EXIT
+trap 'teardown; exit 143' INT TERM
 
 begin "compose up ($project) until every container is healthy"
 dc up -d --no-build 2>&1 | grep -v -e '^Creating' -e '^ *$' || true
@@ -145,7 +146,7 @@ end "suite (containers mode)"
 
 # -- 6. teardown ----------------------------------------------------------------------------
 begin "teardown"
-trap - EXIT
+trap - EXIT INT TERM
 dc down -v --remove-orphans 2>&1 | grep -v -e '^Stopping' -e '^Removing' -e '^ *$' || true
 left=$(docker ps -aq --filter "label=com.docker.compose.project=$project")
 [ -z "$left" ] || { echo "prove.sh: containers left behind: $left" >&2; exit 1; }

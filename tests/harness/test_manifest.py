@@ -64,6 +64,47 @@ def test_idle_probe_and_quiet_window() -> None:
     assert parse_manifest(minimal()).settle.quiet == 4.0  # the documented default
 
 
+def test_the_reference_runs_in_fintwins_image_in_the_containers_mode() -> None:
+    spec = load_manifest(reference_manifest_path()).container
+    assert spec is not None and spec.image == "fintwin:latest"
+    assert spec.argv("0.0.0.0", 8000) == ["serve", "integration-layer", "--host", "0.0.0.0",
+                                          "--port", "8000"]
+    assert spec.ca_bundle == "/etc/fintwin/fakes-ca.pem"
+
+
+def test_a_running_estate_is_described_by_fakes_and_network(tmp_path: Path) -> None:
+    m = parse_manifest(minimal(
+        fakes={"crm": "https://127.0.0.1:8001/", "billing": "http://127.0.0.1:8002",
+               "erp": "http://127.0.0.1:8003", "ca_bundle": "../ca/ca.pem"},
+        network={"crm": "https://crm:8001", "sut": "http://sut:8000/"},
+        container={"image": "acme/sut:1", "command": ["--listen", "{host}:{port}"],
+                   "env": {"MODE": "test"}, "ca_bundle": "/run/ca.pem"}),
+        path=tmp_path / "m" / "sut.toml")
+    assert m.fakes == {"crm": "https://127.0.0.1:8001", "billing": "http://127.0.0.1:8002",
+                       "erp": "http://127.0.0.1:8003"}
+    assert m.fakes_ca_bundle == (tmp_path / "ca" / "ca.pem").resolve()
+    assert m.network == {"crm": "https://crm:8001", "sut": "http://sut:8000"}
+    assert m.container is not None and m.container.argv("127.0.0.1", 9) == [
+        "--listen", "127.0.0.1:9"]
+    assert (m.container.env, m.container.ca_bundle) == ({"MODE": "test"}, "/run/ca.pem")
+    plain = parse_manifest(minimal())
+    assert (plain.fakes, plain.network, plain.container) == ({}, {}, None)
+
+
+def test_the_compose_manifests_describe_the_compose_estates() -> None:
+    root = reference_manifest_path().parent.parent
+    bridge = load_manifest(root / "containers" / "compose-sut.toml")
+    host = load_manifest(root / "containers" / "compose-host-sut.toml")
+    for m in (bridge, host):
+        assert m.multi_tenant and m.start.url == "http://127.0.0.1:8000"
+        assert m.fakes["crm"] == "https://127.0.0.1:8001"
+        assert m.fakes_ca_bundle == root / ".fintwin" / "compose" / "ca.pem"
+    # docker-compose.yml's service names; the host network needs no second view.
+    assert bridge.network == {"crm": "https://crm:8001", "billing": "http://billing:8002",
+                              "erp": "http://erp:8003", "sut": "http://integration-layer:8000"}
+    assert host.network == {}
+
+
 def test_admin_token_header() -> None:
     assert AdminSpec().headers("t") == {"Authorization": "Bearer t"}
     assert AdminSpec(token_header="X-Admin").headers("t") == {"X-Admin": "t"}
@@ -114,6 +155,23 @@ def test_load_from_a_file_and_the_factory_resolves(tmp_path: Path) -> None:
     (minimal(settle={"quiet": 0}), "settle.quiet: must be a number of seconds"),
     (minimal(settle={"quiet": True}), "settle.quiet: must be a number of seconds"),
     (minimal(settle={"calm": 1}), "settle.calm: unknown key"),
+    (minimal(container={"command": ["x", "{port}"]}), "container.image: required"),
+    (minimal(container={"image": "a", "command": "serve {port}"}),
+     "container.command: must be a list"),
+    (minimal(container={"image": "a", "command": ["serve"]}),
+     "container.command: needs a {port} placeholder"),
+    (minimal(container={"image": "a", "env": {"A": 1}}), "container.env: must be a table"),
+    (minimal(container={"image": "a", "ca_bundle": "ca.pem"}),
+     "container.ca_bundle: must be an absolute path"),
+    (minimal(container={"image": "a", "ports": [1]}), "container.ports: unknown key"),
+    (minimal(fakes={"crm": "http://a", "billing": "http://b"}), "fakes.erp: give every"),
+    (minimal(fakes={"crm": "a:1", "billing": "http://b", "erp": "http://c"}),
+     "fakes.crm: must be an http(s) URL"),
+    (minimal(fakes={"ledger": "http://a"}), "fakes.ledger: unknown key"),
+    (minimal(fakes={"crm": "http://a", "billing": "http://b", "erp": "http://c",
+                    "ca_bundle": 3}), "fakes.ca_bundle: must be a path"),
+    (minimal(network={"postgres": "http://pg"}), "network.postgres: unknown member"),
+    (minimal(network={"sut": "sut:8000"}), "network.sut: must be an http(s) URL"),
 ])
 def test_errors_name_the_bad_key(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ManifestError, match=r"^manifest: ") as info:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from harness.manifest import Manifest, parse_manifest
+from harness.manifest import VENDORS, Manifest, parse_manifest
 from harness.servers import ServerThread
 from harness.stack import (
     ExternalStack,
@@ -41,6 +42,7 @@ from harness.stack import (
     scoped_plan,
 )
 from harness.waiting import eventually
+from simulators.engine.settings import SimSettings
 
 HERE = Path(__file__).resolve()
 FACTORY = "tests.harness.test_stack:create_echo_app"
@@ -101,6 +103,7 @@ def create_echo_app(config: dict[str, Any],
         event = orjson.loads(body)
         entry: dict[str, Any] = {"vendor": vendor, "connection": conn["id"], "event": event}
         if vendor == "billing":
+            entry["billing_url"] = conn["billing"]["base_url"]
             async with httpx.AsyncClient(transport=transport, verify=verify,
                                          base_url=conn["billing"]["base_url"]) as client:
                 got = await client.get(f"/v1/events/{event['id']}", headers={
@@ -345,11 +348,45 @@ def test_external_stack_uses_a_running_sut_and_its_own_fakes() -> None:
             exercise(stack)
 
 
+def test_external_stack_uses_the_estate_its_manifest_describes() -> None:
+    """[fakes]: where the harness reaches fakes someone else runs; [network]: where the
+    SUT and the fakes reach each other (a container network's names; here "localhost"
+    where the harness uses 127.0.0.1). FINTWIN_SUT_URL names the running SUT."""
+    token = "echo-admin-token"
+
+    def inner(url: str) -> str:
+        return url.replace("127.0.0.1", "localhost")
+
+    with contextlib.ExitStack() as running:
+        fakes = {v: running.enter_context(ServerThread(importlib.import_module(
+            f"simulators.{v}.app").create_app(SimSettings(seed=10, limits=False))))
+            for v in VENDORS}
+        sut = running.enter_context(ServerThread(create_echo_app({"admin_token": token})))
+        data = {**_raw_manifest(), "name": "echo", "start": {"url": "http://127.0.0.1:9",
+                                                             "health": "/health"},
+                "env": {**_raw_manifest()["env"], "admin_token": "ECHO_ADMIN_TOKEN"},
+                "admin": {"connections": "/admin/connections", "dlq": "/admin/dlq"},
+                "webhooks": {"billing": "/hooks/billing/{connection}"},
+                "fakes": {v: f.url for v, f in fakes.items()},
+                "network": {**{v: inner(f.url) for v, f in fakes.items()},
+                            "sut": inner(sut.url)}}
+        stack = ExternalStack(parse_manifest(data), StackConfig(seed=10),
+                              environ={"ECHO_ADMIN_TOKEN": token, "FINTWIN_SUT_URL": sut.url})
+        with stack:
+            assert stack.urls == {**{v: f.url for v, f in fakes.items()}, "sut": sut.url}
+            assert stack.sut_vendor_urls() == {v: inner(f.url) for v, f in fakes.items()}
+            tenant = stack.new_tenant("estate")
+            create_customer(stack, tenant, "ap@acme.test")
+            [hook] = events_of(stack, tenant, "billing", 1)
+            # The SUT fetched the event back from the URL it was given: the network's.
+            assert (hook["billing_url"], hook["fetched"]) == (inner(fakes["billing"].url), 200)
+            urls = {d["url"] for d in stack.deliveries("billing", tenant)}
+            assert urls == {inner(sut.url) + f"/hooks/billing/{tenant.connection}"}
+
+
 def test_external_stack_without_a_url_and_unknown_modes_fail_clearly() -> None:
     with pytest.raises(StackError, match="external mode needs the SUT's URL"):
         ExternalStack(echo_manifest(), environ={}).start()
-    with pytest.raises(StackError, match="containers mode is not implemented"):
-        create_stack("containers", echo_manifest())
     with pytest.raises(StackError, match="unknown stack mode 'docker'"):
         create_stack("docker", echo_manifest())
 
