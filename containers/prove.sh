@@ -11,7 +11,7 @@
 #   4. the quote-to-cash suite and a short demo (under default-chaos) against it, in the
 #      external mode (containers/compose-sut.toml);
 #   5. the same suite in the containers mode (testcontainers starts and removes its own
-#      containers);
+#      containers), and the containers mode's own tests (FINTWIN_REQUIRE_DOCKER=1);
 #   6. teardown (containers, network, volumes), then the time of each step.
 #
 #   containers/prove.sh            # from the repository root or anywhere; needs make, python3
@@ -143,6 +143,11 @@ env -u FINTWIN_ADMIN_TOKEN TESTCONTAINERS_RYUK_DISABLED=true \
     "$py" -m pytest -q -p no:cacheprovider scenarios/test_quote_to_cash.py \
     --fintwin-stack containers --fintwin-seed "$seed"
 end "suite (containers mode)"
+
+begin "the containers mode's own tests (tests/harness/test_stack_containers.py)"
+env -u FINTWIN_ADMIN_TOKEN FINTWIN_REQUIRE_DOCKER=1 \
+    "$py" -m pytest -q -p no:cacheprovider tests/harness/test_stack_containers.py
+end "containers-mode tests"
 
 # -- 6. teardown ----------------------------------------------------------------------------
 begin "teardown"

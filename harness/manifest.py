@@ -269,8 +269,9 @@ def parse_manifest(data: Mapping[str, Any], *, path: Path | None = None) -> Mani
     if url is not None and (not isinstance(url, str)
                             or not url.startswith(("http://", "https://"))):
         raise fail("start.url", "must be an http(s) URL")
-    if command is None and url is None:
-        raise fail("start", "give 'command' (with a {port} placeholder) or 'url'")
+    if command is None and url is None and not data.get("container"):
+        raise fail("start", "give 'command' (with a {port} placeholder) or 'url' (or a "
+                   "[container] table)")
     if command is not None and url is None and not any("{port}" in c for c in command):
         raise fail("start.command", "needs a {port} placeholder (or give start.url too)")
     health = start.get("health", "/health")

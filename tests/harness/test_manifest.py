@@ -87,6 +87,9 @@ def test_a_running_estate_is_described_by_fakes_and_network(tmp_path: Path) -> N
     assert m.container is not None and m.container.argv("127.0.0.1", 9) == [
         "--listen", "127.0.0.1:9"]
     assert (m.container.env, m.container.ca_bundle) == ({"MODE": "test"}, "/run/ca.pem")
+    # A SUT that only runs as a container needs no [start] command or URL.
+    only = parse_manifest(minimal(start={"health": "/healthz"}, container={"image": "a:1"}))
+    assert only.container is not None and only.start.command is None
     plain = parse_manifest(minimal())
     assert (plain.fakes, plain.network, plain.container) == ({}, {}, None)
 
