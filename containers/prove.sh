@@ -144,9 +144,9 @@ env -u FINTWIN_ADMIN_TOKEN TESTCONTAINERS_RYUK_DISABLED=true \
     --fintwin-stack containers --fintwin-seed "$seed"
 end "suite (containers mode)"
 
-begin "the containers mode's own tests (tests/harness/test_stack_containers.py)"
+begin "the containers mode's own tests (tests/harness/stack/test_containers.py)"
 env -u FINTWIN_ADMIN_TOKEN FINTWIN_REQUIRE_DOCKER=1 \
-    "$py" -m pytest -q -p no:cacheprovider tests/harness/test_stack_containers.py
+    "$py" -m pytest -q -p no:cacheprovider tests/harness/stack/test_containers.py
 end "containers-mode tests"
 
 # -- 6. teardown ----------------------------------------------------------------------------

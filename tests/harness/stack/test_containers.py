@@ -20,9 +20,11 @@ from typing import Any
 
 import pytest
 
+from harness import epoch
+from harness.cli import build_parser
 from harness.manifest import load_manifest, parse_manifest, reference_manifest_path
 from harness.stack import StackConfig, StackError, create_stack, fake_arguments
-from harness.stack_containers import (
+from harness.stack.containers import (
     DEFAULT_IMAGE,
     LABEL_HOST,
     LABEL_PID,
@@ -94,14 +96,20 @@ def test_the_network_follows_where_the_sut_runs() -> None:
 
 
 def test_fake_arguments_are_one_command_line_for_processes_and_containers() -> None:
-    config = StackConfig(seed=5, delivery_time_scale=0.002, limits=False)
+    config = StackConfig(seed=5, delivery_time_scale=0.002, limits=False,
+                         epoch=epoch.argument("2027-03-01"))
     assert fake_arguments(config, "crm", port=8001, host="0.0.0.0", tls=True,
                           tls_hostnames=("crm",)) == [
         "sim", "crm", "--host", "0.0.0.0", "--port", "8001", "--seed", "5",
-        "--delivery-time-scale", "0.002", "--tls", "--tls-hostname", "crm", "--no-limits"]
-    assert fake_arguments(StackConfig(), "erp", port=7) == [
+        "--epoch", "2027-03-01T00:00:00Z", "--freeze-clock", "--delivery-time-scale", "0.002",
+        "--tls", "--tls-hostname", "crm", "--no-limits"]
+    default = StackConfig()
+    assert fake_arguments(default, "erp", port=7) == [
         "sim", "erp", "--host", "127.0.0.1", "--port", "7", "--seed", "0",
-        "--delivery-time-scale", "0.01"]
+        "--epoch", epoch.name(default.epoch), "--freeze-clock", "--delivery-time-scale", "0.01"]
+    # ... and `fintwin sim` takes every one of them.
+    build_parser().parse_args(fake_arguments(config, "crm", port=1, tls=True,
+                                             tls_hostnames=("crm",)))
 
 
 def test_read_single_file_from_an_archive() -> None:

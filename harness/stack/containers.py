@@ -39,16 +39,10 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from harness.manifest import VENDORS, ContainerSpec, Manifest
-from harness.stack import (
-    SIM_ADMIN_TOKEN_ENV,
-    SUT,
-    LocalStack,
-    StackConfig,
-    StackError,
-    fake_arguments,
-    free_port,
-    wait_healthy,
-)
+from harness.stack.config import SIM_ADMIN_TOKEN_ENV, SUT, StackConfig, StackError
+from harness.stack.fakes import fake_arguments
+from harness.stack.local import LocalStack
+from harness.stack.processes import free_port, wait_healthy
 
 DEFAULT_IMAGE = "fintwin:latest"
 IMAGE_ENV = "FINTWIN_IMAGE"
