@@ -58,21 +58,25 @@ quietly() {  # run "$@" with its output in $out/$1.log, shown only when it fails
 quietly venv make -s venv
 py=$root/.venv/bin/python
 
-# -- 1. base image ----------------------------------------------------------------------
-begin "base image ($base_tag: debootstrap + docker import)"
-containers/debian-base.sh "$base_tag"
-end "base image"
-
-# -- 2. images -------------------------------------------------------------------------
-begin "images ($image, $pg_image)"
+# -- 1. base image, and the wheels on the host meanwhile ----------------------------------
+begin "base image ($base_tag: debootstrap + docker import; host wheels alongside)"
 rm -rf build/wheelhouse
-quietly wheels "$py" -m pip wheel --wheel-dir build/wheelhouse '.[postgres]' setuptools wheel
+quietly wheels "$py" -m pip wheel --wheel-dir build/wheelhouse '.[postgres]' setuptools wheel &
+wheels=$!
+containers/debian-base.sh "$base_tag"
+wait "$wheels"
 rm -f build/wheelhouse/fintwin-*.whl   # the image's build stage builds fintwin's own
 echo "$(ls build/wheelhouse | wc -l) wheels in build/wheelhouse"
+end "base image"
+
+# -- 2. images (both at once: one is mostly apt's downloads, the other pip's installs) -----
+begin "images ($image, $pg_image)"
+quietly postgres-image docker build -t "$pg_image" --build-arg BASE_IMAGE="$base_tag" \
+    -f containers/postgres.Dockerfile containers &
+postgres=$!
 quietly fintwin-image docker build -t "$image" --build-arg BASE_IMAGE="$base_tag" \
     --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=/src/build/wheelhouse .
-quietly postgres-image docker build -t "$pg_image" --build-arg BASE_IMAGE="$base_tag" \
-    -f containers/postgres.Dockerfile containers
+wait "$postgres"
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' "$image"
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' "$pg_image"
 end "image build"
