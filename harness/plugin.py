@@ -5,7 +5,9 @@ Options: ``--fintwin-sut`` (manifest, default the reference SUT's), ``--fintwin-
 every tenant's business clock starts, frozen: :mod:`harness.epoch`; default a fixed
 date, named in the report and every rerun command), ``--fintwin-chaos`` (a chaos
 profile name, a plan file, or ``none``), ``--fintwin-stack`` (inprocess | local |
-external) and ``--fintwin-report DIR`` (JSON + HTML report).
+external | containers; the containers mode reads ``FINTWIN_IMAGE``, ``FINTWIN_SUT_IMAGE``
+and ``FINTWIN_CONTAINER_NETWORK``: :mod:`harness.stack.containers`) and
+``--fintwin-report DIR`` (JSON + HTML report).
 
 Fixtures:
 
@@ -23,12 +25,13 @@ The plugin is inert unless a test uses one of these fixtures: no stack is starte
 nothing is recorded for other tests.
 
 pytest-xdist: each worker is its own pytest session, so each worker starts its own stack
-(in-process or local) and its tests run serially on it; workers never share tenants, as
+(in-process, local or containers) and its tests run serially on it; workers never share tenants, as
 tenant ids derive from the test id. The controller picks the seed and hands it to every
 worker, collects each test's record from the workers' reports and writes one report. In
 external mode the workers share the one running SUT (a multi-tenant SUT keeps them apart
 by connection); the fakes are shared too when their URLs are given in the environment
-under the manifest's variable names, else each worker starts its own.
+under the manifest's variable names or in its ``[fakes]`` table, else each worker starts
+its own.
 """
 
 from __future__ import annotations
