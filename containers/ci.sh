@@ -57,7 +57,7 @@ if ! docker info >/dev/null 2>&1; then
     until docker info >/dev/null 2>&1; do
         if ! kill -0 "$dockerd_pid" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
             tail -n 20 "$log_dir/dockerd.log"
-            skip "dockerd did not start within 60 s (its log is above)"
+            skip "dockerd exited, or did not answer within 60 s (its log is above)"
         fi
         sleep 0.2
     done
