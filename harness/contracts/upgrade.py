@@ -28,6 +28,7 @@ from typing import Any
 from harness.contracts.messages import expected_contents
 from harness.contracts.pactfiles import PactFile, for_provider, pinned_version, states_of
 from harness.contracts.shapes import path_template
+from harness.contracts.upgrade_report import html
 from harness.contracts.verify import Check, Target, verify_provider
 from simulators.billing.versions import BASIL_CHANGES, is_basil
 
@@ -274,8 +275,6 @@ def scenario_diff(vendor: str, version_from: str, version_to: str, files: Sequen
 
 
 def write(report: UpgradeReport, out: Path) -> tuple[Path, Path]:
-    from harness.contracts.upgrade_report import html
-
     out.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out / "upgrade-check.json", out / "upgrade-check.html"
     json_path.write_text(json.dumps(report.to_json(), indent=2))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
-from harness.contracts.upgrade import FieldChange, InteractionDiff, UpgradeReport
+if TYPE_CHECKING:  # annotations only: upgrade imports this module to write its report
+    from harness.contracts.upgrade import FieldChange, InteractionDiff, UpgradeReport
 
 
 def _mark(ok: bool) -> str:
