@@ -8,16 +8,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from simulators.billing.api import OPERATIONS
 from simulators.billing.context import INDEXES
-from simulators.billing.routes import openapi_operations, routes
+from simulators.billing.openapi import STYLE
+from simulators.billing.pipeline import pipeline
 from simulators.billing.states import VOCABULARY
 from simulators.billing.vendor import StripeVendor
 from simulators.billing.versions import BASIL, PRE_BASIL, parse_version
 from simulators.engine import provider_states
 from simulators.engine.app import SimApp, build_sim_app
 from simulators.engine.control import ControlError, body_json, jsonr, tenant_of
-from simulators.engine.openapi import Operation, json_body, query_param
-from simulators.engine.routing import FastDispatch
+from simulators.engine.openapi import Operation, describe, json_body, query_param
 from simulators.engine.runtime import Simulation
 from simulators.engine.settings import SimSettings
 
@@ -87,13 +88,14 @@ ACCOUNT_OP = Operation(
 def create_app(settings: SimSettings | None = None) -> SimApp:
     settings = settings or SimSettings()
     sim = Simulation(StripeVendor(), settings, INDEXES)
-    api_routes = routes()
-    vendor_app = Starlette(routes=api_routes, exception_handlers={404: _not_found,
-                                                                 405: _not_found})
+    # Requests no operation takes (404, 405 as 404, slash redirects) get Starlette's
+    # answers in Stripe's envelope.
+    vendor_app = pipeline().app(OPERATIONS, lambda routes: Starlette(
+        routes=routes, exception_handlers={404: _not_found, 405: _not_found}))
     return build_sim_app(
-        sim, FastDispatch(vendor_app, api_routes), title="fintwin billing (Stripe-shaped)",
-        version="2025-03-31.basil",
-        description=DESCRIPTION, operations=openapi_operations,
+        sim, vendor_app, title="fintwin billing (Stripe-shaped)",
+        version="2025-03-31.basil", description=DESCRIPTION,
+        operations=lambda: [describe(op, STYLE) for op in OPERATIONS],
         security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer"},
                           "basicAuth": {"type": "http", "scheme": "basic"}},
         default_security=[{"bearerAuth": []}, {"basicAuth": []}],

@@ -13,11 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from simulators.billing.errors import InvalidRequest
-
-
-def is_index(key: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts superscripts such as '²'."""
-    return key.isascii() and key.isdigit()
+from simulators.engine.params import is_index
 
 
 def _split(key: str) -> list[str]:

@@ -52,7 +52,7 @@ class StripeVendor(Vendor):
     # "t.body" keyed by the whole whsec_ secret> (Stripe docs, "Verify webhook
     # signatures manually"); only the header name is Stripe's own.
     signature_header = "Stripe-Signature"
-    stashes_body = True  # routes.Endpoint keeps the body it read in the scope
+    stashes_body = True  # pipeline.Validate keeps the body it read in the scope
     # Stripe retries failed live-mode deliveries with exponential backoff for up to
     # three days (Stripe docs, "Webhooks: retry behavior"); this schedule spans ~3 days.
     retry_schedule = (60.0, 300.0, 1800.0, 3600.0, 3 * 3600.0, 6 * 3600.0, 12 * 3600.0,

@@ -16,16 +16,14 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from simulators.engine.asgi import ASGIApp, Message, Receive, Send
 from simulators.engine.faults.plan import Fault
 from simulators.engine.faults.runtime import Verdict
 from simulators.engine.runtime import Simulation
 from simulators.engine.tenancy import Tenant
 from simulators.engine.vendor import STASHED_BODY, ErrorReply, header
 
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+__all__ = ["ASGIApp", "Message", "Receive", "Send", "SimApp", "SimMiddleware", "SimulatedReset"]
 
 
 class SimulatedReset(ConnectionResetError):

@@ -1,9 +1,25 @@
-"""OpenAPI 3.1 documents built from the same declarations the routes use."""
+"""OpenAPI 3.1 documents built from the same declarations the routes use.
+
+A fake's operations (``engine.operation.Operation``, the declarations) are
+described here into OpenAPI operation objects (:class:`Operation`, what the
+document lists) by :func:`describe`, in the vendor's :class:`DocStyle` (its body
+encoding, its error envelope, the statuses every operation may answer). The
+control plane's routes are listed as such operation objects directly.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from simulators.engine.params import Param, object_schema
+
+if TYPE_CHECKING:
+    from simulators.engine import operation as declared
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 
 
 @dataclass
@@ -19,12 +35,15 @@ class Operation:
     request_body: dict[str, Any] | None = None
     responses: dict[str, Any] = field(default_factory=dict)
     security: list[dict[str, list[str]]] | None = None
+    description: str = ""
 
     def to_openapi(self) -> dict[str, Any]:
         op: dict[str, Any] = {"operationId": self.operation_id,
                               "responses": self.responses or {"200": {"description": "OK"}}}
         if self.summary:
             op["summary"] = self.summary
+        if self.description:
+            op["description"] = self.description
         if self.tags:
             op["tags"] = list(self.tags)
         if self.parameters:
@@ -75,3 +94,55 @@ def build_document(title: str, version: str, description: str, operations: list[
         "components": comps,
         "security": default_security,
     }
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocStyle:
+    """How one vendor's operations read in its OpenAPI document."""
+
+    body_media_type: str = JSON  # how ``params`` travel in a request body
+    errors: Mapping[str, Any] = field(default_factory=dict)  # status -> response, every op
+    ok: Callable[[declared.Operation], dict[str, Any]] | None = None  # the default 2xx
+
+
+def _param(name: str, where: str, spec: Param | None, required: bool) -> dict[str, Any]:
+    schema = spec.documented() if spec is not None else {"type": "string"}
+    out: dict[str, Any] = {"name": name, "in": where, "required": required, "schema": schema}
+    if where == "path":
+        out["description"] = spec.description if spec is not None else ""
+    elif schema.get("type") in ("object", "array") and where == "query":
+        out.update(style="deepObject", explode=True)
+    return out
+
+
+def describe(op: declared.Operation, style: DocStyle) -> Operation:
+    """The OpenAPI operation object of a declared operation."""
+    params = [_param(name, "path", op.path_params.get(name), True) for name in op.path_names()]
+    in_query = op.method in ("GET", "HEAD")
+    if in_query:
+        params += [_param(name, "query", spec, spec.required)
+                   for name, spec in op.params.items()]
+    params += [_param(name, "query", spec, spec.required) for name, spec in op.query.items()]
+    params += [_param(name, "header", spec, spec.required) for name, spec in op.headers.items()]
+    body: dict[str, Any] | None = None
+    if op.body is not None:
+        body = json_body(op.body, required=op.body_required)
+    elif op.params and not in_query:
+        schema = object_schema(dict(op.params))
+        media = op.body_media_type or style.body_media_type
+        content: dict[str, Any] = {"schema": schema}
+        if media == FORM:
+            content["encoding"] = {name: {"style": "deepObject", "explode": True}
+                                   for name, sub in schema["properties"].items()
+                                   if sub.get("type") in ("object", "array")}
+        body = {"required": bool(schema.get("required")), "content": {media: content}}
+    responses = dict(op.responses)
+    if not any(status.startswith(("2", "3")) for status in responses):
+        ok = style.ok(op) if style.ok is not None else json_response("OK")
+        responses = {"200": ok, **responses}
+    if not op.public:
+        for status, response in style.errors.items():
+            responses.setdefault(status, response)
+    security = op.security if op.security is not None else ([] if op.public else None)
+    return Operation(op.method, op.path, op.operation_id, op.summary, op.tags, params, body,
+                     responses, security, op.docs)

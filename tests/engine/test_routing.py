@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
-from simulators.engine.routing import FastDispatch
+from simulators.engine.routing import FastDispatch, RouteTable
 
 
 class Echo:
@@ -84,3 +84,26 @@ def test_params_reach_the_endpoint() -> None:
 def test_routes_it_cannot_compile_turn_it_off() -> None:
     _, fast = _apps([*ROUTES, Mount("/static", Echo("mount"))])
     assert asyncio.run(_ask(fast, "GET", "/static/x")).json()["route"] == "mount"
+
+
+def test_a_parameter_may_share_its_segment_with_literal_text() -> None:
+    table = RouteTable([("GET", "/services/data/v{version}/query", "query"),
+                        ("GET", "/services/data/v{version}", "resources")])
+    assert table.match("GET", "/services/data/v59.0/query") == ("query", {"version": "59.0"})
+    assert table.match("HEAD", "/services/data/v59.0") == ("resources", {"version": "59.0"})
+    assert table.match("GET", "/services/data/v/query") is None  # the parameter is empty
+    assert table.match("GET", "/services/data/59.0/query") is None
+
+
+def test_collapse_treats_empty_segments_as_absent() -> None:
+    table = RouteTable([("POST", "/sobjects/{name}", "create")], collapse=True)
+    assert table.match("POST", "/sobjects/Account/") == ("create", {"name": "Account"})
+    assert table.match("POST", "//sobjects//Account") == ("create", {"name": "Account"})
+    assert RouteTable([("POST", "/sobjects/{name}", "create")]).match(
+        "POST", "/sobjects/Account/") is None
+
+
+def test_methods_for_lists_what_a_path_answers() -> None:
+    table = RouteTable([("GET", "/r/{id}", 1), ("PATCH", "/r/{id}", 2), ("GET", "/r/x/y", 3)])
+    assert table.methods_for("/r/7") == ["GET", "PATCH"]
+    assert table.methods_for("/nope") == []

@@ -1,0 +1,14 @@
+"""The billing fake's operations, one module per group of Stripe resources.
+
+Each operation is declared on its handler (``@ops.operation(...)``); this list is
+their order in the route table and the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from simulators.billing.api import catalog, customers, events, invoices, payments, subscriptions
+from simulators.engine.operation import Operations, join
+
+OPERATIONS: Operations = join(
+    customers.ops, catalog.products, catalog.prices, subscriptions.ops, invoices.ops,
+    payments.ops, payments.notes, events.ops, events.webhooks, events.clocks)

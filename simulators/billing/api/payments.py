@@ -1,0 +1,146 @@
+"""Payment intents, charges, refunds and credit notes (Stripe API reference,
+"Payment Intents", "Charges", "Refunds", "Credit Notes")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulators.billing import credit_notes, payments
+from simulators.billing.api.listing import filtered
+from simulators.billing.context import Ctx
+from simulators.billing.params import (
+    EXPAND,
+    LIST,
+    ONLY_EXPAND,
+    Bool,
+    Enum,
+    Hash,
+    Int,
+    ListOf,
+    Metadata,
+    Param,
+    Str,
+)
+from simulators.engine.operation import Operations
+from simulators.engine.store import Record
+
+ops = Operations(tags=("Payments",))
+notes = Operations(tags=("Credit notes",))
+
+CURRENCY = Str(required=True, max_length=3)
+PI_CREATE: dict[str, Param] = {
+    "amount": Int(required=True, minimum=1), "currency": CURRENCY,
+    "customer": Str(max_length=255), "payment_method": Str(max_length=255),
+    "confirm": Bool(), "description": Str(max_length=1000), "metadata": Metadata(),
+    "expand": EXPAND,
+}
+REFUND_CREATE: dict[str, Param] = {
+    "charge": Str(max_length=255), "payment_intent": Str(max_length=255),
+    "amount": Int(minimum=1), "metadata": Metadata(),
+    "reason": Enum(values=("duplicate", "fraudulent", "requested_by_customer")), "expand": EXPAND,
+}
+CN_LINE = Hash(fields={"type": Enum(required=True, values=("invoice_line_item",
+                                                           "custom_line_item")),
+                       "invoice_line_item": Str(max_length=255), "quantity": Int(minimum=1),
+                       "amount": Int(minimum=1), "unit_amount": Int(minimum=1),
+                       "description": Str(max_length=500)})
+CN_CREATE: dict[str, Param] = {
+    "invoice": Str(required=True, max_length=255), "amount": Int(minimum=1),
+    "lines": ListOf(CN_LINE, max_items=50), "memo": Str(max_length=5000),
+    "metadata": Metadata(), "reason": Enum(values=("duplicate", "fraudulent",
+                                                   "order_change", "product_unsatisfactory")),
+    "refund_amount": Int(minimum=1), "credit_amount": Int(minimum=1),
+    "out_of_band_amount": Int(minimum=1), "expand": EXPAND,
+}
+
+
+@ops.operation(method="POST", path="/v1/payment_intents", id="PostPaymentIntents",
+               summary="Create a payment intent", params=PI_CREATE, returns="payment_intent")
+def create_payment_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """With ``confirm=true`` the payment method is charged at once."""
+    return payments.create_payment_intent(ctx, p)
+
+
+@ops.operation(method="GET", path="/v1/payment_intents", id="GetPaymentIntents",
+               summary="List payment intents", params=dict(LIST, customer=Str(max_length=255)))
+def list_payment_intents(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
+    return filtered(ctx, "payment_intent", p, "/v1/payment_intents", {"customer": "customer"})
+
+
+@ops.operation(method="GET", path="/v1/payment_intents/{intent}", id="GetPaymentIntentsIntent",
+               summary="Retrieve a payment intent", params=ONLY_EXPAND,
+               returns="payment_intent")
+def retrieve_payment_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    return ctx.get("payment_intent", path["intent"])
+
+
+@ops.operation(method="POST", path="/v1/payment_intents/{intent}/confirm",
+               id="PostPaymentIntentsIntentConfirm", summary="Confirm a payment intent",
+               params={"payment_method": Str(max_length=255), "expand": EXPAND},
+               returns="payment_intent")
+def confirm_payment_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    return payments.confirm_payment_intent(ctx, ctx.get("payment_intent", path["intent"]), p)
+
+
+@ops.operation(method="GET", path="/v1/charges", id="GetCharges", summary="List charges",
+               params=dict(LIST, customer=Str(max_length=255),
+                           payment_intent=Str(max_length=255)))
+def list_charges(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
+    return filtered(ctx, "charge", p, "/v1/charges",
+                    {"customer": "customer", "payment_intent": "payment_intent"})
+
+
+@ops.operation(method="GET", path="/v1/charges/{charge}", id="GetChargesCharge",
+               summary="Retrieve a charge", params=ONLY_EXPAND, returns="charge")
+def retrieve_charge(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    return ctx.get("charge", path["charge"])
+
+
+@ops.operation(method="POST", path="/v1/refunds", id="PostRefunds", summary="Create a refund",
+               params=REFUND_CREATE, returns="refund")
+def create_refund(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """Of a ``charge`` or a ``payment_intent``'s charge; the whole amount unless
+    ``amount`` says less."""
+    return payments.create_refund(ctx, p)
+
+
+@ops.operation(method="GET", path="/v1/refunds", id="GetRefunds", summary="List refunds",
+               params=dict(LIST, charge=Str(max_length=255),
+                           payment_intent=Str(max_length=255)))
+def list_refunds(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
+    return filtered(ctx, "refund", p, "/v1/refunds",
+                    {"charge": "charge", "payment_intent": "payment_intent"})
+
+
+@ops.operation(method="GET", path="/v1/refunds/{refund}", id="GetRefundsRefund",
+               summary="Retrieve a refund", params=ONLY_EXPAND, returns="refund")
+def retrieve_refund(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    return ctx.get("refund", path["refund"])
+
+
+@notes.operation(method="POST", path="/v1/credit_notes", id="PostCreditNotes",
+                 summary="Create a credit note", params=CN_CREATE, returns="credit_note")
+def create_credit_note(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """On an open or paid invoice; ``refund_amount``, ``credit_amount`` and
+    ``out_of_band_amount`` split where the money goes."""
+    return credit_notes.create_credit_note(ctx, p)
+
+
+@notes.operation(method="GET", path="/v1/credit_notes", id="GetCreditNotes",
+                 summary="List credit notes",
+                 params=dict(LIST, customer=Str(max_length=255), invoice=Str(max_length=255)))
+def list_credit_notes(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
+    return filtered(ctx, "credit_note", p, "/v1/credit_notes",
+                    {"invoice": "invoice", "customer": "customer"})
+
+
+@notes.operation(method="GET", path="/v1/credit_notes/{id}", id="GetCreditNotesId",
+                 summary="Retrieve a credit note", params=ONLY_EXPAND, returns="credit_note")
+def retrieve_credit_note(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    return ctx.get("credit_note", path["id"])
+
+
+@notes.operation(method="POST", path="/v1/credit_notes/{id}/void", id="PostCreditNotesIdVoid",
+                 summary="Void a credit note", params=ONLY_EXPAND, returns="credit_note")
+def void_credit_note(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    return credit_notes.void_credit_note(ctx, ctx.get("credit_note", path["id"]))
