@@ -6,13 +6,16 @@ Served by ``fintwin sim crm --port 8001 [--tls]``; simple-salesforce needs the T
 
 from __future__ import annotations
 
+from simulators.crm import pipeline
+from simulators.crm.api import OPERATIONS
 from simulators.crm.control import routes as control_routes
-from simulators.crm.http import CrmApp, LongRunningTracker
-from simulators.crm.openapi import control_operations, operations
+from simulators.crm.http import LongRunningTracker
+from simulators.crm.openapi import STYLE, control_operations
 from simulators.crm.states import VOCABULARY
 from simulators.crm.vendor import SalesforceVendor
 from simulators.engine import provider_states
 from simulators.engine.app import SimApp, build_sim_app
+from simulators.engine.openapi import describe
 from simulators.engine.runtime import Simulation
 from simulators.engine.settings import SimSettings
 
@@ -26,11 +29,11 @@ def create_app(settings: SimSettings | None = None) -> SimApp:
     sim = Simulation(SalesforceVendor(), settings)
     inner = build_sim_app(
         sim,
-        CrmApp(sim),
+        pipeline.app(OPERATIONS),
         title="fintwin crm (Salesforce-shaped)",
         version="62.0",
         description=DESCRIPTION,
-        operations=operations,
+        operations=lambda: [describe(op, STYLE) for op in OPERATIONS],
         security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer"}},
         default_security=[{"bearerAuth": []}],
         control_extra=[*control_routes(), *provider_states.routes(VOCABULARY)],

@@ -18,9 +18,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from simulators.crm import errors as E
-from simulators.crm.api import Ctx, Reply
+from simulators.crm.context import Ctx, Reply, Req
 from simulators.crm.ids import to_18
+from simulators.crm.openapi import QUERY_RESULT
+from simulators.crm.params import NAME, VERSION, D
 from simulators.crm.soql import MALFORMED_QUERY, SoqlError, execute, parse
+from simulators.engine.openapi import json_response
+from simulators.engine.operation import Operations
+from simulators.engine.params import Str
 
 log = logging.getLogger("fintwin.crm.query")
 
@@ -30,6 +35,11 @@ MAX_BATCH = 2000
 CURSOR_TTL = 15 * 60.0
 MAX_CURSORS = 100
 _CURSORS = "crm.cursors"
+
+ops = Operations(tags=("query",), path_params={"version": VERSION},
+                 responses={"200": json_response("Result", QUERY_RESULT)})
+# Required, but a request without it is Salesforce's MALFORMED_QUERY (the handler's).
+SOQL = {"q": Str(description="SOQL (required)")}
 
 
 def batch_size(headers: Mapping[str, str]) -> int:
@@ -54,10 +64,35 @@ def _cursors(ctx: Ctx) -> OrderedDict[str, dict[str, Any]]:
     return cursors
 
 
-def run_query(ctx: Ctx, include_deleted: bool, rest: list[str], query: Mapping[str, str]) -> Reply:
-    if rest:
-        return _more(ctx, "/".join(rest))
-    text = query.get("q")
+@ops.operation(method="GET", path=f"{D}/query", id="query", summary="Run a SOQL query",
+               query=SOQL)
+def query(ctx: Ctx, req: Req) -> Reply:
+    """The first batch; ``nextRecordsUrl`` names the next while more remain."""
+    return run_query(ctx, False, req.query.get("q"))
+
+
+@ops.operation(method="GET", path=f"{D}/queryAll", id="queryAll",
+               summary="SOQL including deleted records", query=SOQL)
+def query_all(ctx: Ctx, req: Req) -> Reply:
+    return run_query(ctx, True, req.query.get("q"))
+
+
+@ops.operation(method="GET", path=f"{D}/query/{{locator}}", id="queryMore",
+               summary="The next batch of a query",
+               path_params={"version": VERSION, "locator": NAME})
+def query_more(ctx: Ctx, req: Req) -> Reply:
+    """``<locator>-<offset>``, as the previous batch's ``nextRecordsUrl`` names it."""
+    return _more(ctx, req.path["locator"])
+
+
+@ops.operation(method="GET", path=f"{D}/queryAll/{{locator}}", id="queryAllMore",
+               summary="The next batch of a queryAll",
+               path_params={"version": VERSION, "locator": NAME})
+def query_all_more(ctx: Ctx, req: Req) -> Reply:
+    return _more(ctx, req.path["locator"])
+
+
+def run_query(ctx: Ctx, include_deleted: bool, text: str | None) -> Reply:
     if not text:
         raise E.bad_request(MALFORMED_QUERY, "A query string must be provided")
     try:

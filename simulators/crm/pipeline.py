@@ -1,0 +1,228 @@
+"""How the CRM fake answers a request: Salesforce's steps, in order.
+
+authenticate  a live session (401 INVALID_SESSION_ID), within the daily allocation and
+              the long-running limit (403 REQUEST_LIMIT_EXCEEDED); not for public
+              operations (the OAuth endpoints, the version list)
+version       the path's ``v{version}`` is one served, else 404 NOT_FOUND
+read          the body of a POST, PATCH or PUT (parsed as JSON when a handler asks)
+validate      the declared query parameters, checked (Salesforce ignores others)
+call          the operation's handler: ``handler(ctx, req)`` with the org's ``Ctx``,
+              or ``handler(exchange)`` for a public operation (no org yet)
+render        the ``Reply`` as JSON with exact decimals (no body for 204)
+
+A composite subrequest runs validate and call through the same table
+(:class:`Dispatcher`), so it behaves exactly as the request would over HTTP. Errors
+answer Salesforce's array ``[{"message", "errorCode", "fields"}]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from simulators.crm import errors as E
+from simulators.crm.context import RELEASES, Ctx, Reply, Req
+from simulators.crm.limits import over_long_running
+from simulators.crm.org import org_of
+from simulators.crm.params import param_error
+from simulators.crm.vendor import REFUSED, SESSION
+from simulators.crm.wire import dumps, loads_body
+from simulators.engine.asgi import Receive, Scope, Send, read_body, send_answer
+from simulators.engine.operation import Operation
+from simulators.engine.params import ParamError, check_fields
+from simulators.engine.pipeline import Exchange, Pipeline, Step, StepFn
+from simulators.engine.routing import FastDispatch, RouteTable
+from simulators.engine.runtime import Simulation
+from simulators.engine.tenancy import Tenant
+
+log = logging.getLogger("fintwin.crm")
+
+JSON = b"application/json;charset=UTF-8"
+_API = re.compile(r"^/(services/data/v|id(/|$))")
+
+
+class CrmExchange(Exchange):
+    __slots__ = ("ctx", "query", "raw", "sim", "tenant")
+
+    def __init__(self, op: Operation, scope: Scope, receive: Receive) -> None:
+        super().__init__(op, scope, receive)
+        self.sim: Simulation = scope["fintwin.sim"]
+        self.tenant: Tenant | None = scope.get("fintwin.tenant")
+        self.raw = b""
+        self.query: dict[str, Any] = {}
+        self.ctx: Ctx | None = None
+
+
+def answer(ex: Exchange, reply: Reply) -> None:
+    """A reply as Salesforce writes it: JSON (exact decimals), or nothing for 204."""
+    ex.status = reply.status
+    for name, value in reply.headers.items():
+        ex.headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    if reply.status == 204 or reply.body is None:
+        ex.body, ex.content_type = b"", None
+    else:
+        ex.body, ex.content_type = dumps(reply.body), JSON
+
+
+def fail(ex: Exchange, exc: Exception) -> None:
+    if not isinstance(exc, E.SfError):
+        log.exception("crm operation %s failed", ex.op.operation_id, exc_info=exc)
+        exc = E.SfError(500, E.UNKNOWN_EXCEPTION, "An unexpected error occurred.")
+    answer(ex, Reply(exc.status, exc.items(), exc.headers))
+
+
+class Authenticate(Step[CrmExchange]):
+    name = "authenticate"
+
+    def bind(self, op: Operation) -> StepFn[CrmExchange] | None:
+        return None if op.public else authenticate
+
+
+def authenticate(ex: CrmExchange) -> None:
+    scope = ex.scope
+    tenant = ex.tenant
+    if tenant is None or scope.get(SESSION) != "ok":
+        raise E.SfError(401, E.INVALID_SESSION_ID, "Session expired or invalid")
+    if scope.get(REFUSED):
+        raise E.SfError(403, E.REQUEST_LIMIT_EXCEEDED, "TotalRequests Limit exceeded.")
+    if over_long_running(ex.sim, tenant, scope):
+        raise E.SfError(403, E.REQUEST_LIMIT_EXCEEDED, "ConcurrentPerOrgLongTxn Limit exceeded.")
+
+
+class Version(Step[CrmExchange]):
+    name = "version"
+
+    def bind(self, op: Operation) -> StepFn[CrmExchange] | None:
+        if "version" not in op.path_names():
+            return None
+
+        def run(ex: CrmExchange) -> None:
+            if ex.scope["path_params"]["version"] not in RELEASES:
+                raise E.not_found()
+        return run
+
+
+class Read(Step[CrmExchange]):
+    name = "read"
+
+    def bind(self, op: Operation) -> StepFn[CrmExchange] | None:
+        if op.method not in ("POST", "PATCH", "PUT"):
+            return None
+
+        async def run(ex: CrmExchange) -> None:
+            ex.raw = await read_body(ex.receive)
+        return run
+
+
+def checked_query(op: Operation, query: dict[str, str]) -> dict[str, Any]:
+    try:
+        return check_fields(dict(op.query), query, unknown=True)
+    except ParamError as e:
+        raise param_error(e) from None
+
+
+class Validate(Step[CrmExchange]):
+    name = "validate"
+
+    def bind(self, op: Operation) -> StepFn[CrmExchange]:
+        def run(ex: CrmExchange) -> None:
+            raw = ex.scope.get("query_string", b"").decode("latin-1")
+            ex.query = checked_query(op, dict(parse_qsl(raw, keep_blank_values=True)))
+        return run
+
+
+class Call(Step[CrmExchange]):
+    name = "call"
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    def bind(self, op: Operation) -> StepFn[CrmExchange]:
+        handler = op.handler
+        if op.public:
+            def public(ex: CrmExchange) -> None:
+                answer(ex, handler(ex))
+            return public
+        invoke = self.dispatcher.invoke
+
+        def call(ex: CrmExchange) -> None:
+            tenant = ex.tenant
+            assert tenant is not None
+            raw = ex.raw
+            parsed: list[Any] = []
+
+            def body() -> Any:
+                if not parsed:
+                    parsed.append(loads_body(raw) if raw.strip() else None)
+                return parsed[0]
+
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in ex.scope["headers"]}
+            ctx = ex.ctx = Ctx(ex.sim, tenant, org_of(tenant),
+                               ex.scope["path_params"].get("version", ""), headers, invoke)
+            answer(ex, handler(ctx, Req(ex.scope["method"], dict(ex.scope["path_params"]),
+                                        ex.query, body)))
+        return call
+
+
+class Dispatcher:
+    """The operation table, for calls made inside the fake (composite subrequests)."""
+
+    def __init__(self, ops: Iterable[Operation]) -> None:
+        self.table: RouteTable[Operation] = RouteTable(
+            [(op.method, op.path, op) for op in ops], collapse=True)
+
+    def not_routed(self, method: str, path: str) -> E.SfError:
+        """405 when the path takes other methods, else 404."""
+        allowed = self.table.methods_for(path)
+        if not allowed:
+            return E.not_found()
+        listed = ",".join((["HEAD"] if "GET" in allowed else []) + allowed)
+        return E.SfError(405, E.METHOD_NOT_ALLOWED,
+                         f"HTTP Method '{method}' not allowed. Allowed are {listed}")
+
+    def invoke(self, ctx: Ctx, method: str, path: str, query: dict[str, str],
+               body: Callable[[], Any]) -> Reply:
+        found = self.table.match(method, path)
+        if found is None or found[0].public:
+            raise self.not_routed(method, path)
+        op, params = found
+        return op.handler(ctx, Req(method, params, checked_query(op, query), body))
+
+
+def pipeline(ops: Iterable[Operation]) -> tuple[Pipeline[CrmExchange], Dispatcher]:
+    ops = list(ops)
+    dispatcher = Dispatcher(ops)
+    steps = [Authenticate(), Version(), Read(), Validate(), Call(dispatcher)]
+    return Pipeline(steps, start=CrmExchange, fail=fail, collapse=True), dispatcher
+
+
+UNROUTED = Operation(method="*", path="*", operation_id="unrouted", summary="",
+                     handler=lambda ex: None)
+
+
+def app(ops: Iterable[Operation]) -> FastDispatch:
+    """The CRM's vendor app: each operation's endpoint, and Salesforce's 401, 404 and 405
+    for a request no operation takes (after authentication, for a path under the API)."""
+    ops = list(ops)
+    steps, dispatcher = pipeline(ops)
+
+    def fallback(routes: Any) -> Callable[[Scope, Receive, Send], Any]:
+        async def unrouted(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                return
+            ex = CrmExchange(UNROUTED, scope, receive)
+            path, method = scope["path"], scope["method"]
+            try:
+                if _API.match(path):
+                    authenticate(ex)
+                raise dispatcher.not_routed(method, path)
+            except Exception as exc:
+                fail(ex, exc)
+            await send_answer(send, ex.status, ex.body, ex.headers, ex.content_type,
+                              head=method == "HEAD")
+        return unrouted
+
+    return steps.app(ops, fallback)
