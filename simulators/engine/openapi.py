@@ -103,6 +103,8 @@ class DocStyle:
     body_media_type: str = JSON  # how ``params`` travel in a request body
     errors: Mapping[str, Any] = field(default_factory=dict)  # status -> response, every op
     ok: Callable[[declared.Operation], dict[str, Any]] | None = None  # the default 2xx
+    # Responses an operation may also give, by what it declares (an async job's 202).
+    more: Callable[[declared.Operation], Mapping[str, Any]] | None = None
 
 
 def _param(name: str, where: str, spec: Param | None, required: bool) -> dict[str, Any]:
@@ -140,6 +142,9 @@ def describe(op: declared.Operation, style: DocStyle) -> Operation:
     if not any(status.startswith(("2", "3")) for status in responses):
         ok = style.ok(op) if style.ok is not None else json_response("OK")
         responses = {"200": ok, **responses}
+    if style.more is not None:
+        for status, response in style.more(op).items():
+            responses.setdefault(status, response)
     if not op.public:
         for status, response in style.errors.items():
             responses.setdefault(status, response)

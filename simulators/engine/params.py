@@ -72,6 +72,10 @@ class Str(Param):
     min_length: int = 0
     emptyable: bool = False  # "" unsets the field (Stripe allows it for many params)
     pattern: str | None = None  # documented only: handlers check their own formats
+    # Documented as these values (what a fuzzer draws from) though any text is taken: the
+    # handler answers for a name it does not know (an sObject, a record type) in the
+    # vendor's own way.
+    known: tuple[str, ...] = ()
 
     def check(self, value: Any, path: str) -> Any:
         if value.__class__ is str and value and len(value) <= self.max_length:
@@ -92,6 +96,8 @@ class Str(Param):
             out["minLength"] = self.min_length
         if self.pattern:
             out["pattern"] = self.pattern
+        if self.known:
+            out = {"type": "string", "enum": list(self.known)}
         return out
 
 

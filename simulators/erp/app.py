@@ -8,12 +8,14 @@ from starlette.responses import Response
 
 from simulators.engine import provider_states
 from simulators.engine.app import SimApp, build_sim_app
+from simulators.engine.openapi import describe
 from simulators.engine.runtime import Simulation
 from simulators.engine.settings import SimSettings
-from simulators.erp import control, openapi
+from simulators.erp import control, pipeline
+from simulators.erp.api import OPERATIONS
 from simulators.erp.context import INDEXES
 from simulators.erp.errors import MethodNotAllowed, NonexistentId
-from simulators.erp.routes import routes
+from simulators.erp.openapi import STYLE
 from simulators.erp.states import VOCABULARY
 from simulators.erp.vendor import NetSuiteVendor
 
@@ -37,14 +39,16 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 def create_app(settings: SimSettings | None = None) -> SimApp:
     settings = settings or SimSettings()
     sim = Simulation(NetSuiteVendor(), settings, INDEXES)
-    vendor_app = Starlette(routes=routes(), exception_handlers={404: _not_found, 405: _not_found})
+    # Requests no operation takes get Starlette's 404 and 405 in NetSuite's envelope.
+    vendor_app = pipeline.app(OPERATIONS, lambda routes: Starlette(
+        routes=routes, exception_handlers={404: _not_found, 405: _not_found}))
     return build_sim_app(
         sim,
         vendor_app,
         title="fintwin ERP (NetSuite-shaped)",
         version="v1",
         description=DESCRIPTION,
-        operations=openapi.operations,
+        operations=lambda: [describe(op, STYLE) for op in OPERATIONS],
         security_schemes={
             "bearerAuth": {"type": "http", "scheme": "bearer"},
             "basicAuth": {"type": "http", "scheme": "basic"},

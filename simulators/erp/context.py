@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulators.engine.runtime import Simulation
 from simulators.engine.store import Record, Store
 from simulators.engine.tenancy import Tenant
 from simulators.erp.errors import InvalidKeyOrRef
+
+if TYPE_CHECKING:
+    from simulators.erp.wire import Reply, Req
 
 RECORD_PATH = "/services/rest/record/v1"
 
@@ -40,6 +44,8 @@ class Ctx:
     sim: Simulation
     tenant: Tenant
     base_url: str = ""
+    # Runs an operation by id (an async job's request, later): set for API calls.
+    invoke: Callable[[Ctx, str, Req], Reply] | None = None
 
     @property
     def store(self) -> Store:

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 
 from simulators.engine.store import Record
 from simulators.erp.context import JOBS, Ctx
 from simulators.erp.errors import IdempotencyError, NonexistentId
-from simulators.erp.handlers import HANDLERS, Reply, Req, json_reply, run
+from simulators.erp.wire import Reply, Req
 
 JOB_PATH = "/services/rest/async/v1/job"
 
@@ -37,6 +36,8 @@ def _stamp(ctx: Ctx) -> str:
 
 
 def submit(ctx: Ctx, op: str, req: Req) -> Reply:
+    """Queue ``req`` for operation ``op`` (its id) as a job: 202 with the job's Location.
+    ``req.query`` is the query as sent: it is checked when the job runs."""
     key = req.headers.get("x-netsuite-idempotency-key")
     if key:
         first = ctx.store.collection(JOBS).by_index("key", key)
@@ -96,7 +97,8 @@ def execute(ctx: Ctx, job: Record) -> None:
         dict(raw["headers"]),
     )
     started = _stamp(ctx)
-    reply = run(HANDLERS[current["op"]], ctx, req)
+    assert ctx.invoke is not None
+    reply = ctx.invoke(ctx, current["op"], req)
     done = dict(
         current,
         progress="succeeded" if reply.status < 400 else "failed",
@@ -109,7 +111,7 @@ def execute(ctx: Ctx, job: Record) -> None:
     ctx.sim.persist_header(ctx.tenant)
 
 
-def _job(ctx: Ctx, job_id: str) -> Record:
+def find(ctx: Ctx, job_id: str) -> Record:
     job = ctx.store.get(JOBS, job_id)
     if job is None:
         raise NonexistentId()
@@ -119,59 +121,3 @@ def _job(ctx: Ctx, job_id: str) -> Record:
         job = ctx.store.get(JOBS, job_id)
         assert job is not None
     return job
-
-
-def get_job(ctx: Ctx, req: Req) -> Reply:
-    job = _job(ctx, req.params["job"])
-    url = ctx.url(f"{JOB_PATH}/{job['id']}")
-    return json_reply(
-        {
-            "links": [{"rel": "self", "href": url}],
-            "completed": job["completed"],
-            "id": job["id"],
-            "progress": job["progress"],
-            "task": {"links": [{"rel": "self", "href": f"{url}/task"}]},
-        }
-    )
-
-
-def list_tasks(ctx: Ctx, req: Req) -> Reply:
-    job = _job(ctx, req.params["job"])
-    url = ctx.url(f"{JOB_PATH}/{job['id']}/task")
-    return json_reply(
-        {
-            "links": [{"rel": "self", "href": url}],
-            "count": 1,
-            "hasMore": False,
-            "items": [{"links": [{"rel": "self", "href": f"{url}/{job['id']}"}], "id": job["id"]}],
-            "offset": 0,
-            "totalResults": 1,
-        }
-    )
-
-
-def _task(ctx: Ctx, req: Req) -> Record:
-    job = _job(ctx, req.params["job"])
-    if req.params["task"] != job["id"]:
-        raise NonexistentId()
-    return job
-
-
-def get_task(ctx: Ctx, req: Req) -> Reply:
-    job = _task(ctx, req)
-    url = ctx.url(f"{JOB_PATH}/{job['id']}/task/{job['id']}")
-    body: dict[str, Any] = {
-        "links": [{"rel": "related", "href": f"{url}/result"}, {"rel": "self", "href": url}],
-        "completed": job["completed"],
-        "id": job["id"],
-        "progress": job["progress"],
-    }
-    for key in ("startTime", "endTime"):
-        if job.get(key):
-            body[key] = job[key]
-    return json_reply(body)
-
-
-def get_result(ctx: Ctx, req: Req) -> Reply:
-    job = _task(ctx, req)
-    return Reply.from_json(job["result"])

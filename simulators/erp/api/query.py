@@ -1,0 +1,47 @@
+"""SuiteQL and the account's limits (Oracle, "Executing SuiteQL Queries Through REST Web
+Services"; "GovernanceLimits Operation", article_0625010817)."""
+
+from __future__ import annotations
+
+from simulators.engine.openapi import json_response
+from simulators.engine.operation import Operations
+from simulators.erp import mirror
+from simulators.erp.context import Ctx
+from simulators.erp.errors import InvalidContent
+from simulators.erp.openapi import COLLECTION, errors
+from simulators.erp.params import IDEMPOTENCY_KEY, PAGING, PREFER
+from simulators.erp.suiteql import MAX_LIMIT, paging_envelope
+from simulators.erp.vendor import NetSuiteVendor
+from simulators.erp.wire import Reply, Req, json_reply, parse_body
+
+ops = Operations()
+SUITEQL = "/services/rest/query/v1/suiteql"
+
+
+@ops.operation(method="POST", path=SUITEQL, id="suiteql", summary="Run a SuiteQL query",
+               tags=("query",), query=PAGING,
+               headers={"Prefer": PREFER, "X-NetSuite-Idempotency-Key": IDEMPOTENCY_KEY},
+               body={"type": "object", "required": ["q"], "properties": {"q": {"type": "string"}}},
+               responses={"200": json_response("Rows", COLLECTION)},
+               extra={"respond_async": True})
+def suiteql(ctx: Ctx, req: Req) -> Reply:
+    """``{"q": "SELECT ..."}`` over the account's records; the record service's paging
+    envelope."""
+    body = parse_body(req)
+    q = body.get("q") if isinstance(body, dict) else None
+    if not isinstance(q, str) or not q.strip():
+        raise InvalidContent('The request body must be {"q": "SELECT ..."}.', "q")
+    limit = req.query.get("limit", MAX_LIMIT)
+    offset = req.query.get("offset", 0)
+    page = mirror.engine_for(ctx.tenant).query(q, limit=limit, offset=offset)
+    return json_reply(paging_envelope(ctx.url(SUITEQL), page, limit, offset))
+
+
+@ops.operation(method="GET", path="/services/rest/system/v1/governanceLimits",
+               id="governanceLimits", summary="Account concurrency limits", tags=("system",),
+               responses={"200": json_response("Limits"), **errors("401", "429")})
+def governance_limits(ctx: Ctx, req: Req) -> Reply:
+    """The account's concurrency limit and what is in use now."""
+    vendor = ctx.sim.vendor
+    assert isinstance(vendor, NetSuiteVendor)
+    return json_reply(vendor.governance(ctx.sim))
