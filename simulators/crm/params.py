@@ -42,16 +42,9 @@ class DateTime(Param):
 # handlers (an org may have more than the standard objects).
 VERSION = Enum(values=tuple(RELEASES), description="API version, e.g. 59.0")
 
-
-class ObjectName(Str):
-    """An sObject name: any text (the handler answers NOT_FOUND for an object the org
-    lacks); documented as the standard objects, which a fuzzer then draws from."""
-
-    def schema(self) -> dict[str, Any]:
-        return {"type": "string", "enum": [o.name for o in STANDARD_OBJECTS]}
-
-
-SOBJECT = ObjectName(min_length=1)
+# Any name (the handler answers NOT_FOUND for an object the org lacks); documented as the
+# standard objects.
+SOBJECT = Str(min_length=1, known=tuple(o.name for o in STANDARD_OBJECTS))
 ID = Str(min_length=1, description="15- or 18-character id")
 NAME = Str(min_length=1)
 D = f"{DATA}/v{{version}}"
