@@ -117,12 +117,9 @@ def update_customer(ctx: Ctx, cust: Record, p: dict[str, Any]) -> Record:
     return cust
 
 
-def delete_customer(ctx: Ctx, cust: Record) -> Record:
-    from simulators.billing.subscriptions import cancel_subscription
-
-    for sub in ctx.store.collection("subscription").by_index("customer", cust["id"]):
-        if sub["status"] not in ("canceled", "incomplete_expired"):
-            cancel_subscription(ctx, sub, {})
+def mark_deleted(ctx: Ctx, cust: Record) -> dict[str, Any]:
+    """The customer's own part of a deletion (``subscriptions.delete_customer`` first ends
+    its subscriptions)."""
     cust["deleted"] = True
     ctx.put("customer", cust)
     emit(ctx, "customer.deleted", "customer", cust)

@@ -11,12 +11,12 @@ import heapq
 from collections.abc import Callable
 
 from simulators.billing.context import Ctx
-from simulators.billing.invoices import pay
 from simulators.billing.subscriptions import (
     INCOMPLETE_EXPIRY,
     cancel_subscription,
     expire_incomplete,
     finalize_renewal,
+    pay,
     renew,
 )
 from simulators.engine.store import Record

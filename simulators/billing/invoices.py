@@ -178,9 +178,12 @@ def mark_paid(ctx: Ctx, inv: Record, *, out_of_band: bool = False) -> None:
     emit(ctx, "invoice.payment_succeeded", "invoice", inv)
 
 
-def pay(ctx: Ctx, inv: Record, *, payment_method: str | None = None,
-        manual: bool = False) -> bool:
-    """Try to collect an open invoice; on failure schedule dunning. Returns success."""
+def charge(ctx: Ctx, inv: Record, *, payment_method: str | None = None,
+           manual: bool = False) -> bool:
+    """Try to collect an open invoice; on failure schedule dunning. Returns success.
+
+    The invoice's and its customer's part of a payment only: ``subscriptions.pay`` is
+    what callers use, and adds how the invoice's subscription moves."""
     if inv["status"] == "paid":
         raise StateError("Invoice is already paid", param="invoice")
     if inv["status"] != "open":
@@ -205,10 +208,6 @@ def pay(ctx: Ctx, inv: Record, *, payment_method: str | None = None,
     if ok:
         mark_paid(ctx, inv)
         set_delinquent(ctx, customer, False)
-        if sub is not None and sub["status"] in ("past_due", "incomplete", "unpaid"):
-            from simulators.billing.subscriptions import set_status
-
-            set_status(ctx, sub, "active")
         return True
     now = ctx.now(customer["id"])
     schedule = ctx.tenant.meta.get("dunning_days", DEFAULT_DUNNING_DAYS)
@@ -221,11 +220,13 @@ def pay(ctx: Ctx, inv: Record, *, payment_method: str | None = None,
     ctx.put("invoice", inv)
     emit(ctx, "invoice.payment_failed", "invoice", inv)
     set_delinquent(ctx, customer, True)
-    if sub is not None:
-        from simulators.billing.subscriptions import on_payment_failed
-
-        on_payment_failed(ctx, sub, inv, final=automatic and inv["next_payment_attempt"] is None)
     return False
+
+
+def out_of_retries(inv: Record, *, manual: bool) -> bool:
+    """After a failed charge: no automatic retry is left (dunning has run its course)."""
+    automatic = inv["collection_method"] == "charge_automatically" and not manual
+    return automatic and inv["next_payment_attempt"] is None
 
 
 def void(ctx: Ctx, inv: Record) -> Record:

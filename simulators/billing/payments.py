@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.billing.context import Ctx
-from simulators.billing.customers import TEST_CARDS, decline
+from simulators.billing.customers import TEST_CARDS, attach_payment_method, decline
 from simulators.billing.errors import InvalidRequest
 from simulators.billing.events import emit
 from simulators.billing.render import render
@@ -168,8 +168,6 @@ def confirm_payment_intent(ctx: Ctx, pi: Record, p: dict[str, Any]) -> Record:
     if pm_id:
         pm = ctx.store.get("payment_method", pm_id)
         if pm is None and pm_id in TEST_CARDS and pi.get("customer"):
-            from simulators.billing.customers import attach_payment_method
-
             pm = attach_payment_method(ctx, pm_id, ctx.get("customer", pi["customer"]))
         if pm is None:
             raise InvalidRequest(f"No such PaymentMethod: '{pm_id}'", param="payment_method",

@@ -1,4 +1,12 @@
-"""Subscriptions: create, update with proration, cancel now or at period end, dunning states."""
+"""Subscriptions: create, update with proration, cancel now or at period end, dunning states.
+
+This is the top of the billing state machine, the one place where objects of one kind move
+those of another: a subscription creates, finalizes and pays its invoices; an invoice's
+payment moves its subscription (``pay``: active again when paid, past due and at last
+canceled or unpaid when dunning fails); deleting a customer ends its subscriptions
+(``delete_customer``). customers, payments and invoices never call up here
+(``tests/test_imports.py`` holds every module to an acyclic import graph).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +14,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulators.billing.context import Ctx
-from simulators.billing.customers import attach_payment_method, decline
+from simulators.billing.customers import attach_payment_method, decline, mark_deleted
 from simulators.billing.errors import InvalidRequest, StateError
 from simulators.billing.events import emit
-from simulators.billing.invoices import create_invoice, finalize, new_line, pay
+from simulators.billing.invoices import (
+    charge,
+    create_invoice,
+    finalize,
+    new_line,
+    out_of_retries,
+    void,
+)
 from simulators.billing.periods import add_interval, days, prorate
 from simulators.billing.render import render
 from simulators.engine.store import Record
@@ -161,6 +176,31 @@ def set_status(ctx: Ctx, sub: Record, status: str) -> None:
     sub["status"] = status
     ctx.put("subscription", sub)
     emit(ctx, "customer.subscription.updated", "subscription", sub, {"status": prev})
+
+
+# -- where invoices and customers move subscriptions ------------------------------------
+def pay(ctx: Ctx, inv: Record, *, payment_method: str | None = None,
+        manual: bool = False) -> bool:
+    """Collect an open invoice (``invoices.charge``), then move its subscription: active
+    again once paid; past due, and at the end of dunning canceled or unpaid, when not."""
+    ok = charge(ctx, inv, payment_method=payment_method, manual=manual)
+    sub = ctx.store.get("subscription", inv["subscription"]) if inv["subscription"] else None
+    if sub is None:
+        return ok
+    if ok:
+        if sub["status"] in ("past_due", "incomplete", "unpaid"):
+            set_status(ctx, sub, "active")
+    else:
+        on_payment_failed(ctx, sub, inv, final=out_of_retries(inv, manual=manual))
+    return ok
+
+
+def delete_customer(ctx: Ctx, cust: Record) -> dict[str, Any]:
+    """Deleting a customer cancels its live subscriptions first."""
+    for sub in ctx.store.collection("subscription").by_index("customer", cust["id"]):
+        if sub["status"] not in ("canceled", "incomplete_expired"):
+            cancel_subscription(ctx, sub, {})
+    return mark_deleted(ctx, cust)
 
 
 def on_payment_failed(ctx: Ctx, sub: Record, inv: Record, *, final: bool) -> None:
@@ -352,6 +392,4 @@ def expire_incomplete(ctx: Ctx, sub: Record) -> None:
     if sub.get("latest_invoice"):
         inv = ctx.store.get("invoice", sub["latest_invoice"])
         if inv is not None and inv["status"] == "open":
-            from simulators.billing.invoices import void
-
             void(ctx, inv)

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from simulators.billing.context import Ctx
+from simulators.billing.cycle import customers_on_account_clock, run_until
+from simulators.billing.events import account_version, share_restored_keys
 from simulators.billing.versions import DEFAULT_VERSION
 from simulators.engine.vendor import ErrorReply, Headers, Scope, Vendor, header, retry_after_header
 
@@ -119,16 +122,10 @@ class StripeVendor(Vendor):
                                sim.settings.extra.get("default_api_version", DEFAULT_VERSION))
 
     def on_tenant_restored(self, sim: Simulation, tenant: Tenant) -> None:
-        from simulators.billing.events import share_restored_keys
-
         share_restored_keys(tenant.store)
 
     def on_clock_advanced(self, sim: Simulation, tenant: Tenant, before: float,
                           after: float) -> None:
-        from simulators.billing.context import Ctx
-        from simulators.billing.cycle import customers_on_account_clock, run_until
-        from simulators.billing.events import account_version
-
         ctx = Ctx(sim, tenant, "")
         ctx.version = account_version(ctx)
         run_until(ctx, customers_on_account_clock(ctx), int(after))

@@ -23,6 +23,7 @@ from simulators.crm.ids import normalise
 from simulators.crm.limits import allocation, limits_body, used
 from simulators.crm.org import CUSTOM_FIELDS, declare, forget, org_of
 from simulators.crm.schema import FieldType
+from simulators.crm.wire import dumps
 from simulators.engine.control import ControlError, body_json, jsonr, sim_of, tenant_of
 
 
@@ -51,8 +52,6 @@ async def events(request: Request) -> Response:
 
 
 def _dump(data: Any) -> bytes:
-    from simulators.crm.wire import dumps
-
     return dumps(data)
 
 

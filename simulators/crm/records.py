@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from simulators.crm import errors as E
+from simulators.crm.cdc import publish
 from simulators.crm.ids import new_record_id, normalise
 from simulators.crm.org import Org, org_of
 from simulators.crm.schema import (
@@ -135,8 +136,6 @@ class Txn:
         del self.changes[changes_at:]
 
     def commit(self) -> None:
-        from simulators.crm.cdc import publish
-
         if self.changes:
             publish(self.sim, self.tenant, self.changes)
         self.changes = []

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulators.crm import errors as E
-from simulators.crm.auth import bearer, expired, session
+from simulators.crm.auth import bearer, expired, org_id_for, session
+from simulators.crm.ids import to_18
 from simulators.crm.limits import count_call
 from simulators.crm.org import forget, org_of
+from simulators.crm.records import seed_org
 from simulators.crm.wire import dumps
 from simulators.engine.vendor import ErrorReply, Headers, Scope, Vendor, retry_after_header
 
@@ -38,14 +40,10 @@ class SalesforceVendor(Vendor):
         return tenant.id
 
     def resolve_tenant_ref(self, sim: Simulation, ref: str) -> str:
-        from simulators.crm.auth import org_id_for
-
         if "!" in ref:  # an access token
             found = session(sim, ref)
             return found[0].id if found else ref
         if ref.startswith("00D") and len(ref) in (15, 18):
-            from simulators.crm.ids import to_18
-
             return to_18(ref)
         return org_id_for(sim, ref)  # a client id
 
@@ -85,8 +83,6 @@ class SalesforceVendor(Vendor):
         return [(b"sforce-limit-info", f"api-usage={n}/{limit}".encode())]
 
     def on_tenant_created(self, sim: Simulation, tenant: Tenant) -> None:
-        from simulators.crm.records import seed_org
-
         seed_org(sim, tenant)
 
     def on_tenant_restored(self, sim: Simulation, tenant: Tenant) -> None:

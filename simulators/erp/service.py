@@ -10,8 +10,15 @@ from typing import Any
 
 from simulators.engine.store import Record
 from simulators.erp.context import Ctx
-from simulators.erp.errors import InvalidRecordType, NonexistentId, UserError
+from simulators.erp.errors import (
+    InvalidContent,
+    InvalidParameter,
+    InvalidRecordType,
+    NonexistentId,
+    UserError,
+)
 from simulators.erp.records import RecordType, type_for, type_of_record
+from simulators.erp.records.item import ItemType
 
 
 def record_type(name: str) -> RecordType:
@@ -35,8 +42,6 @@ def find(ctx: Ctx, rtype: RecordType, key: str) -> Record:
 
 
 def _is_of(rtype: RecordType, rec: Record) -> bool:
-    from simulators.erp.records.item import ItemType
-
     if isinstance(rtype, ItemType) and rtype.item_type is not None:
         return rec.get("itemType") == rtype.item_type
     return True
@@ -57,8 +62,6 @@ def update(
 ) -> Record:
     for name in replace:
         if rtype.sublist(name) is None:
-            from simulators.erp.errors import InvalidParameter
-
             raise InvalidParameter(
                 f"Invalid sublist name in the replace parameter: {name}.", "replace"
             )
@@ -79,8 +82,6 @@ def upsert(
     """``PUT .../{type}/eid:{externalId}``: update the record with that external id,
     or create it. Returns the record and whether it was created."""
     if isinstance(body, dict) and body.get("externalId") not in (None, external_id):
-        from simulators.erp.errors import InvalidContent
-
         raise InvalidContent(
             "The externalId in the body does not match the one in the URL.", "externalId"
         )

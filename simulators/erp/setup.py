@@ -22,6 +22,8 @@ from simulators.engine.tenancy import Tenant
 from simulators.erp import service
 from simulators.erp.context import Ctx
 from simulators.erp.errors import NetSuiteError, UserError
+from simulators.erp.records.base import WritePlan
+from simulators.erp.records.subsidiary import has_dependents
 
 CURRENCIES = (
     ("USD", "US Dollar", "1"),
@@ -141,9 +143,6 @@ def remove_subsidiary(ctx: Ctx, sub_id: str) -> None:
     """Delete a subsidiary together with the accounts restricted to it (its bank
     account from :func:`add_subsidiary`), in one write; refused with USER_ERROR
     if anything else refers to it or any of those accounts has postings."""
-    from simulators.erp.records.base import WritePlan
-    from simulators.erp.records.subsidiary import has_dependents
-
     stype = service.record_type("subsidiary")
     atype = service.record_type("account")
     sub = service.find(ctx, stype, sub_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.billing import customers
+from simulators.billing import customers, subscriptions
 from simulators.billing.api.listing import filtered, indexed, listing
 from simulators.billing.context import Ctx
 from simulators.billing.errors import InvalidRequest
@@ -68,9 +68,9 @@ def update_customer(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record
 
 @ops.operation(method="DELETE", path="/v1/customers/{customer}", id="DeleteCustomersCustomer",
                summary="Delete a customer")
-def delete_customer(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+def delete_customer(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
     """Cancels the customer's subscriptions at once."""
-    return customers.delete_customer(ctx, ctx.get("customer", path["customer"]))
+    return subscriptions.delete_customer(ctx, ctx.get("customer", path["customer"]))
 
 
 @ops.operation(method="GET", path="/v1/customers/{customer}/payment_methods",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.billing import customers, events, invoices
+from simulators.billing import customers, events, invoices, subscriptions
 from simulators.billing.api.listing import deleted, filtered
 from simulators.billing.context import Ctx
 from simulators.billing.errors import InvalidRequest
@@ -175,7 +175,7 @@ def pay_invoice(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
         invoices.finalize(ctx, inv)
         if inv["status"] == "paid":
             return inv
-    ok = invoices.pay(ctx, inv, payment_method=p.get("payment_method"), manual=True)
+    ok = subscriptions.pay(ctx, inv, payment_method=p.get("payment_method"), manual=True)
     if not ok:
         charge = ctx.store.get("charge", inv["charge"]) if inv.get("charge") else None
         reason = charge["outcome"]["reason"] if charge else "generic_decline"

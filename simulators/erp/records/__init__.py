@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from simulators.erp.records.account import AccountType
-from simulators.erp.records.base import RecordType, WritePlan
+from simulators.erp.records.base import RecordType, WritePlan, register, type_for_kind
 from simulators.erp.records.currency import CurrencyType
 from simulators.erp.records.customer import CustomerType
-from simulators.erp.records.item import ItemType, NonInventorySaleItemType, ServiceSaleItemType
+from simulators.erp.records.item import (
+    ITEM_TYPES,
+    ItemType,
+    NonInventorySaleItemType,
+    ServiceSaleItemType,
+)
 from simulators.erp.records.journal import JournalEntryType
 from simulators.erp.records.payment import CustomerPaymentType
 from simulators.erp.records.period import PeriodType
@@ -30,8 +35,8 @@ TYPES: tuple[RecordType, ...] = (
     JournalEntryType(),
 )
 _BY_NAME = {t.name.lower(): t for t in TYPES}
-# The canonical type of each store kind (items: the generic one).
-_BY_KIND = {t.kind: t for t in reversed(TYPES)}
+for _type in TYPES:
+    register(_type)  # the canonical type of each store kind (items: the generic one)
 
 
 def type_for(name: str) -> RecordType | None:
@@ -39,21 +44,15 @@ def type_for(name: str) -> RecordType | None:
     return _BY_NAME.get(name.lower())
 
 
-def type_for_kind(kind: str) -> RecordType:
-    return _BY_KIND[kind]
-
-
 def type_of_record(kind: str, rec: dict[str, object]) -> RecordType:
     """The REST type to render a stored record as (items by their itemType)."""
     if kind == "item":
-        from simulators.erp.records.item import ITEM_TYPES
-
         name = ITEM_TYPES.get(str(rec.get("itemType")))
         if name is not None:
             found = type_for(name)
             if found is not None:
                 return found
-    return _BY_KIND[kind]
+    return type_for_kind(kind)
 
 
 __all__ = ["TYPES", "RecordType", "WritePlan", "type_for", "type_for_kind", "type_of_record"]

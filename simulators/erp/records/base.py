@@ -322,8 +322,6 @@ class RecordType:
         if simple_enum and spec.kind != "ref" and isinstance(value, dict) and "refName" in value:
             return value.get("id")  # an enum such as a transaction's status
         if spec.kind == "ref" and isinstance(value, dict) and spec.ref is not None:
-            from simulators.erp.records import type_for_kind
-
             target_type = type_for_kind(spec.ref)
             target = ctx.get(spec.ref, str(value.get("id")))
             out: dict[str, Any] = {
@@ -340,3 +338,18 @@ class RecordType:
             # exactly by the renderer (orjson Fragment), never through float.
             return Decimal(value)
         return value
+
+
+# The record type that renders each store kind (what a reference's ``links`` and
+# ``refName`` come from). Filled by ``records/__init__`` from its list of types (the
+# first of a kind wins: items render as the generic item), so this module needs no
+# import of the types built on it.
+_BY_KIND: dict[str, RecordType] = {}
+
+
+def register(rtype: RecordType) -> None:
+    _BY_KIND.setdefault(rtype.kind, rtype)
+
+
+def type_for_kind(kind: str) -> RecordType:
+    return _BY_KIND[kind]
