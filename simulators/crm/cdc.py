@@ -34,7 +34,7 @@ from simulators.engine.control import SUBSCRIPTIONS
 from simulators.engine.delivery import Endpoint
 
 if TYPE_CHECKING:
-    from simulators.crm.records import Change
+    from simulators.crm.records.write import Change
     from simulators.engine.runtime import Simulation
     from simulators.engine.tenancy import Tenant
 

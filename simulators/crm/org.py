@@ -73,6 +73,17 @@ class Org:
     def object(self, name: str) -> ObjectDef | None:
         return self.schema.find_object(name)
 
+    def put(self, sobject: str, record: dict[str, Any]) -> None:
+        """Write a record into every index the org keeps: the tenant's store (what
+        snapshots and the WAL hold) and the SOQL source (what queries and lookups read)."""
+        self.tenant.store.put(sobject, record)
+        self.source.put(sobject, record)
+
+    def remove(self, sobject: str, record_id: str) -> None:
+        """Forget a record in every index (a rolled-back create)."""
+        self.tenant.store.delete(sobject, record_id)
+        self.source.remove(sobject, record_id)
+
 
 def declare(schema: OrgSchema, spec: Mapping[str, Any]) -> None:
     schema.add_custom_field(
