@@ -25,7 +25,7 @@ from harness.drivers.billing import CARD_FAILS, CARD_OK
 from harness.manifest import VENDORS, load_manifest, reference_manifest_path
 from harness.stack import OBSERVER_HEADER, SUT, InProcessStack, StackConfig, ssl_context
 from harness.waiting import until
-from integration_layer.clients import ErpClient
+from integration_layer.clients import ClientOptions, ErpClient
 from integration_layer.service.config import Connection
 from integration_layer.service.runtime import Service
 from simulators.crm.ids import to_18
@@ -221,7 +221,7 @@ async def provision(w: World, urls: dict[str, str] | None = None,
         await drivers.aclose()
     w.erp_client = ErpClient(str(w.erp.base_url).rstrip("/"), w.erp_account,
                              client_id=f"erp-{uniq}", client_secret="erp-secret",
-                             transport=w.erp._transport)
+                             options=ClientOptions(transport=w.erp._transport))
     conn = Connection.from_dict({
         "id": uniq,
         "crm": {"base_url": urls["crm"], "client_id": f"crm-{uniq}",

@@ -20,6 +20,7 @@ from integration_layer.clients.errors import (
 )
 from integration_layer.clients.idempotency import derive_key
 from integration_layer.clients.netsuite_client import ErpClient
+from integration_layer.clients.options import ClientOptions
 from integration_layer.clients.policy import RetryPolicy
 from integration_layer.clients.recorder import CallRecord, CallRecorder
 from integration_layer.clients.salesforce_client import CrmClient
@@ -35,6 +36,7 @@ __all__ = [
     "CallRecorder",
     "CircuitBreaker",
     "CircuitOpen",
+    "ClientOptions",
     "CrmClient",
     "ErpClient",
     "MissingIdempotencyKey",

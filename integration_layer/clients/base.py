@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 
@@ -47,3 +48,8 @@ def json_body(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def segment(value: str) -> str:
+    """A value as one path segment (``/`` and every reserved character escaped)."""
+    return quote(value, safe="")

@@ -24,16 +24,14 @@ fake (and this client) use a client id and secret instead, sent as HTTP Basic
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import unquote
 
 import httpx
 
-from integration_layer.clients.base import VendorClient, json_body
-from integration_layer.clients.breaker import CircuitBreaker
-from integration_layer.clients.caller import CallSpec, ResilientCaller, Verify, build_http_client
+from integration_layer.clients.base import json_body, segment
+from integration_layer.clients.caller import CallSpec
 from integration_layer.clients.errors import (
     AmbiguousOutcome,
     PermanentError,
@@ -41,10 +39,9 @@ from integration_layer.clients.errors import (
     TransientError,
     VendorError,
 )
-from integration_layer.clients.oauth import AccessToken, parse_oauth_error, token_from
-from integration_layer.clients.policy import ErrorKind, RetryPolicy, classify_status
-from integration_layer.clients.recorder import CallRecorder, discard_call
-from integration_layer.clients.sleeper import Sleep, real_sleep
+from integration_layer.clients.oauth import BearerClient
+from integration_layer.clients.options import DEFAULTS, ClientOptions
+from integration_layer.clients.policy import ErrorKind, classify_status
 
 Record = dict[str, Any]
 """A NetSuite record (or response body) as decoded JSON."""
@@ -92,11 +89,7 @@ def parse_location_id(location: str, record_type: str) -> str:
     return segments[-1]
 
 
-def _segment(value: str) -> str:
-    return quote(value, safe="")
-
-
-class ErpClient(VendorClient):
+class ErpClient(BearerClient):
     """NetSuite REST record and SuiteQL client with OAuth 2.0 client credentials."""
 
     def __init__(
@@ -106,51 +99,12 @@ class ErpClient(VendorClient):
         *,
         client_id: str,
         client_secret: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-        verify: Verify = True,
-        policy: RetryPolicy | None = None,
-        breaker: CircuitBreaker | None = None,
-        sleep: Sleep = real_sleep,
-        recorder: CallRecorder = discard_call,
-        timeout: httpx.Timeout | float = 30.0,
         client_auth: Literal["basic", "post"] = "basic",
-        vendor: str = "netsuite",
+        options: ClientOptions = DEFAULTS,
     ) -> None:
-        http = build_http_client(base_url, transport=transport, verify=verify, timeout=timeout)
-        super().__init__(
-            ResilientCaller(
-                vendor, http, policy=policy, breaker=breaker, sleep=sleep, recorder=recorder
-            )
-        )
+        super().__init__(options.caller(base_url, "netsuite"), TOKEN_PATH, client_id=client_id,
+                         client_secret=client_secret, client_auth=client_auth)
         self.account_id = account_id
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._client_auth = client_auth
-        self._token = AccessToken(self._fetch_token)
-
-    @property
-    def token_fetches(self) -> int:
-        """How many access tokens this client has fetched."""
-        return self._token.fetches
-
-    # -- auth -----------------------------------------------------------------------
-
-    async def _fetch_token(self) -> str:
-        form: dict[str, str] = {"grant_type": "client_credentials"}
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        if self._client_auth == "basic":
-            pair = f"{quote(self._client_id)}:{quote(self._client_secret)}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        else:
-            form |= {"client_id": self._client_id, "client_secret": self._client_secret}
-        content = urlencode(form)
-
-        async def build() -> httpx.Request:
-            return self._http.build_request("POST", TOKEN_PATH, content=content, headers=headers)
-
-        spec = CallSpec("POST", TOKEN_PATH, mutates=False, retry_safe=True)
-        response = await self._caller.call(spec, build, parse_oauth_error)
-        return token_from(response)
 
     # -- core -----------------------------------------------------------------------
 
@@ -172,33 +126,14 @@ class ErpClient(VendorClient):
         repeat (GET, PATCH by id, PUT by external id, DELETE).
         """
         method = method.upper()
-        used: list[str] = []
-
-        async def build() -> httpx.Request:
-            token = await self._token.get()
-            used.append(token)
-            return self._http.build_request(
-                method,
-                url,
-                json=json,
-                params=params,
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "Accept": "application/json",
-                    **(headers or {}),
-                },
-            )
-
-        async def reauth() -> None:
-            await self._token.refresh(stale=used[-1] if used else None)
-
         spec = CallSpec(
             method=method,
             path_template=path_template,
             mutates=method != "GET" if mutates is None else mutates,
             retry_safe=method != "POST" if retry_safe is None else retry_safe,
         )
-        return await self._caller.call(spec, build, parse_netsuite_error, reauth=reauth)
+        return await self._auth.call(spec, url, parse_netsuite_error, json=json, params=params,
+                                     headers=headers)
 
     # -- records --------------------------------------------------------------------
 
@@ -211,7 +146,7 @@ class ErpClient(VendorClient):
         template = f"{RECORD_PATH}/{record_type}"
         response = await self.request(
             "POST",
-            f"{RECORD_PATH}/{_segment(record_type)}",
+            f"{RECORD_PATH}/{segment(record_type)}",
             json=dict(body),
             path_template=template,
         )
@@ -246,7 +181,7 @@ class ErpClient(VendorClient):
             params["fields"] = ",".join(fields)
         response = await self.request(
             "GET",
-            f"{RECORD_PATH}/{_segment(record_type)}/{_segment(record_id)}",
+            f"{RECORD_PATH}/{segment(record_type)}/{segment(record_id)}",
             params=params or None,
             path_template=f"{RECORD_PATH}/{record_type}/{{id}}",
         )
@@ -258,7 +193,7 @@ class ErpClient(VendorClient):
         try:
             response = await self.request(
                 "GET",
-                f"{RECORD_PATH}/{_segment(record_type)}/eid:{_segment(external_id)}",
+                f"{RECORD_PATH}/{segment(record_type)}/eid:{segment(external_id)}",
                 path_template=f"{RECORD_PATH}/{record_type}/eid:{{externalId}}",
             )
         except PermanentError as exc:
@@ -271,7 +206,7 @@ class ErpClient(VendorClient):
         """``PATCH /record/v1/{type}/{id}`` (204)."""
         await self.request(
             "PATCH",
-            f"{RECORD_PATH}/{_segment(record_type)}/{_segment(record_id)}",
+            f"{RECORD_PATH}/{segment(record_type)}/{segment(record_id)}",
             json=dict(body),
             path_template=f"{RECORD_PATH}/{record_type}/{{id}}",
         )
@@ -283,7 +218,7 @@ class ErpClient(VendorClient):
         safe to repeat. Returns the internal id when the answer carries a ``Location``."""
         response = await self.request(
             "PUT",
-            f"{RECORD_PATH}/{_segment(record_type)}/eid:{_segment(external_id)}",
+            f"{RECORD_PATH}/{segment(record_type)}/eid:{segment(external_id)}",
             json=dict(body),
             path_template=f"{RECORD_PATH}/{record_type}/eid:{{externalId}}",
         )

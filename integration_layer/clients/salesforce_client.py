@@ -26,23 +26,20 @@ import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
-from integration_layer.clients.base import VendorClient, json_body
-from integration_layer.clients.breaker import CircuitBreaker
-from integration_layer.clients.caller import CallSpec, ResilientCaller, Verify, build_http_client
+from integration_layer.clients.base import json_body, segment
+from integration_layer.clients.caller import CallSpec
 from integration_layer.clients.errors import (
     PermanentError,
     SessionExpired,
     TransientError,
     VendorError,
 )
-from integration_layer.clients.oauth import AccessToken, parse_oauth_error, token_from
-from integration_layer.clients.policy import ErrorKind, RetryPolicy, classify_status
-from integration_layer.clients.recorder import CallRecorder, discard_call
-from integration_layer.clients.sleeper import Sleep, real_sleep
+from integration_layer.clients.oauth import BearerClient
+from integration_layer.clients.options import DEFAULTS, ClientOptions
+from integration_layer.clients.policy import ErrorKind, classify_status
 
 SObject = dict[str, Any]
 """A Salesforce record (or response body) as decoded JSON."""
@@ -114,11 +111,7 @@ def parse_salesforce_error(
     return error
 
 
-def _segment(value: str) -> str:
-    return quote(value, safe="")
-
-
-class CrmClient(VendorClient):
+class CrmClient(BearerClient):
     """Salesforce REST client with OAuth client-credentials and one re-auth on 401."""
 
     def __init__(
@@ -129,68 +122,20 @@ class CrmClient(VendorClient):
         client_id: str,
         client_secret: str,
         api_version: str = "59.0",
-        transport: httpx.AsyncBaseTransport | None = None,
-        verify: Verify = True,
-        policy: RetryPolicy | None = None,
-        breaker: CircuitBreaker | None = None,
-        sleep: Sleep = real_sleep,
-        recorder: CallRecorder = discard_call,
-        timeout: httpx.Timeout | float = 30.0,
+        options: ClientOptions = DEFAULTS,
         limit_exceeded_retry_after: float = 3600.0,
-        vendor: str = "salesforce",
     ) -> None:
-        http = build_http_client(instance_url, transport=transport, verify=verify, timeout=timeout)
-        super().__init__(
-            ResilientCaller(
-                vendor, http, policy=policy, breaker=breaker, sleep=sleep, recorder=recorder
-            )
-        )
-        self._token_url = token_url
-        self._client_id = client_id
-        self._client_secret = client_secret
+        # OAuth 2.0 client credentials flow (Salesforce Help, "OAuth 2.0 Client
+        # Credentials Flow for Server-to-Server Integration"): credentials in the form.
+        super().__init__(options.caller(instance_url, "salesforce"), token_url,
+                         client_id=client_id, client_secret=client_secret, client_auth="post")
         self._limit_retry_after = limit_exceeded_retry_after
-        self._token = AccessToken(self._fetch_token)
         self.api_version = api_version
         self.data_path = f"/services/data/v{api_version}"
         self.limit_info: str | None = None
         """The last ``Sforce-Limit-Info`` header seen."""
         self.api_usage: ApiUsage | None = None
         """The last API usage parsed from ``Sforce-Limit-Info``."""
-
-    @property
-    def token_fetches(self) -> int:
-        """How many access tokens this client has fetched."""
-        return self._token.fetches
-
-    # -- auth -----------------------------------------------------------------------
-
-    async def _fetch_token(self) -> str:
-        # OAuth 2.0 client credentials flow (Salesforce Help, "OAuth 2.0 Client
-        # Credentials Flow for Server-to-Server Integration"): credentials in the form.
-        form = urlencode(
-            {
-                "grant_type": "client_credentials",
-                "client_id": self._client_id,
-                "client_secret": self._client_secret,
-            }
-        )
-
-        async def build() -> httpx.Request:
-            return self._http.build_request(
-                "POST",
-                self._token_url,
-                content=form,
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-            )
-
-        spec = CallSpec(
-            method="POST",
-            path_template=urlsplit(self._token_url).path or "/services/oauth2/token",
-            mutates=False,
-            retry_safe=True,
-        )
-        response = await self._caller.call(spec, build, parse_oauth_error)
-        return token_from(response)
 
     # -- core -----------------------------------------------------------------------
 
@@ -209,29 +154,14 @@ class CrmClient(VendorClient):
         ``retry_safe`` defaults to true for GET/HEAD/PUT/PATCH/DELETE and false for POST.
         """
         method = method.upper()
-        used: list[str] = []
-
-        async def build() -> httpx.Request:
-            token = await self._token.get()
-            used.append(token)
-            return self._http.build_request(
-                method,
-                path,
-                json=json,
-                params=params,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            )
-
-        async def reauth() -> None:
-            await self._token.refresh(stale=used[-1] if used else None)
-
         spec = CallSpec(
             method=method,
             path_template=path_template,
             mutates=method not in _READ_ONLY,
             retry_safe=method in _IDEMPOTENT if retry_safe is None else retry_safe,
         )
-        response = await self._caller.call(spec, build, self._parse_error, reauth=reauth)
+        response = await self._auth.call(spec, path, self._parse_error, json=json,
+                                         params=params)
         self._note_limits(response)
         return response
 
@@ -285,7 +215,7 @@ class CrmClient(VendorClient):
         """``GET /sobjects/{Obj}/{id}``."""
         response = await self.request(
             "GET",
-            f"{self.data_path}/sobjects/{_segment(sobject)}/{_segment(record_id)}",
+            f"{self.data_path}/sobjects/{segment(sobject)}/{segment(record_id)}",
             params={"fields": ",".join(fields)} if fields else None,
             path_template=f"/services/data/v{{version}}/sobjects/{sobject}/{{id}}",
         )
@@ -296,7 +226,7 @@ class CrmClient(VendorClient):
         reset or 5xx (raises :class:`AmbiguousOutcome`): prefer :meth:`upsert`."""
         response = await self.request(
             "POST",
-            f"{self.data_path}/sobjects/{_segment(sobject)}/",
+            f"{self.data_path}/sobjects/{segment(sobject)}/",
             json=dict(body),
             path_template=f"/services/data/v{{version}}/sobjects/{sobject}",
         )
@@ -309,7 +239,7 @@ class CrmClient(VendorClient):
         """``PATCH /sobjects/{Obj}/{id}`` (204)."""
         await self.request(
             "PATCH",
-            f"{self.data_path}/sobjects/{_segment(sobject)}/{_segment(record_id)}",
+            f"{self.data_path}/sobjects/{segment(sobject)}/{segment(record_id)}",
             json=dict(body),
             path_template=f"/services/data/v{{version}}/sobjects/{sobject}/{{id}}",
         )
@@ -321,8 +251,8 @@ class CrmClient(VendorClient):
         300 (several matches) raises :class:`PermanentError` ``MULTIPLE_CHOICES``."""
         response = await self.request(
             "PATCH",
-            f"{self.data_path}/sobjects/{_segment(sobject)}/{_segment(external_id_field)}/"
-            f"{_segment(value)}",
+            f"{self.data_path}/sobjects/{segment(sobject)}/{segment(external_id_field)}/"
+            f"{segment(value)}",
             json=dict(body),
             path_template=(
                 f"/services/data/v{{version}}/sobjects/{sobject}/{external_id_field}/{{value}}"

@@ -22,22 +22,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import httpx
 
-from integration_layer.clients.base import VendorClient, json_body
-from integration_layer.clients.breaker import CircuitBreaker
-from integration_layer.clients.caller import CallSpec, ResilientCaller, Verify, build_http_client
+from integration_layer.clients.base import VendorClient, json_body, segment
+from integration_layer.clients.caller import CallSpec
 from integration_layer.clients.errors import (
     MissingIdempotencyKey,
     PermanentError,
     TransientError,
     VendorError,
 )
-from integration_layer.clients.policy import ErrorKind, RetryPolicy, classify_status
-from integration_layer.clients.recorder import CallRecorder, discard_call
-from integration_layer.clients.sleeper import Sleep, real_sleep
+from integration_layer.clients.options import DEFAULTS, ClientOptions
+from integration_layer.clients.policy import ErrorKind, classify_status
 from integration_layer.clients.stripe_form import encode_body, encode_params
 
 StripeObject = dict[str, Any]
@@ -78,10 +76,6 @@ def parse_stripe_error(response: httpx.Response) -> VendorError:
     return result
 
 
-def _segment(value: str) -> str:
-    return quote(value, safe="")
-
-
 def _expand(expand: Sequence[str] | None) -> dict[str, Any]:
     return {"expand": list(expand)} if expand else {}
 
@@ -95,23 +89,11 @@ class BillingClient(VendorClient):
         api_key: str,
         *,
         stripe_version: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        verify: Verify = True,
-        policy: RetryPolicy | None = None,
-        breaker: CircuitBreaker | None = None,
-        sleep: Sleep = real_sleep,
-        recorder: CallRecorder = discard_call,
-        timeout: httpx.Timeout | float = 30.0,
-        vendor: str = "stripe",
+        options: ClientOptions = DEFAULTS,
         require_idempotency_key: bool = True,
         retry_keyed_writes: bool = True,
     ) -> None:
-        http = build_http_client(base_url, transport=transport, verify=verify, timeout=timeout)
-        super().__init__(
-            ResilientCaller(
-                vendor, http, policy=policy, breaker=breaker, sleep=sleep, recorder=recorder
-            )
-        )
+        super().__init__(options.caller(base_url, "stripe"))
         self._api_key = api_key
         self.stripe_version = stripe_version
         # Both are True in the reference; the faulty variants of the integration layer
@@ -210,7 +192,7 @@ class BillingClient(VendorClient):
         """``GET /v1/customers/{id}``."""
         return await self.request(
             "GET",
-            f"/v1/customers/{_segment(customer_id)}",
+            f"/v1/customers/{segment(customer_id)}",
             _expand(expand),
             path_template="/v1/customers/{id}",
         )
@@ -221,7 +203,7 @@ class BillingClient(VendorClient):
         """``POST /v1/customers/{id}``."""
         return await self.request(
             "POST",
-            f"/v1/customers/{_segment(customer_id)}",
+            f"/v1/customers/{segment(customer_id)}",
             params,
             idempotency_key=idempotency_key,
             path_template="/v1/customers/{id}",
@@ -263,7 +245,7 @@ class BillingClient(VendorClient):
         """``GET /v1/subscriptions/{id}``."""
         return await self.request(
             "GET",
-            f"/v1/subscriptions/{_segment(subscription_id)}",
+            f"/v1/subscriptions/{segment(subscription_id)}",
             _expand(expand),
             path_template="/v1/subscriptions/{id}",
         )
@@ -275,7 +257,7 @@ class BillingClient(VendorClient):
         ``proration_behavior``, ``cancel_at_period_end``, metadata, ..."""
         return await self.request(
             "POST",
-            f"/v1/subscriptions/{_segment(subscription_id)}",
+            f"/v1/subscriptions/{segment(subscription_id)}",
             params,
             idempotency_key=idempotency_key,
             path_template="/v1/subscriptions/{id}",
@@ -305,7 +287,7 @@ class BillingClient(VendorClient):
             )
         return await self.request(
             "DELETE",
-            f"/v1/subscriptions/{_segment(subscription_id)}",
+            f"/v1/subscriptions/{segment(subscription_id)}",
             {"invoice_now": invoice_now, "prorate": prorate},
             path_template="/v1/subscriptions/{id}",
         )
@@ -318,7 +300,7 @@ class BillingClient(VendorClient):
         """``GET /v1/invoices/{id}``."""
         return await self.request(
             "GET",
-            f"/v1/invoices/{_segment(invoice_id)}",
+            f"/v1/invoices/{segment(invoice_id)}",
             _expand(expand),
             path_template="/v1/invoices/{id}",
         )
@@ -332,7 +314,7 @@ class BillingClient(VendorClient):
         """``POST /v1/invoices/{id}/void``."""
         return await self.request(
             "POST",
-            f"/v1/invoices/{_segment(invoice_id)}/void",
+            f"/v1/invoices/{segment(invoice_id)}/void",
             idempotency_key=idempotency_key,
             path_template="/v1/invoices/{id}/void",
         )
@@ -347,7 +329,7 @@ class BillingClient(VendorClient):
         """``POST /v1/invoices/{id}/pay`` (e.g. ``paid_out_of_band=true``)."""
         return await self.request(
             "POST",
-            f"/v1/invoices/{_segment(invoice_id)}/pay",
+            f"/v1/invoices/{segment(invoice_id)}/pay",
             params,
             idempotency_key=idempotency_key,
             path_template="/v1/invoices/{id}/pay",
@@ -361,7 +343,7 @@ class BillingClient(VendorClient):
         """``GET /v1/credit_notes/{id}``."""
         return await self.request(
             "GET",
-            f"/v1/credit_notes/{_segment(credit_note_id)}",
+            f"/v1/credit_notes/{segment(credit_note_id)}",
             _expand(expand),
             path_template="/v1/credit_notes/{id}",
         )
@@ -372,7 +354,7 @@ class BillingClient(VendorClient):
         """``GET /v1/charges/{id}``."""
         return await self.request(
             "GET",
-            f"/v1/charges/{_segment(charge_id)}",
+            f"/v1/charges/{segment(charge_id)}",
             _expand(expand),
             path_template="/v1/charges/{id}",
         )

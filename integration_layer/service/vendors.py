@@ -13,6 +13,7 @@ from integration_layer.clients import (
     BillingClient,
     CallRecord,
     CircuitBreaker,
+    ClientOptions,
     CrmClient,
     ErpClient,
 )
@@ -40,20 +41,21 @@ def build_vendors(conn: Connection, cfg: ServiceConfig, parts: Parts, metrics: M
     def record(call: CallRecord) -> None:
         metrics.vendor_call(call)
 
-    def common(vendor: str) -> dict[str, Any]:
+    def options(vendor: str) -> ClientOptions:
         seed = int.from_bytes(hashlib.blake2b(repr((cfg.seed, conn.id, vendor)).encode(),
                                               digest_size=4).digest())
-        return {"transport": transport, "verify": verify, "recorder": record,
-                "policy": parts.retry.policy(seed, cfg.client_retry_base), "timeout": 10.0,
-                "breaker": CircuitBreaker(vendor, reset_timeout=cfg.breaker_reset_seconds)}
+        return ClientOptions(
+            transport=transport, verify=verify, recorder=record, timeout=10.0,
+            policy=parts.retry.policy(seed, cfg.client_retry_base),
+            breaker=CircuitBreaker(vendor, reset_timeout=cfg.breaker_reset_seconds))
 
     crm = CrmClient(conn.crm.base_url, token_url="/services/oauth2/token",
                     client_id=conn.crm.client_id, client_secret=conn.crm.client_secret,
-                    api_version=conn.crm.api_version, **common("salesforce"))
+                    api_version=conn.crm.api_version, options=options("salesforce"))
     billing = BillingClient(conn.billing.base_url, conn.billing.api_key,
                             require_idempotency_key=parts.keys.keyed_writes,
                             retry_keyed_writes=parts.ambiguity.retry_ambiguous_in_call,
-                            **common("stripe"))
+                            options=options("stripe"))
     erp = ErpClient(conn.erp.base_url, conn.erp.account_id, client_id=conn.erp.client_id,
-                    client_secret=conn.erp.client_secret, **common("netsuite"))
+                    client_secret=conn.erp.client_secret, options=options("netsuite"))
     return Vendors(crm, billing, erp)

@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 
 from integration_layer.clients.netsuite_client import ErpClient
+from integration_layer.clients.options import ClientOptions
 from simulators.engine.settings import SimSettings
 from simulators.erp.app import create_app
 from tests.integration_layer.clients.support import seeded_policy
@@ -43,9 +44,8 @@ def server() -> Iterator[str]:
 
 def test_reference_client_against_the_fake_over_http(server: str) -> None:
     async def scenario() -> None:
-        client = ErpClient(
-            server, "1234567", client_id="il-client", client_secret="pw", policy=seeded_policy()
-        )
+        client = ErpClient(server, "1234567", client_id="il-client", client_secret="pw",
+                           options=ClientOptions(policy=seeded_policy()))
         try:
             customer = await client.create(
                 "customer", {"companyName": "Socket Co", "subsidiary": {"id": "1"}}

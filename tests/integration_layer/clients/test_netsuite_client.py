@@ -20,6 +20,7 @@ from integration_layer.clients.netsuite_client import (
     parse_location_id,
     parse_netsuite_error,
 )
+from integration_layer.clients.options import ClientOptions
 from integration_layer.clients.sleeper import RecordingSleeper
 from tests.integration_layer.clients.support import run, seeded_policy
 
@@ -35,8 +36,7 @@ def client(sleeper: RecordingSleeper | None = None, **kwargs: Any) -> ErpClient:
         "1234567",
         client_id="cid",
         client_secret="s3cret",
-        policy=seeded_policy(),
-        sleep=sleeper or RecordingSleeper(),
+        options=ClientOptions(policy=seeded_policy(), sleep=sleeper or RecordingSleeper()),
         **kwargs,
     )
 

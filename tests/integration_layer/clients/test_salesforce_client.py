@@ -13,6 +13,7 @@ from integration_layer.clients.errors import (
     SessionExpired,
     TransientError,
 )
+from integration_layer.clients.options import ClientOptions
 from integration_layer.clients.policy import RetryPolicy
 from integration_layer.clients.salesforce_client import ApiUsage, CrmClient, UpsertResult
 from integration_layer.clients.sleeper import RecordingSleeper
@@ -34,9 +35,9 @@ def client(
         token_url=TOKEN_URL,
         client_id="cid",
         client_secret="secret",
-        policy=policy or seeded_policy(),
-        sleep=sleeper or RecordingSleeper(),
-        recorder=recorder if recorder is not None else Records(),
+        options=ClientOptions(policy=policy or seeded_policy(),
+                              sleep=sleeper or RecordingSleeper(),
+                              recorder=recorder if recorder is not None else Records()),
     )
 
 

@@ -17,6 +17,7 @@ from integration_layer.clients.errors import (
     TransientError,
     VendorError,
 )
+from integration_layer.clients.options import ClientOptions
 from integration_layer.clients.policy import RetryPolicy
 from integration_layer.clients.sleeper import RecordingSleeper
 from integration_layer.clients.stripe_client import BillingClient, parse_stripe_error
@@ -39,10 +40,8 @@ def client(
         BASE,
         "sk_test_123",
         stripe_version="2025-03-31.basil",
-        policy=policy or seeded_policy(),
-        breaker=breaker,
-        sleep=sleeper,
-        recorder=recorder if recorder is not None else Records(),
+        options=ClientOptions(policy=policy or seeded_policy(), breaker=breaker, sleep=sleeper,
+                              recorder=recorder if recorder is not None else Records()),
     )
 
 
