@@ -23,7 +23,8 @@ from harness.drivers import Endpoint, Endpoints, TenantCredentials
 from harness.drivers import World as DriverWorld
 from harness.drivers.billing import CARD_FAILS, CARD_OK
 from harness.manifest import VENDORS, load_manifest, reference_manifest_path
-from harness.stack import OBSERVER_HEADER, SUT, InProcessStack, StackConfig, ssl_context
+from harness.processes import ssl_context
+from harness.stack import OBSERVER_HEADER, SUT, InProcessStack, StackConfig
 from harness.waiting import until
 from integration_layer.clients import ClientOptions, ErpClient
 from integration_layer.service.config import Connection

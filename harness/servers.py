@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import uvicorn
+
+from harness.waiting import eventually
 
 
 class ServerThread:
     """A uvicorn server for ``app`` on 127.0.0.1 and a free port, in a daemon thread."""
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0,
-                 ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> None:
+                 ssl_certfile: str | None = None, ssl_keyfile: str | None = None,
+                 graceful_shutdown: int | None = None) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning",
                                 access_log=False, lifespan="on", loop="asyncio",
-                                ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+                                ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+                                timeout_graceful_shutdown=graceful_shutdown)
         self.server = uvicorn.Server(config)
         self.scheme = "https" if ssl_certfile else "http"
         self.host = host
@@ -37,11 +40,13 @@ class ServerThread:
 
     def start(self, timeout: float = 10.0) -> ServerThread:
         self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.01)
+
+        def started() -> bool:
+            if not self._thread.is_alive():
+                raise RuntimeError("server did not start: its thread ended")
+            return bool(self.server.started)
+
+        eventually(started, timeout=timeout, interval=0.01, what="uvicorn to start")
         sockets = self.server.servers[0].sockets
         self.port = sockets[0].getsockname()[1]
         return self
@@ -49,6 +54,10 @@ class ServerThread:
     def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True
         self._thread.join(timeout)
+
+    @property
+    def stopped(self) -> bool:
+        return not self._thread.is_alive()
 
     def __enter__(self) -> ServerThread:
         return self.start()

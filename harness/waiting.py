@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -35,14 +36,27 @@ def eventually(probe: Callable[[], T], *, timeout: float = 10.0, interval: float
         time.sleep(interval)
 
 
-async def until(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 10.0,
-                interval: float = 0.02, what: str = "condition") -> T:
-    """:func:`eventually` for a coroutine probe (awaited each time)."""
+@overload
+async def until(probe: Callable[[], Awaitable[T | None]], *, timeout: float = ...,
+                interval: float = ..., what: str = ...) -> T: ...
+
+
+@overload
+async def until(probe: Callable[[], T | None], *, timeout: float = ...,
+                interval: float = ..., what: str = ...) -> T: ...
+
+
+async def until(probe: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.02,
+                what: str = "condition") -> Any:
+    """:func:`eventually` inside a coroutine: the probe may be a coroutine function
+    (awaited each time) or a plain one; the loop runs on between probes."""
     deadline = time.monotonic() + timeout
     last: object = None
     while True:
         try:
-            value = await probe()
+            value = probe()
+            if inspect.isawaitable(value):
+                value = await value
             if value:
                 return value
             last = value

@@ -9,7 +9,8 @@ they share in modules named after what they do:
     config      StackConfig, StackError, member names, headers, variables
     tenants     Tenant and its parts, provisioning, registration with the SUT
     bridge      the loop thread and the transports into it, run_sync
-    processes   free ports, health probes with deadlines, child processes
+    processes   health waits with the stack's deadline (harness.processes owns ports,
+                probes and child processes; free_port and ssl_context re-exported here)
     fakes       a fake's settings and app in process, its command line elsewhere
 
 - ``inprocess``: the fakes (``create_app(SimSettings)``) and the SUT's in-process factory
@@ -39,6 +40,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from harness.manifest import Manifest
+from harness.processes import free_port, ssl_context
 from harness.stack.base import Stack, pending_count, scoped_plan
 from harness.stack.bridge import AsyncBridgeTransport, BridgeTransport, LoopThread, run_sync
 from harness.stack.config import (
@@ -61,7 +63,7 @@ from harness.stack.external import ExternalStack
 from harness.stack.fakes import create_fake, fake_arguments, fake_settings
 from harness.stack.inprocess import InProcessStack, Lifespan
 from harness.stack.local import LocalStack
-from harness.stack.processes import Process, free_port, ssl_context, wait_healthy
+from harness.stack.processes import wait_healthy
 from harness.stack.tenants import (
     BillingTenant,
     CrmTenant,
@@ -77,7 +79,7 @@ __all__ = [
     "OBSERVER_HEADER", "SIM_ADMIN_TOKEN_ENV", "SUT", "SUT_URL_ENV", "TARGETS", "TRAFFIC_LIMIT",
     "AsyncBridgeTransport", "BillingTenant", "BridgeTransport", "ContainersStack", "CrmTenant",
     "ErpTenant", "ExternalStack", "InProcessStack", "Lifespan", "LocalStack", "LoopThread",
-    "Process", "Stack", "StackConfig", "StackError", "Tenant", "create_fake", "create_stack",
+    "Stack", "StackConfig", "StackError", "Tenant", "create_fake", "create_stack",
     "crm_webhook_secret", "fake_arguments", "fake_settings", "free_port", "pending_count",
     "provision", "registered", "run_sync", "running", "scoped_plan", "ssl_context",
     "wait_healthy",

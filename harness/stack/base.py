@@ -20,6 +20,7 @@ from harness import epoch as epochs
 from harness.data import DataFactory, epoch_date
 from harness.drivers.crm import CrmCatalog
 from harness.manifest import SERVICE_ENV_KEYS, VENDORS, Manifest
+from harness.processes import ssl_context
 from harness.stack.bridge import run_sync
 from harness.stack.config import (
     ADMIN_HEADER,
@@ -29,7 +30,6 @@ from harness.stack.config import (
     StackConfig,
     StackError,
 )
-from harness.stack.processes import ssl_context
 from harness.stack.tenants import Tenant, provision, registered
 from simulators.engine.faults.plan import FaultPlan, PlanError
 

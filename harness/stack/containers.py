@@ -39,10 +39,12 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from harness.manifest import VENDORS, ContainerSpec, Manifest
+from harness.processes import free_port
 from harness.stack.config import SIM_ADMIN_TOKEN_ENV, SUT, StackConfig, StackError
 from harness.stack.fakes import fake_arguments
 from harness.stack.local import LocalStack
-from harness.stack.processes import free_port, wait_healthy
+from harness.stack.processes import wait_healthy
+from harness.waiting import NotYet, eventually
 
 DEFAULT_IMAGE = "fintwin:latest"
 IMAGE_ENV = "FINTWIN_IMAGE"
@@ -259,19 +261,23 @@ class ContainersStack(LocalStack):
                          ) -> bytes:
         import docker.errors
 
-        while True:
+        def present() -> bytes | None:
             died = self._exited(container)
             if died is not None:
                 raise StackError(f"{what}: the container exited: {died}")
             try:
                 stream, _ = container.get_wrapped_container().get_archive(path)
-                return read_single_file(b"".join(stream))
             except docker.errors.NotFound:
-                pass
-            if time.monotonic() >= deadline:
-                raise StackError(f"{what}: {path} did not appear in time")
-            # Waiting on a condition with a deadline: a short pause between probes.
-            time.sleep(0.05)
+                return None
+            return read_single_file(b"".join(stream))
+
+        try:
+            data = eventually(present, timeout=max(0.0, deadline - time.monotonic()),
+                              interval=0.05, what=f"{what} at {path}")
+        except NotYet:
+            raise StackError(f"{what}: {path} did not appear in time") from None
+        assert data is not None
+        return data
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "image": self.image, "sut_image": self.sut_image,

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.manifest import VENDORS, Manifest
+from harness.processes import ServerProcess, fintwin_argv, free_port
 from harness.stack.base import Stack
 from harness.stack.config import SUT, StackConfig, StackError
 from harness.stack.fakes import create_fake, fake_arguments, fake_settings
-from harness.stack.processes import Process, free_port, wait_healthy
+from harness.stack.processes import wait_healthy
 from simulators.engine.tls import ensure_local_ca
 
 
@@ -26,9 +27,9 @@ class LocalStack(Stack):
 
     def __init__(self, manifest: Manifest, config: StackConfig | None = None) -> None:
         super().__init__(manifest, config)
-        self._procs: list[Process] = []
+        self._procs: list[ServerProcess] = []
         self._threads: list[Any] = []
-        self.sut_process: Process | None = None
+        self.sut_process: ServerProcess | None = None
 
     def _start(self) -> None:
         deadline = time.monotonic() + self.config.startup_timeout
@@ -60,15 +61,16 @@ class LocalStack(Stack):
 
     def _start_fake_process(self, vendor: str, scheme: str) -> None:
         port = free_port()
-        argv = [sys.executable, "-m", "harness.cli",
-                *fake_arguments(self.config, vendor, port=port, tls=scheme == "https")]
+        argv = fintwin_argv(*fake_arguments(self.config, vendor, port=port,
+                                            tls=scheme == "https"))
         if self.sim_admin_token:
             argv += ["--admin-token", self.sim_admin_token]
         # cwd is the run dir: without --state-dir, --tls keeps its CA in ./.fintwin/tls,
         # which is where the CA made above already is.
-        self._procs.append(Process(vendor, argv, self._child_env(), self.run_dir,
-                                    self.run_dir / f"{vendor}.log"))
         self.urls[vendor] = f"{scheme}://127.0.0.1:{port}"
+        self._procs.append(ServerProcess(vendor, argv, url=self.urls[vendor],
+                                         log=self.run_dir / f"{vendor}.log",
+                                         env=self._child_env(), cwd=self.run_dir).start())
 
     def _start_fake_thread(self, vendor: str, scheme: str) -> None:
         from harness.servers import ServerThread
@@ -96,7 +98,9 @@ class LocalStack(Stack):
         argv = start.argv(port)
         if shutil.which(argv[0], path=env["PATH"]) is None and not Path(argv[0]).exists():
             raise StackError(f"SUT command not found: {argv[0]!r} (manifest [start].command)")
-        self.sut_process = Process(SUT, argv, env, cwd, self.run_dir / "sut.log")
+        self.sut_process = ServerProcess(SUT, argv, url=self.urls[SUT],
+                                         log=self.run_dir / "sut.log", env=env,
+                                         cwd=cwd).start()
         self._procs.append(self.sut_process)
         wait_healthy(self.urls[SUT] + start.health,
                      deadline=time.monotonic() + start.timeout,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
-import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
@@ -16,9 +14,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import requests
-import uvicorn
 from simple_salesforce import Salesforce
 
+from harness.servers import ServerThread
 from simulators.crm.app import create_app
 from simulators.engine.app import SimApp
 from simulators.engine.settings import SimSettings
@@ -39,25 +37,6 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 def new_client_id(prefix: str = "client") -> str:
     return f"{prefix}-{next(_clients)}-{time.monotonic_ns()}"
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    """Poll ``check`` until it holds or the deadline passes (no bare sleeps)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-async def await_for(
-    check: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 # --- in-process ---------------------------------------------------------------------------
@@ -226,36 +205,15 @@ class Server:
         return r.json()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The CRM fake under uvicorn with TLS on a loopback port, in a background thread."""
     folder = tmp_path_factory.mktemp("crm-tls")
     files = ensure_local_ca(folder)
     app = create_app(settings(delivery_time_scale=0.001))
-    port = _free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ssl_certfile=str(files.cert_pem),
-        ssl_keyfile=str(files.key_pem),
-        lifespan="on",
-        loop="asyncio",
-        timeout_graceful_shutdown=5,
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, name="crm-uvicorn", daemon=True)
-    thread.start()
-    wait_for(lambda: srv.started, what="uvicorn to start")
-    served = Server(f"https://127.0.0.1:{port}", files.ca_pem, app, [])
+    srv = ServerThread(app, ssl_certfile=str(files.cert_pem), ssl_keyfile=str(files.key_pem),
+                       graceful_shutdown=5).start()
+    served = Server(srv.url, files.ca_pem, app, [])
     try:
         yield served
     finally:
@@ -263,6 +221,5 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # holds uvicorn's shutdown until its close_notify times out.
         for s in served.sessions:
             s.close()
-        srv.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive()
+        srv.stop()
+        assert srv.stopped, "the CRM server did not stop within 10 s"

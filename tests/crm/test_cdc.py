@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from harness.waiting import until
 from simulators.crm.app import create_app
 from simulators.engine.transport import InProcessTransport
-from tests.crm.conftest import Org, await_for, in_org, settings, token
+from tests.crm.conftest import Org, in_org, settings, token
 
 SECRET = "whsec_test_secret"
 
@@ -70,7 +71,7 @@ def test_changes_reach_a_subscriber_signed_and_in_order() -> None:
         account = await org.create("Account", {"Name": "Acme"})
         await org.patch(f"/sobjects/Account/{account}", {"Phone": "555-0100"})
         await org.delete(f"/sobjects/Account/{account}")
-        await await_for(lambda: len(receiver.events) == 3, what="three change events")
+        await until(lambda: len(receiver.events) == 3, what="three change events")
         assert receiver.bad_signatures == 0
         headers = [e["payload"]["ChangeEventHeader"] for e in receiver.events]
         assert [h["changeType"] for h in headers] == ["CREATE", "UPDATE", "DELETE"]
@@ -107,7 +108,7 @@ def test_one_transaction_shares_a_key_and_numbers_its_changes() -> None:
             "OpportunityLineItem",
             {"OpportunityId": opp, "PricebookEntryId": entry, "Quantity": 2, "UnitPrice": 10},
         )
-        await await_for(lambda: len(receiver.events) >= 6, what="six events")
+        await until(lambda: len(receiver.events) >= 6, what="six events")
         line_txn = [e["payload"]["ChangeEventHeader"] for e in receiver.events[-3:]]
         # The line item, the price book set on the opportunity, the amount roll-up: one
         # transaction, numbered in order.
@@ -134,7 +135,7 @@ def test_duplicates_and_reordering_when_the_plan_asks() -> None:
             await org.create("Account", {"Name": f"A{i}"})
         org.app.sim.deliveries.paused = False
         org.app.sim.deliveries.kick()
-        await await_for(lambda: len(receiver.events) == 12, what="twelve deliveries")
+        await until(lambda: len(receiver.events) == 12, what="twelve deliveries")
         replays = [e["replayId"] for e in receiver.events]
         assert sorted(set(replays)) == list(range(1, 7))
         assert all(replays.count(r) == 2 for r in set(replays))

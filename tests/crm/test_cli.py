@@ -3,20 +3,20 @@ HTTP stays available without --tls."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import requests
 from simple_salesforce import Salesforce
 
-from tests.erp.support import SimProcess
+from harness.processes import SimProcess
 
 
-def test_fintwin_sim_crm_over_tls_with_simple_salesforce(tmp_path: Path) -> None:
-    sim = SimProcess("crm", tmp_path, "--tls", "--seed", "5", "--admin-token", "adm")
+def test_fintwin_sim_crm_over_tls_with_simple_salesforce(
+        sim_process: Callable[..., SimProcess]) -> None:
+    sim = sim_process("crm", "--tls", "--seed", "5", "--admin-token", "adm")
     session = requests.Session()
     session.trust_env = False  # REQUESTS_CA_BUNDLE must not override the fake's CA
     try:
-        sim.wait_ready()
         session.verify = str(sim.ca)
         token = session.post(
             f"{sim.url}/services/oauth2/token",
@@ -35,15 +35,10 @@ def test_fintwin_sim_crm_over_tls_with_simple_salesforce(tmp_path: Path) -> None
         assert events.status_code == 401  # --admin-token guards the control plane
     finally:
         session.close()
-        sim.stop()
 
 
-def test_fintwin_sim_crm_plain_http(tmp_path: Path) -> None:
-    sim = SimProcess("crm", tmp_path)
-    try:
-        sim.wait_ready()
-        with sim.client() as c:
-            assert c.get("/services/data/").status_code == 200
-            assert sim.url.startswith("http://")
-    finally:
-        sim.stop()
+def test_fintwin_sim_crm_plain_http(sim_process: Callable[..., SimProcess]) -> None:
+    sim = sim_process("crm")
+    with sim.client() as c:
+        assert c.get("/services/data/").status_code == 200
+        assert sim.url.startswith("http://")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+from harness.waiting import until
 from simulators.crm.app import create_app
 from simulators.crm.limits import long_running
 from simulators.engine.faults.plan import FaultPlan
-from tests.crm.conftest import Org, await_for, in_org, settings
+from tests.crm.conftest import Org, in_org, settings
 
 
 def test_every_response_carries_the_usage_header() -> None:
@@ -57,7 +58,7 @@ def test_concurrent_long_running_requests_are_limited() -> None:
     async def check(org: Org) -> None:
         tenant = next(iter(org.app.sim.tenants))
         slow = [asyncio.create_task(org.get("/limits")) for _ in range(2)]
-        await await_for(
+        await until(
             lambda: long_running(org.app.sim, tenant) >= 2, what="two long-running requests"
         )
         refused = await org.get("/sobjects")

@@ -7,19 +7,13 @@ one coroutine at a time on it (``gather`` for concurrent requests).
 from __future__ import annotations
 
 import asyncio
-import socket
-import ssl
-import subprocess
-import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
-from simulators.engine.server import GRACEFUL_SHUTDOWN
 from simulators.engine.settings import SimSettings
 from simulators.engine.tenancy import Tenant
 from simulators.engine.transport import InProcessTransport
@@ -181,65 +175,3 @@ def assert_error(
     if path is not None:
         assert detail.get("o:errorPath") == path, body
     return body
-
-
-async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    """Poll ``check`` until true, failing after ``timeout`` seconds (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.005)
-
-
-class SimProcess:
-    """``fintwin sim <fake> ...`` as a child process on a free loopback port (the real
-    command line, not the in-process app); ready once ``/_sim/health`` answers."""
-
-    def __init__(self, fake: str, state_dir: Path, *flags: str) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
-        script = Path(sys.executable).with_name("fintwin")
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "harness.cli"]
-        self.tls = "--tls" in flags
-        self.ca = state_dir / "tls" / "ca.pem"
-        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
-        argv = [*command, "sim", fake, "--port", str(self.port), "--state-dir", str(state_dir)]
-        self.proc = subprocess.Popen(
-            [*argv, *flags], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-
-    def client(self) -> httpx.Client:
-        verify = ssl.create_default_context(cafile=str(self.ca)) if self.tls else False
-        return httpx.Client(base_url=self.url, verify=verify, trust_env=False)
-
-    def wait_ready(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                out = self.proc.stdout.read() if self.proc.stdout else ""
-                raise AssertionError(f"fintwin sim exited {self.proc.returncode}: {out}")
-            if not self.tls or self.ca.exists():
-                try:
-                    with self.client() as c:
-                        if c.get("/_sim/health").status_code == 200:
-                            return
-                except httpx.TransportError:
-                    pass
-            if time.monotonic() > deadline:
-                raise AssertionError("fintwin sim did not become ready before the deadline")
-            time.sleep(0.05)
-
-    def stop(self) -> str:
-        """SIGTERM, and the process exits by itself: a TLS client that hung up without
-        close_notify holds it for the server's graceful-shutdown timeout at most."""
-        self.proc.terminate()
-        bound = GRACEFUL_SHUTDOWN + 10
-        try:
-            out, _ = self.proc.communicate(timeout=bound)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
-            raise AssertionError(f"fintwin sim still running {bound} s after SIGTERM") from None
-        return out or ""

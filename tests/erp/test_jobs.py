@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from harness.waiting import until
 from tests.erp.support import (
     BASE,
     CONSULTING,
@@ -14,7 +15,6 @@ from tests.erp.support import (
     US_SUB,
     Erp,
     assert_error,
-    wait_for,
 )
 
 JOURNAL = {
@@ -42,7 +42,7 @@ def poll(erp: Erp, location: str) -> dict[str, Any]:
         found.update(response.json())
         return bool(found["completed"])
 
-    erp.run(wait_for(done))
+    erp.run(until(done, timeout=5.0, what="the job to complete"))
     return found
 
 

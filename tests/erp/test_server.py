@@ -4,14 +4,11 @@ integration layer's NetSuite client (token, create + Location, upsert, get, Suit
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
-import uvicorn
 
+from harness.servers import ServerThread
 from integration_layer.clients.netsuite_client import ErpClient
 from integration_layer.clients.options import ClientOptions
 from simulators.engine.settings import SimSettings
@@ -20,26 +17,8 @@ from tests.integration_layer.clients.support import seeded_policy
 
 
 @pytest.fixture
-def server() -> Iterator[str]:
-    app = create_app(SimSettings(seed=3))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise AssertionError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive()
+def server(serve: Callable[..., ServerThread]) -> str:
+    return serve(create_app(SimSettings(seed=3))).url
 
 
 def test_reference_client_against_the_fake_over_http(server: str) -> None:

@@ -17,7 +17,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 
-from harness.stack import free_port
+from harness.processes import free_port
 
 URL_ENV = "FINTWIN_TEST_DATABASE_URL"
 REQUIRE_ENV = "FINTWIN_REQUIRE_PG"  # CI sets it: no PostgreSQL is a failure, not a skip

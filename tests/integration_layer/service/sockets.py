@@ -3,11 +3,8 @@ sandbox :class:`~harness.sandbox.World` on them for a service reached over HTTP.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -16,9 +13,9 @@ from typing import cast
 
 import httpx
 
+from harness.processes import ServerProcess, fintwin_argv, free_port, ssl_context
 from harness.sandbox import World, provision
 from harness.servers import ServerThread
-from harness.stack import free_port, ssl_context
 from integration_layer.service.runtime import Service
 from simulators.billing.app import create_app as billing_app
 from simulators.crm.app import create_app as crm_app
@@ -83,54 +80,12 @@ async def socket_world(fakes: Fakes, sut_url: str,
             await client.aclose()
 
 
-class ServiceProcess:
-    """``fintwin serve integration-layer`` as a child process."""
-
-    def __init__(self, log_dir: Path, name: str, env: dict[str, str],
-                 args: list[str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log_dir / f"{name}.log"
-        self.env = {**os.environ, **env}
-        self.args = args
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> ServiceProcess:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "harness.cli", "serve", "integration-layer",
-                 "--port", str(self.port), "--log-level", "warning", *self.args],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    async def ready(self, timeout: float = 30.0) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        async with httpx.AsyncClient(trust_env=False) as client:
-            while True:
-                assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(f"{self.url}/health")).status_code == 200:
-                        return
-                assert loop.time() < deadline, f"{self.url} never became healthy"
-                await asyncio.sleep(0.05)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.kill()  # SIGKILL: no shutdown, no lease release
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
+def service_process(log_dir: Path, name: str, env: dict[str, str], args: list[str], *,
+                    port: int | None = None) -> ServerProcess:
+    """``fintwin serve integration-layer`` as a child process (not started yet)."""
+    port = port or free_port()
+    argv = fintwin_argv("serve", "integration-layer", "--port", str(port),
+                        "--log-level", "warning", *args)
+    return ServerProcess(name, argv, url=f"http://127.0.0.1:{port}",
+                         log=log_dir / f"{name}.log", env={**os.environ, **env},
+                         health="/health")

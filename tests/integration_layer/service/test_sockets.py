@@ -13,13 +13,14 @@ import psycopg
 import pytest
 
 from harness.oracle import Oracle
+from harness.processes import ServerProcess
 from harness.sandbox import World
 from harness.servers import ServerThread
 from integration_layer.service.app import create_app
 from integration_layer.service.config import ServiceConfig
 from tests.integration_layer.service.sockets import (
-    ServiceProcess,
     serve_fakes,
+    service_process,
     socket_world,
 )
 from tests.integration_layer.service.support import chaos, erp_rows, put_faults, until
@@ -93,14 +94,14 @@ def test_two_workers_on_postgres_finish_every_flow_once_after_a_kill(
     with serve_fakes(tmp_path) as fakes:
         env = {"FINTWIN_IL_CONFIG": str(config), "FINTWIN_CA_BUNDLE": fakes.ca_bundle}
         args = ["--database-url", pg_url]
-        a = ServiceProcess(tmp_path, "a", env, args).start()
-        b = ServiceProcess(tmp_path, "b", env, args).start()
-        restarted: ServiceProcess | None = None
+        a = service_process(tmp_path, "a", env, args).start()
+        b = service_process(tmp_path, "b", env, args).start()
+        restarted: ServerProcess | None = None
         try:
             async def run() -> None:
                 nonlocal restarted
-                await a.ready()
-                await b.ready()
+                await a.aready()
+                await b.aready()
                 async with socket_world(fakes, b.url) as w, \
                         await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as db:
                     await put_faults(w.billing, SLOW_WRITES)
@@ -114,10 +115,9 @@ def test_two_workers_on_postgres_finish_every_flow_once_after_a_kill(
                     opps = await _close_deals(w, 4)
                     killed = await until(a_mid_flow, "process A inside a vendor write", 30)
                     a.kill()
-                    restarted = ServiceProcess(tmp_path, "a2", env, args)
-                    restarted.port, restarted.url = a.port, a.url
-                    restarted.start()
-                    await restarted.ready()
+                    port = int(a.url.rsplit(":", 1)[1])
+                    restarted = service_process(tmp_path, "a2", env, args, port=port).start()
+                    await restarted.aready()
                     await until(lambda: _all_posted(w, 4), "invoices and payments posted", 60)
                     await until(w.settled, "deliveries and the inbox drained", 60)
                     await _exactly_once(w, opps)
