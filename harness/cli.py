@@ -7,6 +7,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from harness import epoch
 from harness.contracts import cli as contracts_cli
@@ -28,16 +29,23 @@ def _sim_command(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         print(f"fintwin: the {args.fake} fake is not available ({exc})", file=sys.stderr)
         return 2
-    faults = None if args.faults in (None, "", "none") else args.faults
-    settings = SimSettings(seed=args.seed, faults=faults, state_dir=args.state_dir,
-                           admin_token=args.admin_token, limits=not args.no_limits,
-                           delivery_time_scale=args.delivery_time_scale,
-                           delivery_verify=args.delivery_ca or True,
-                           epoch=args.epoch, frozen_clock=args.freeze_clock)
+    given = {"seed": args.seed, "faults": args.faults, "state_dir": args.state_dir,
+             "admin_token": args.admin_token, "delivery_time_scale": args.delivery_time_scale,
+             "delivery_verify": args.delivery_ca, "epoch": args.epoch,
+             "limits": False if args.no_limits else None,
+             "frozen_clock": True if args.freeze_clock else None}
+    try:
+        settings = SimSettings.load(file=args.config, env=os.environ,
+                                    overrides={k: v for k, v in given.items() if v is not None})
+    except (OSError, ValueError) as exc:
+        print(f"fintwin: {exc}", file=sys.stderr)
+        return 2
+    if settings.faults in ("", "none"):  # no plan, whichever layer said so
+        settings = replace(settings, faults=None)
     app = module.create_app(settings)
     serve(app, host=args.host, port=args.port or default_port, tls=args.tls,
-          state_dir=args.state_dir, log_level=args.log_level, proxy_headers=args.proxy_headers,
-          tls_hostnames=tuple(args.tls_hostname))
+          state_dir=settings.state_dir, log_level=args.log_level,
+          proxy_headers=args.proxy_headers, tls_hostnames=tuple(args.tls_hostname))
     return 0
 
 
@@ -53,13 +61,10 @@ def _serve_command(args: argparse.Namespace) -> int:
         for v in VARIANTS.values():
             print(f"{v.name:24} {v.defect}\n{'':24} caught by {v.caught_by}")
         return 0
-    cfg = ServiceConfig.from_env()
-    if args.variant:
-        cfg.variant = args.variant
-    if args.database_url:
-        cfg.database_url = args.database_url
-    if args.workers is not None:
-        cfg.workers = args.workers
+    flags = {"variant": args.variant, "database_url": args.database_url,
+             "workers": args.workers}
+    cfg = ServiceConfig.load(file=args.config,
+                             overrides={k: v for k, v in flags.items() if v is not None})
     configure_logging(args.log_level.upper())
     try:
         app = il_app(cfg)
@@ -123,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--proxy-headers", action="store_true",
                      help="trust X-Forwarded-For/-Proto from 127.0.0.1 (uvicorn's "
                           "FORWARDED_ALLOW_IPS widens it), e.g. behind a TLS-terminating proxy")
-    sim.add_argument("--seed", type=int, default=0, help="run seed for ids and fault decisions")
+    sim.add_argument("--config", help="a TOML file of settings (SimSettings' fields); "
+                     "FINTWIN_SIM_<SETTING> variables and these flags win over it")
+    sim.add_argument("--seed", type=int, help="run seed for ids and fault decisions (default 0)")
     sim.add_argument("--faults", help="fault plan file (YAML/JSON), chaos profile name, or "
                                       "none")
     sim.add_argument("--state-dir", help="persist state and webhook outbox here")
@@ -132,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "$FINTWIN_SIM_ADMIN_TOKEN, kept out of the process list)")
     sim.add_argument("--no-limits", action="store_true",
                      help="switch off the vendor's default rate/concurrency limits")
-    sim.add_argument("--delivery-time-scale", type=float, default=0.01,
+    sim.add_argument("--delivery-time-scale", type=float,
                      help="multiplier for the vendor's webhook retry schedule (default 0.01)")
     sim.add_argument("--delivery-ca", help="CA bundle to verify HTTPS webhook receivers")
     sim.add_argument("--epoch", type=epoch.argument, default=None,
@@ -151,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--list-variants", action="store_true")
     srv.add_argument("--database-url", help="sqlite:///file.db (default) or postgresql://...")
     srv.add_argument("--workers", type=int, help="worker tasks in this process (default 4)")
+    srv.add_argument("--config", help="a TOML file of settings (else $FINTWIN_IL_CONFIG); "
+                     "then FINTWIN_<SETTING> variables, then these flags, win")
     srv.add_argument("--log-level", default="info")
     srv.set_defaults(func=_serve_command)
     demo = sub.add_parser("demo", help="the main job: quote-to-cash under chaos, checked")

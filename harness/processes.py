@@ -182,14 +182,18 @@ class SimProcess(ServerProcess):
     def ready(self, timeout: float = 30.0, *, verify: ssl.SSLContext | bool | None = None
               ) -> Self:
         if self.tls and verify is None:
-            def written() -> bool:
+            def trusted() -> ssl.SSLContext | None:
                 died = self.died()
                 if died is not None:
                     raise ServerDied(f"{self.name} exited before it wrote its CA: {died}")
-                return self.ca.exists()
+                try:  # the fake may be writing the file right now: read it when whole
+                    return ssl_context(self.ca)
+                except (OSError, ssl.SSLError):
+                    return None
 
-            eventually(written, timeout=timeout, what=f"{self.name}'s CA at {self.ca}")
-            self.verify = ssl_context(self.ca)
+            context = eventually(trusted, timeout=timeout, what=f"{self.name}'s CA at {self.ca}")
+            assert context is not None
+            self.verify = context
         return super().ready(timeout, verify=verify)
 
     def client(self) -> httpx.Client:

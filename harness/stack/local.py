@@ -76,13 +76,17 @@ class LocalStack(Stack):
         from harness.servers import ServerThread
 
         tls_files = ensure_local_ca(self.run_dir / ".fintwin") if scheme == "https" else None
-        app = create_fake(vendor, fake_settings(self.config, admin_token=self.sim_admin_token))
-        server = ServerThread(app, ssl_certfile=str(tls_files.cert_pem) if tls_files else None,
+        # The port is chosen first: the fake's settings (its base URL) are final at start.
+        port = free_port()
+        url = f"{scheme}://127.0.0.1:{port}"
+        app = create_fake(vendor, fake_settings(self.config, admin_token=self.sim_admin_token,
+                                                base_url=url))
+        server = ServerThread(app, port=port,
+                              ssl_certfile=str(tls_files.cert_pem) if tls_files else None,
                               ssl_keyfile=str(tls_files.key_pem) if tls_files else None)
         server.start(self.config.startup_timeout)
         self._threads.append(server)
-        self.urls[vendor] = server.url
-        app.sim.settings.base_url = server.url
+        self.urls[vendor] = url
 
     def _start_sut(self) -> None:
         start = self.manifest.start

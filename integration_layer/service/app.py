@@ -234,15 +234,15 @@ def create_inprocess_app(config: dict[str, Any],
                  "seed": "FINTWIN_SEED", "variant": "FINTWIN_VARIANT",
                  "workers": "FINTWIN_WORKERS"}
     env = {env_names[k]: str(v) for k, v in config.items() if k in env_names and v is not None}
-    cfg = ServiceConfig.from_env(env)
-    cfg.poll_seconds = float(config.get("poll_seconds", 0.5))
     # In process a fake's outage lasts seconds of test time, not a vendor incident's
     # minutes: a short cool-down lets the run drain soon after the fake recovers.
-    cfg.breaker_reset_seconds = float(config.get("breaker_reset_seconds",
-                                                 INPROCESS_BREAKER_RESET))
+    overrides: dict[str, Any] = {
+        "poll_seconds": float(config.get("poll_seconds", 0.5)),
+        "breaker_reset_seconds": float(config.get("breaker_reset_seconds",
+                                                  INPROCESS_BREAKER_RESET))}
     if "database_url" not in config:
-        cfg.database_url = "sqlite://:memory:"
-    return create_app(cfg, transport=transport)
+        overrides["database_url"] = "sqlite://:memory:"
+    return create_app(ServiceConfig.load(env=env, overrides=overrides), transport=transport)
 
 
 __all__ = ["JSONResponse", "create_app", "create_inprocess_app"]

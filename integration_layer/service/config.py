@@ -1,17 +1,31 @@
-"""Service configuration: from the environment (and an optional TOML file).
+"""Service configuration: one frozen ``ServiceConfig``, read once at start.
+
+Where each setting comes from, later layers winning (``ServiceConfig.load``):
+
+1. the defaults below;
+2. a TOML file: ``--config FILE``, else the file ``FINTWIN_IL_CONFIG`` names (keys are
+   the field names; ``[[connections]]`` tables add connections);
+3. the environment: ``FINTWIN_<FIELD>`` for each field (``FINTWIN_WORKERS=2``,
+   ``FINTWIN_DATABASE_URL=...``), and a default connection from the ``FINTWIN_*`` vendor
+   variables when ``FINTWIN_BILLING_URL`` is set;
+4. the command line (``fintwin serve integration-layer --variant ... --workers ...``) or,
+   in process, the manifest factory's settings.
 
 A *connection* is one company's set of vendor accounts (a CRM org, a billing account,
 an ERP account) with their credentials and webhook secrets. The service is multi-tenant
 like an iPaaS: connections are registered at ``POST /admin/connections``; one default
-connection can also come from the environment (``FINTWIN_*`` variables), for running the
-service against a single set of accounts.
+connection can also come from the environment, for running the service against a single
+set of accounts.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import MISSING, asdict, dataclass, field, fields
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import MISSING, asdict, dataclass, fields, replace
 from typing import Any
 
 DEFAULT_CONNECTION = "default"
@@ -73,9 +87,9 @@ class Connection:
         return asdict(self)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServiceConfig:
-    """Everything the service reads at start."""
+    """Everything the service reads at start (immutable once built)."""
 
     database_url: str = "sqlite:///fintwin-il.db"
     variant: str = "reference"
@@ -93,43 +107,58 @@ class ServiceConfig:
     # enough for a real vendor incident to pass without hammering it.
     breaker_reset_seconds: float = 30.0
     seed: int = 0  # jitter seed, so that a run's retry schedule is reproducible
-    connections: list[Connection] = field(default_factory=list)
+    connections: tuple[Connection, ...] = ()
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> ServiceConfig:
+    def load(cls, *, env: Mapping[str, str] | None = None, file: str | None = None,
+             overrides: Mapping[str, Any] | None = None) -> ServiceConfig:
+        """Defaults, then the file, then the environment, then ``overrides`` (the module
+        docstring has the details)."""
         env = dict(os.environ if env is None else env)
+        path = file or env.get("FINTWIN_IL_CONFIG")
         cfg = cls()
-        path = env.get("FINTWIN_IL_CONFIG")
         if path:
             with open(path, "rb") as fh:
                 cfg = cls.from_mapping(tomllib.load(fh))
-        mapping = {
-            "database_url": "FINTWIN_DATABASE_URL", "variant": "FINTWIN_VARIANT",
-            "admin_token": "FINTWIN_ADMIN_TOKEN", "ca_bundle": "FINTWIN_CA_BUNDLE",
-        }
-        for attr, var in mapping.items():
-            if env.get(var):
-                setattr(cfg, attr, env[var])
-        if env.get("FINTWIN_WORKERS"):
-            cfg.workers = int(env["FINTWIN_WORKERS"])
-        if env.get("FINTWIN_SEED"):
-            cfg.seed = int(env["FINTWIN_SEED"])
-        if env.get("FINTWIN_BREAKER_RESET_SECONDS"):
-            cfg.breaker_reset_seconds = float(env["FINTWIN_BREAKER_RESET_SECONDS"])
+        from_env: dict[str, Any] = {}
+        hints = typing.get_type_hints(cls)
+        for f in fields(cls):
+            raw = env.get(f"FINTWIN_{f.name.upper()}")
+            if raw and f.name != "connections":
+                from_env[f.name] = _typed(f.name, hints[f.name], raw)
+        cfg = replace(cfg, **from_env)
         default = _env_connection(env)
         if default is not None:
-            cfg.connections.append(default)
-        return cfg
+            cfg = replace(cfg, connections=(*cfg.connections, default))
+        unknown = set(overrides or {}) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown configuration keys: {sorted(unknown)}")
+        return replace(cfg, **dict(overrides or {}))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceConfig:
+        """The file and the environment (no command line)."""
+        return cls.load(env=env)
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> ServiceConfig:
-        known = set(cls.__dataclass_fields__) - {"connections"}
+        known = {f.name for f in fields(cls)} - {"connections"}
         unknown = set(data) - known - {"connections"}
         if unknown:
             raise ValueError(f"unknown configuration keys: {sorted(unknown)}")
-        cfg = cls(**{k: v for k, v in data.items() if k in known})
-        cfg.connections = [Connection.from_dict(c) for c in data.get("connections", [])]
-        return cfg
+        return cls(**{k: v for k, v in data.items() if k in known},
+                   connections=tuple(Connection.from_dict(c)
+                                     for c in data.get("connections", [])))
+
+
+def _typed(name: str, kind: Any, raw: str) -> Any:
+    """An environment value as its field's type (``int``, ``float``, ``str``, optional)."""
+    if isinstance(kind, types.UnionType):
+        kind = next(k for k in kind.__args__ if k is not type(None))
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"FINTWIN_{name.upper()}: not a valid {kind.__name__}: {raw}") from None
 
 
 def _env_connection(env: dict[str, str]) -> Connection | None:

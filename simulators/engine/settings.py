@@ -1,15 +1,26 @@
-"""Settings every fake shares; each fake's create_app takes one of these."""
+"""Settings every fake shares; each fake's create_app takes one of these.
+
+Frozen: a fake's settings do not change once it runs (``dataclasses.replace`` makes new
+ones before). ``fintwin sim`` builds them from, later layers winning: these defaults, a
+TOML file (``--config FILE``; keys are the field names), the environment
+(``FINTWIN_SIM_<FIELD>``, e.g. ``FINTWIN_SIM_SEED=7``) and its flags
+(``harness.cli``, ``load``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+ENV_PREFIX = "FINTWIN_SIM_"
 
-@dataclass
+
+@dataclass(frozen=True)
 class SimSettings:
     seed: int = 0
     faults: str | Path | None = None  # a plan file or a chaos profile name
@@ -30,3 +41,38 @@ class SimSettings:
     frozen_clock: bool = False
     base_url: str = ""  # how clients reach this fake (for URLs in responses)
     extra: dict[str, Any] = field(default_factory=dict)  # vendor-specific settings
+
+    @classmethod
+    def load(cls, *, file: str | Path | None = None, env: Mapping[str, str] | None = None,
+             overrides: Mapping[str, Any] | None = None) -> SimSettings:
+        """Defaults, then ``file`` (TOML), then ``FINTWIN_SIM_*`` in ``env``, then
+        ``overrides`` (the command line's flags that were given)."""
+        layers: dict[str, Any] = {}
+        if file:
+            with open(file, "rb") as fh:
+                layers.update(tomllib.load(fh))
+        kinds = {f.name: type(f.default) for f in fields(cls)}
+        for name, value in (env or {}).items():
+            # An empty variable is unset (compose's ``${VAR:-}`` writes one).
+            if name.startswith(ENV_PREFIX) and value != "":
+                key = name[len(ENV_PREFIX):].lower()
+                layers[key] = _from_text(key, kinds.get(key), value)
+        layers.update(overrides or {})
+        unknown = set(layers) - set(kinds)
+        if unknown:
+            raise ValueError(f"unknown fake settings: {sorted(unknown)}")
+        return replace(cls(), **layers)
+
+
+def _from_text(name: str, kind: type | None, text: str) -> Any:
+    """An environment value as the type of the setting's default (text otherwise)."""
+    if kind is bool:
+        if text.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(f"{ENV_PREFIX}{name.upper()}: true or false, not {text!r}")
+        return text.lower() in ("true", "1")
+    if kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()}: a number, not {text!r}") from None
+    return text

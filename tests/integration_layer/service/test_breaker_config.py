@@ -5,6 +5,8 @@ the vendor spend them."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +36,7 @@ def test_cool_down_from_defaults_environment_and_file() -> None:
 
 
 def test_every_vendor_client_gets_the_configured_cool_down() -> None:
-    service = Service(ServiceConfig(breaker_reset_seconds=4.0, connections=[CONNECTION]))
+    service = Service(ServiceConfig(breaker_reset_seconds=4.0, connections=(CONNECTION,)))
     service.connections[CONNECTION.id] = CONNECTION
     vendors = service.vendors_of(CONNECTION.id)
     try:
@@ -90,3 +92,17 @@ def test_a_call_the_open_breaker_refused_spends_no_attempt(
     # A failure of the vendor itself spends it, and the last one parks the event.
     assert asyncio.run(_status_after_one_failure(1)) == (PARKED, 1)
     assert asyncio.run(_status_after_one_failure(2)) == (PENDING, 1)
+
+
+def test_service_settings_layer_file_environment_and_command_line(tmp_path: Path) -> None:
+    file = tmp_path / "il.toml"
+    file.write_text('workers = 1\nvariant = "no-dedupe"\nlease_seconds = 9.0\n')
+    env = {"FINTWIN_IL_CONFIG": str(file), "FINTWIN_WORKERS": "2", "FINTWIN_POLL_SECONDS": "1.5"}
+    cfg = ServiceConfig.load(env=env, overrides={"workers": 3})
+    assert (cfg.workers, cfg.variant, cfg.lease_seconds, cfg.poll_seconds) == (
+        3, "no-dedupe", 9.0, 1.5)
+    assert ServiceConfig.load(env=env).workers == 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.workers = 4  # type: ignore[misc]
+    with pytest.raises(ValueError, match="FINTWIN_WORKERS: not a valid int"):
+        ServiceConfig.load(env={"FINTWIN_WORKERS": "many"})
