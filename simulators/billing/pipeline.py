@@ -153,6 +153,7 @@ class Validate(Step[StripeExchange]):
 
     def bind(self, op: Operation) -> StepFn[StripeExchange]:
         table = dict(op.params)
+        limit = op.limits.max_body_bytes if op.limits is not None else None
 
         if op.method == "GET":
             def query(ex: StripeExchange) -> None:
@@ -168,10 +169,11 @@ class Validate(Step[StripeExchange]):
             scope = ex.scope
             # asgi.receive_body, written out: a body in one message needs no coroutine.
             message = await ex.receive()
-            if message["type"] == "http.request" and not message.get("more_body"):
+            if message["type"] == "http.request" and not message.get("more_body") \
+                    and limit is None:
                 body = message.get("body", b"")
             else:
-                body = await read_body(ex.receive, message)
+                body = await read_body(ex.receive, message, limit=limit)
             scope[STASHED_BODY] = body  # the journal's digest
             raw = decode_form(body)
             query = scope.get("query_string", b"")

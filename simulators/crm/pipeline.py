@@ -30,10 +30,9 @@ from simulators.crm.org import org_of
 from simulators.crm.params import param_error
 from simulators.crm.vendor import REFUSED, SESSION
 from simulators.crm.wire import dumps, loads_body
-from simulators.engine.asgi import Receive, Scope, Send, read_body, send_answer
+from simulators.engine.asgi import Receive, Scope, Send, send_answer
 from simulators.engine.operation import Operation
-from simulators.engine.params import ParamError, check_fields
-from simulators.engine.pipeline import Exchange, Pipeline, Step, StepFn
+from simulators.engine.pipeline import Exchange, Pipeline, ReadBody, Step, StepFn, check_query
 from simulators.engine.routing import FastDispatch, RouteTable
 from simulators.engine.runtime import Simulation
 from simulators.engine.tenancy import Tenant
@@ -105,32 +104,13 @@ class Version(Step[CrmExchange]):
         return run
 
 
-class Read(Step[CrmExchange]):
-    name = "read"
-
-    def bind(self, op: Operation) -> StepFn[CrmExchange] | None:
-        if op.method not in ("POST", "PATCH", "PUT"):
-            return None
-
-        async def run(ex: CrmExchange) -> None:
-            ex.raw = await read_body(ex.receive)
-        return run
-
-
-def checked_query(op: Operation, query: dict[str, str]) -> dict[str, Any]:
-    try:
-        return check_fields(dict(op.query), query, unknown=True)
-    except ParamError as e:
-        raise param_error(e) from None
-
-
 class Validate(Step[CrmExchange]):
     name = "validate"
 
     def bind(self, op: Operation) -> StepFn[CrmExchange]:
         def run(ex: CrmExchange) -> None:
             raw = ex.scope.get("query_string", b"").decode("latin-1")
-            ex.query = checked_query(op, dict(parse_qsl(raw, keep_blank_values=True)))
+            ex.query = check_query(op, dict(parse_qsl(raw, keep_blank_values=True)), param_error)
         return run
 
 
@@ -189,13 +169,14 @@ class Dispatcher:
         if found is None or found[0].public:
             raise self.not_routed(method, path)
         op, params = found
-        return op.handler(ctx, Req(method, params, checked_query(op, query), body))
+        return op.handler(ctx, Req(method, params, check_query(op, query, param_error), body))
 
 
 def pipeline(ops: Iterable[Operation]) -> tuple[Pipeline[CrmExchange], Dispatcher]:
     ops = list(ops)
     dispatcher = Dispatcher(ops)
-    steps = [Authenticate(), Version(), Read(), Validate(), Call(dispatcher)]
+    steps = [Authenticate(), Version(), ReadBody(("POST", "PATCH", "PUT")), Validate(),
+             Call(dispatcher)]
     return Pipeline(steps, start=CrmExchange, fail=fail, collapse=True), dispatcher
 
 

@@ -227,6 +227,24 @@ def _label(name: str) -> str:
     return re.sub(r" Id$", " ID", spaced) or name
 
 
+def _field(name: str, kind: FieldType, *, required: bool = False, writable: bool = True,
+           updateable: bool | None = None, nillable: bool | None = None,
+           **more: Any) -> FieldDef:
+    """One row with the rules every kind of field shares: a required field is not
+    nillable; a field the API cannot write is calculated (maintained by the platform)."""
+    return FieldDef(
+        name,
+        kind,
+        _label(name),
+        nillable=not required if nillable is None else nillable,
+        required=required,
+        createable=writable,
+        updateable=writable if updateable is None else updateable,
+        calculated=not writable,
+        **more,
+    )
+
+
 def text(
     name: str,
     length: int = 255,
@@ -236,34 +254,15 @@ def text(
     writable: bool = True,
     updateable: bool | None = None,
 ) -> FieldDef:
-    return FieldDef(
-        name,
-        kind,
-        _label(name),
-        length=length,
-        nillable=not required,
-        required=required,
-        createable=writable,
-        updateable=writable if updateable is None else updateable,
-        calculated=not writable,
-    )
+    return _field(name, kind, required=required, writable=writable, updateable=updateable,
+                  length=length)
 
 
 def picklist(
     name: str, values: Iterable[str], *, required: bool = False, writable: bool = True
 ) -> FieldDef:
-    return FieldDef(
-        name,
-        FieldType.PICKLIST,
-        _label(name),
-        length=255,
-        nillable=not required,
-        required=required,
-        createable=writable,
-        updateable=writable,
-        calculated=not writable,
-        picklist_values=tuple(values),
-    )
+    return _field(name, FieldType.PICKLIST, required=required, writable=writable, length=255,
+                  picklist_values=tuple(values))
 
 
 def number(
@@ -277,57 +276,22 @@ def number(
 ) -> FieldDef:
     if kind is FieldType.INT:
         precision, scale = 9, 0
-    return FieldDef(
-        name,
-        kind,
-        _label(name),
-        precision=precision,
-        scale=scale,
-        nillable=not required,
-        required=required,
-        createable=writable,
-        updateable=writable,
-        calculated=not writable,
-    )
+    return _field(name, kind, required=required, writable=writable, precision=precision,
+                  scale=scale)
 
 
 def flag(name: str, *, writable: bool = True) -> FieldDef:
     # Checkboxes are never nillable: they default to false (Object Reference, "Defaulted
     # on create" on every boolean field).
-    return FieldDef(
-        name,
-        FieldType.BOOLEAN,
-        _label(name),
-        nillable=False,
-        createable=writable,
-        updateable=writable,
-        calculated=not writable,
-    )
+    return _field(name, FieldType.BOOLEAN, writable=writable, nillable=False)
 
 
 def day(name: str, *, required: bool = False, writable: bool = True) -> FieldDef:
-    return FieldDef(
-        name,
-        FieldType.DATE,
-        _label(name),
-        nillable=not required,
-        required=required,
-        createable=writable,
-        updateable=writable,
-        calculated=not writable,
-    )
+    return _field(name, FieldType.DATE, required=required, writable=writable)
 
 
 def stamp(name: str, *, writable: bool = False) -> FieldDef:
-    return FieldDef(
-        name,
-        FieldType.DATETIME,
-        _label(name),
-        nillable=writable,
-        createable=writable,
-        updateable=writable,
-        calculated=not writable,
-    )
+    return _field(name, FieldType.DATETIME, writable=writable, nillable=writable)
 
 
 def lookup(
@@ -341,20 +305,10 @@ def lookup(
     updateable: bool = True,
 ) -> FieldDef:
     """A reference field `XxxId` with relationshipName `Xxx` (unless given)."""
-    return FieldDef(
-        name,
-        FieldType.REFERENCE,
-        _label(name),
-        length=18,
-        nillable=not required,
-        required=required,
-        createable=createable,
-        updateable=updateable,
-        calculated=not createable and not updateable,
-        reference_to=(to,),
-        relationship_name=relationship or name.removesuffix("Id"),
-        child_relationship_name=children,
-    )
+    return _field(name, FieldType.REFERENCE, required=required, writable=createable,
+                  updateable=updateable, length=18, reference_to=(to,),
+                  relationship_name=relationship or name.removesuffix("Id"),
+                  child_relationship_name=children)
 
 
 def _system_fields(*, owner: bool = True) -> tuple[FieldDef, ...]:

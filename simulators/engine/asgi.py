@@ -23,14 +23,29 @@ Headers = list[tuple[bytes, bytes]]
 JSON = b"application/json"
 
 
-async def read_body(receive: Receive, message: Message | None = None) -> bytes:
-    """The request body, from ``message`` (already received) on."""
+class BodyTooLarge(Exception):
+    """The request body is over an operation's declared ``limits.max_body_bytes``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than {limit} bytes.")
+        self.limit = limit
+
+
+async def read_body(receive: Receive, message: Message | None = None, *,
+                    limit: int | None = None) -> bytes:
+    """The request body, from ``message`` (already received) on; BodyTooLarge as soon as
+    it passes ``limit`` bytes (the rest is not read)."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         if message is None:
             message = await receive()
         if message["type"] == "http.request":
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise BodyTooLarge(limit)
+            chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
         elif message["type"] == "http.disconnect":

@@ -28,14 +28,14 @@ H = TypeVar("H", bound=Callable[..., Any])
 
 @dataclass(frozen=True, kw_only=True)
 class Limits:
-    """Per-operation limits, where a vendor documents one for a single operation (a
-    maximum body size, a cost in a daily allocation, a concurrency class). Enforced
-    by the vendor's pipeline; None fields mean no limit of that kind."""
+    """Per-operation limits, where a vendor documents one for a single operation: the
+    place to declare them next to the operation. ``max_body_bytes`` is enforced while the
+    body is read (``pipeline.ReadBody``; billing's validate step): 413 in the vendor's
+    envelope, the rest unread. Rate, concurrency and quota limits are fault rules
+    (``Vendor.default_limits``), which can match one operation's method and path."""
 
     max_body_bytes: int | None = None
-    cost: int = 1  # units this call takes from a per-tenant allocation
-    concurrency_class: str | None = None  # calls in one class share a concurrency limit
-    note: str = ""  # the vendor document the limit comes from
+    source: str = ""  # the vendor document the limit comes from
 
 
 @dataclass(frozen=True, kw_only=True)

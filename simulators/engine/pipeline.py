@@ -29,8 +29,18 @@ from typing import Any, Generic, Protocol, TypeVar
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
-from simulators.engine.asgi import JSON, ASGIApp, Headers, Receive, Scope, Send
+from simulators.engine.asgi import (
+    JSON,
+    ASGIApp,
+    BodyTooLarge,
+    Headers,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+)
 from simulators.engine.operation import Operation
+from simulators.engine.params import ParamError, check_fields
 from simulators.engine.routing import FastDispatch, RouteTable
 
 
@@ -106,7 +116,8 @@ class Endpoint(Generic[X]):
         self.op = op
         names: list[str] = []
         namespace: dict[str, Any] = {"start": start, "fail": fail, "op": op,
-                                     "ClientDisconnect": ClientDisconnect}
+                                     "ClientDisconnect": ClientDisconnect,
+                                     "BodyTooLarge": BodyTooLarge, "too_large": too_large}
         chain: list[str] = []
         finish: list[str] = []
         for step in steps:
@@ -141,6 +152,8 @@ async def endpoint(scope, receive, send):
         {chain}
     except ClientDisconnect:
         raise  # nobody to answer
+    except BodyTooLarge as exc:
+        too_large(scope, ex, exc)
     except Exception as exc:
         fail(ex, exc)
     {finish}
@@ -155,6 +168,42 @@ async def endpoint(scope, receive, send):
     await send({{"type": "http.response.start", "status": status, "headers": headers}})
     await send({{"type": "http.response.body", "body": {body}}})
 """
+
+
+def too_large(scope: Scope, ex: Answering, exc: BodyTooLarge) -> None:
+    """413 in the vendor's error envelope (``Vendor.error``)."""
+    reply = scope["fintwin.sim"].vendor.error(413, None, str(exc), kind="too_large")
+    ex.status, ex.body, ex.content_type = reply.status, reply.body, reply.content_type
+    ex.headers.extend(reply.headers)
+
+
+class ReadBody(Step[Any]):
+    """The body of a request whose method carries one, into ``ex.raw``; at most the
+    operation's ``limits.max_body_bytes`` (else 413)."""
+
+    name = "read"
+
+    def __init__(self, methods: tuple[str, ...]) -> None:
+        self.methods = methods
+
+    def bind(self, op: Operation) -> StepFn[Any] | None:
+        if op.method not in self.methods:
+            return None
+        limit = op.limits.max_body_bytes if op.limits is not None else None
+
+        async def run(ex: Any) -> None:
+            ex.raw = await read_body(ex.receive, limit=limit)
+        return run
+
+
+def check_query(op: Operation, query: dict[str, Any],
+                wording: Callable[[ParamError], Exception]) -> dict[str, Any]:
+    """The operation's declared query parameters, checked (others ignored, as vendors
+    whose clients send extra ones do); a failure in the vendor's words."""
+    try:
+        return check_fields(dict(op.query), query, unknown=True)
+    except ParamError as e:
+        raise wording(e) from None
 
 
 @dataclass

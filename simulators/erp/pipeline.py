@@ -20,10 +20,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from simulators.engine.asgi import Receive, Scope, read_body
+from simulators.engine.asgi import Receive, Scope
 from simulators.engine.operation import Operation
-from simulators.engine.params import ParamError, check_fields
-from simulators.engine.pipeline import Exchange, Pipeline, Step, StepFn
+from simulators.engine.pipeline import Exchange, Pipeline, ReadBody, Step, StepFn, check_query
 from simulators.engine.routing import FastDispatch
 from simulators.engine.runtime import Simulation
 from simulators.engine.tenancy import Tenant
@@ -100,18 +99,6 @@ class Authenticate(Step[ErpExchange]):
         return run
 
 
-class Read(Step[ErpExchange]):
-    name = "read"
-
-    def bind(self, op: Operation) -> StepFn[ErpExchange] | None:
-        if op.method in ("GET", "HEAD"):
-            return None
-
-        async def run(ex: ErpExchange) -> None:
-            ex.raw = await read_body(ex.receive)
-        return run
-
-
 def request(ex: ErpExchange) -> Req:
     """The request as a handler (or a job, later) takes it; ``query`` as sent."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in ex.scope["headers"]}
@@ -137,19 +124,12 @@ class Defer(Step[ErpExchange]):
         return run
 
 
-def checked(op: Operation, query: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return check_fields(dict(op.query), query, unknown=True)
-    except ParamError as e:
-        raise param_error(e) from None
-
-
 class Validate(Step[ErpExchange]):
     name = "validate"
 
     def bind(self, op: Operation) -> StepFn[ErpExchange]:
         def run(ex: ErpExchange) -> None:
-            ex.query = checked(op, ex.query)
+            ex.query = check_query(op, ex.query, param_error)
         return run
 
 
@@ -176,13 +156,15 @@ def pipeline(ops: Iterable[Operation]) -> Pipeline[ErpExchange]:
         """Run an operation's validate and call now (an async job's request)."""
         op = table[operation_id]
         try:
-            req.query = checked(op, req.query)
+            req.query = check_query(op, req.query, param_error)
             reply: Reply = op.handler(ctx, req)
             return reply
         except Exception as exc:
             return failed(exc, op)
 
-    steps = [Authenticate(invoke), Read(), Defer(), Validate(), Call()]
+    # Every method but GET and HEAD has its body read (a DELETE's too: the journal's digest).
+    steps = [Authenticate(invoke), ReadBody(("POST", "PUT", "PATCH", "DELETE")), Defer(),
+             Validate(), Call()]
     return Pipeline(steps, start=ErpExchange, fail=fail)
 
 

@@ -10,9 +10,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 
-from simulators.engine.asgi import Receive, Scope, receive_body
-from simulators.engine.operation import Operation, Operations
-from simulators.engine.pipeline import Exchange, Pipeline, Step, StepFn
+from simulators.engine.asgi import Receive, Scope, Send, receive_body
+from simulators.engine.operation import Limits, Operation, Operations
+from simulators.engine.pipeline import Exchange, Pipeline, ReadBody, Step, StepFn
+from simulators.engine.vendor import Vendor
 
 ops = Operations(tags=("things",))
 
@@ -153,3 +154,27 @@ def test_an_operation_id_is_declared_once() -> None:
 
 def test_the_docs_default_to_the_handler_docstring() -> None:
     assert ops.by_id("getThing").docs == "Answers the thing's name."
+
+
+def test_a_body_over_the_declared_limit_is_413_in_the_vendors_envelope() -> None:
+    limited = Operations()
+
+    @limited.operation(method="POST", path="/small", id="small", summary="",
+                       limits=Limits(max_body_bytes=4, source="a test"))
+    def small(ex: Exchange) -> bytes:
+        return b"ok"
+
+    class Raw(Trace):
+        __slots__ = ("raw",)
+
+    pipeline = Pipeline([ReadBody(("POST",)), Call()], start=Raw, fail=fail)
+    inner = pipeline.app(limited, lambda routes: Starlette(routes=routes))
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["fintwin.sim"] = type("Sim", (), {"vendor": Vendor()})()
+        await inner(scope, receive, send)
+
+    assert asyncio.run(_ask(app, "POST", "/small", content=b"1234")).text == "ok"
+    r = asyncio.run(_ask(app, "POST", "/small", content=b"12345"))
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "too_large"

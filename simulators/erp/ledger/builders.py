@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from .errors import LedgerError
 from .money import quantize, to_decimal
@@ -78,24 +78,42 @@ def _sales_lines(
     return out
 
 
-def _sales_posting(
-    *,
-    sign: int,
-    subsidiary_id: int,
-    base_currency: str,
-    currency: str,
-    exchange_rate: Any,
-    customer_id: int,
-    ar_account_id: int,
-    lines: Sequence[Line],
-    tax_account_id: int | None,
-    tax_total: Any,
-    memo: str | None,
-) -> Posting:
+class SalesTerms(TypedDict, total=False):
+    """What an invoice or a credit memo posts: ``lines`` are ``{"account": income
+    account, "amount"}`` or ``{"account", "quantity", "rate"}``, optionally ``item`` and
+    ``memo``; the currency defaults to the subsidiary's base currency, at rate 1."""
+
+    subsidiary_id: Required[int]
+    base_currency: Required[str]
+    customer_id: Required[int]
+    ar_account_id: Required[int]
+    lines: Required[Sequence[Line]]
+    currency: str | None
+    exchange_rate: Any
+    tax_account_id: int | None
+    tax_total: Any
+    memo: str | None
+
+
+def invoice(**terms: Unpack[SalesTerms]) -> Posting:
+    """Debit A/R for the total, credit income per line and tax payable for tax."""
+    return _sales_posting(1, terms)
+
+
+def credit_memo(**terms: Unpack[SalesTerms]) -> Posting:
+    """The invoice reversed: debit income and tax payable, credit A/R."""
+    return _sales_posting(-1, terms)
+
+
+def _sales_posting(sign: int, terms: SalesTerms) -> Posting:
     """Invoice (sign=+1: A/R debit) or credit memo (sign=-1: A/R credit)."""
-    rate = _rate(exchange_rate)
-    items = _sales_lines(lines, currency=currency, sublist="item")
-    tax = quantize(to_decimal(tax_total, "taxTotal"), currency)
+    subsidiary_id, customer_id = terms["subsidiary_id"], terms["customer_id"]
+    base_currency = terms["base_currency"]
+    currency = terms.get("currency") or base_currency
+    tax_account_id, memo = terms.get("tax_account_id"), terms.get("memo")
+    rate = _rate(terms.get("exchange_rate", 1))
+    items = _sales_lines(terms["lines"], currency=currency, sublist="item")
+    tax = quantize(to_decimal(terms.get("tax_total", 0), "taxTotal"), currency)
     if tax < 0:
         raise LedgerError("INVALID_CONTENT", "Tax must not be negative.", "taxTotal")
     if tax and tax_account_id is None:
@@ -147,7 +165,7 @@ def _sales_posting(
         )
     debit, credit = side(base_sum, towards_ar=True)
     ar = GLLine(
-        account_id=ar_account_id,
+        account_id=terms["ar_account_id"],
         debit=debit,
         credit=credit,
         subsidiary_id=subsidiary_id,
@@ -162,68 +180,6 @@ def _sales_posting(
         exchange_rate=rate,
         foreign_total=foreign_sum,
         subsidiary_id=subsidiary_id,
-        memo=memo,
-    )
-
-
-def invoice(
-    *,
-    subsidiary_id: int,
-    base_currency: str,
-    customer_id: int,
-    ar_account_id: int,
-    lines: Sequence[Line],
-    currency: str | None = None,
-    exchange_rate: Any = 1,
-    tax_account_id: int | None = None,
-    tax_total: Any = 0,
-    memo: str | None = None,
-) -> Posting:
-    """Debit A/R for the total, credit income per line and tax payable for tax.
-
-    ``lines``: ``{"account": income account, "amount"}`` or ``{"account",
-    "quantity", "rate"}``, optionally ``item`` and ``memo``.
-    """
-    return _sales_posting(
-        sign=1,
-        subsidiary_id=subsidiary_id,
-        base_currency=base_currency,
-        currency=currency or base_currency,
-        exchange_rate=exchange_rate,
-        customer_id=customer_id,
-        ar_account_id=ar_account_id,
-        lines=lines,
-        tax_account_id=tax_account_id,
-        tax_total=tax_total,
-        memo=memo,
-    )
-
-
-def credit_memo(
-    *,
-    subsidiary_id: int,
-    base_currency: str,
-    customer_id: int,
-    ar_account_id: int,
-    lines: Sequence[Line],
-    currency: str | None = None,
-    exchange_rate: Any = 1,
-    tax_account_id: int | None = None,
-    tax_total: Any = 0,
-    memo: str | None = None,
-) -> Posting:
-    """The invoice reversed: debit income and tax payable, credit A/R."""
-    return _sales_posting(
-        sign=-1,
-        subsidiary_id=subsidiary_id,
-        base_currency=base_currency,
-        currency=currency or base_currency,
-        exchange_rate=exchange_rate,
-        customer_id=customer_id,
-        ar_account_id=ar_account_id,
-        lines=lines,
-        tax_account_id=tax_account_id,
-        tax_total=tax_total,
         memo=memo,
     )
 
