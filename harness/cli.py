@@ -77,6 +77,19 @@ def _serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs_command(args: argparse.Namespace) -> int:
+    from harness import api_docs
+
+    if args.check:
+        found = api_docs.stale()
+        for fake in found:
+            print(f"docs/api/{fake}.md is out of date: run `fintwin docs`", file=sys.stderr)
+        return 1 if found else 0
+    for path in api_docs.write():
+        print(f"wrote {path}")
+    return 0
+
+
 def _demo_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -150,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "clocks) instead of running with wall time")
     sim.add_argument("--log-level", default="warning")
     sim.set_defaults(func=_sim_command)
+    docs = sub.add_parser("docs", help="write each fake's API reference (docs/api/*.md)")
+    docs.add_argument("--check", action="store_true",
+                      help="only report pages that differ from the declarations (exit 1)")
+    docs.set_defaults(func=_docs_command)
     srv = sub.add_parser("serve", help="run the reference integration layer (the SUT)")
     srv.add_argument("service", choices=["integration-layer"])
     srv.add_argument("--host", default=DEFAULT_HOST)
