@@ -13,6 +13,7 @@ from simulators.billing.vendor import account_id_for_key
 from simulators.engine.settings import SimSettings
 
 KEY = "sk_test_events_compact"
+EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
 
 def test_events_share_key_tuples_after_a_snapshot_restore() -> None:
@@ -35,7 +36,9 @@ def test_events_share_key_tuples_after_a_snapshot_restore() -> None:
 
 
 def _ids_and_events(read_each: bool) -> tuple[list[str], bytes, dict[str, int]]:
-    app = create_app(SimSettings(seed=4, limits=False))
+    # Business time frozen at one instant: the two runs compared must not see the wall
+    # clock tick between them (the customers' and events' "created").
+    app = create_app(SimSettings(seed=4, limits=False, epoch=EPOCH, frozen_clock=True))
     tenant = app.sim.tenant(account_id_for_key(KEY))
     ctx = Ctx(app.sim, tenant, "2024-06-20")
     for i in range(70):  # past one block of 64 ids
