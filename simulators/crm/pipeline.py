@@ -21,7 +21,6 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from simulators.crm import errors as E
 from simulators.crm.context import RELEASES, Ctx, Reply, Req
@@ -32,10 +31,16 @@ from simulators.crm.vendor import REFUSED, SESSION
 from simulators.crm.wire import dumps, loads_body
 from simulators.engine.asgi import Receive, Scope, Send, send_answer
 from simulators.engine.operation import Operation
-from simulators.engine.pipeline import Exchange, Pipeline, ReadBody, Step, StepFn, check_query
+from simulators.engine.pipeline import (
+    Exchange,
+    Pipeline,
+    ReadBody,
+    Step,
+    StepFn,
+    VendorExchange,
+    check_query,
+)
 from simulators.engine.routing import FastDispatch, RouteTable
-from simulators.engine.runtime import Simulation
-from simulators.engine.tenancy import Tenant
 
 log = logging.getLogger("fintwin.crm")
 
@@ -43,15 +48,11 @@ JSON = b"application/json;charset=UTF-8"
 _API = re.compile(r"^/(services/data/v|id(/|$))")
 
 
-class CrmExchange(Exchange):
-    __slots__ = ("ctx", "query", "raw", "sim", "tenant")
+class CrmExchange(VendorExchange):
+    __slots__ = ("ctx",)
 
     def __init__(self, op: Operation, scope: Scope, receive: Receive) -> None:
         super().__init__(op, scope, receive)
-        self.sim: Simulation = scope["fintwin.sim"]
-        self.tenant: Tenant | None = scope.get("fintwin.tenant")
-        self.raw = b""
-        self.query: dict[str, Any] = {}
         self.ctx: Ctx | None = None
 
 
@@ -109,8 +110,7 @@ class Validate(Step[CrmExchange]):
 
     def bind(self, op: Operation) -> StepFn[CrmExchange]:
         def run(ex: CrmExchange) -> None:
-            raw = ex.scope.get("query_string", b"").decode("latin-1")
-            ex.query = check_query(op, dict(parse_qsl(raw, keep_blank_values=True)), param_error)
+            ex.query = check_query(op, ex.query, param_error)
         return run
 
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from urllib.parse import parse_qsl
 
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
@@ -42,6 +43,10 @@ from simulators.engine.asgi import (
 from simulators.engine.operation import Operation
 from simulators.engine.params import ParamError, check_fields
 from simulators.engine.routing import FastDispatch, RouteTable
+
+if TYPE_CHECKING:
+    from simulators.engine.runtime import Simulation
+    from simulators.engine.tenancy import Tenant
 
 
 class Answering(Protocol):
@@ -76,6 +81,22 @@ class Exchange:
         """Set the answer; returns True so a step can ``return ex.answer(...)`` to stop."""
         self.status, self.body, self.content_type = status, body, content_type
         return True
+
+
+class VendorExchange(Exchange):
+    """An exchange with what a vendor's steps read most: the simulation, the tenant the
+    middleware found (None: no credentials it knows), the body once read and the query
+    (as sent, then the declared parameters checked by the validate step)."""
+
+    __slots__ = ("query", "raw", "sim", "tenant")
+
+    def __init__(self, op: Operation, scope: Scope, receive: Receive) -> None:
+        super().__init__(op, scope, receive)
+        self.sim: Simulation = scope["fintwin.sim"]
+        self.tenant: Tenant | None = scope.get("fintwin.tenant")
+        self.raw = b""
+        self.query: dict[str, Any] = dict(
+            parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
 
 
 X = TypeVar("X", bound=Answering)

@@ -18,14 +18,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from simulators.engine.asgi import Receive, Scope
 from simulators.engine.operation import Operation
-from simulators.engine.pipeline import Exchange, Pipeline, ReadBody, Step, StepFn, check_query
+from simulators.engine.pipeline import (
+    Exchange,
+    Pipeline,
+    ReadBody,
+    Step,
+    StepFn,
+    VendorExchange,
+    check_query,
+)
 from simulators.engine.routing import FastDispatch
-from simulators.engine.runtime import Simulation
-from simulators.engine.tenancy import Tenant
 from simulators.engine.vendor import header
 from simulators.erp import auth, jobs
 from simulators.erp.context import Ctx
@@ -37,16 +42,11 @@ from simulators.erp.wire import Reply, Req, error_reply, json_reply
 log = logging.getLogger("fintwin.erp")
 
 
-class ErpExchange(Exchange):
-    __slots__ = ("ctx", "query", "raw", "sim", "tenant")
+class ErpExchange(VendorExchange):
+    __slots__ = ("ctx",)
 
     def __init__(self, op: Operation, scope: Scope, receive: Receive) -> None:
         super().__init__(op, scope, receive)
-        self.sim: Simulation = scope["fintwin.sim"]
-        self.tenant: Tenant | None = scope.get("fintwin.tenant")
-        self.raw = b""
-        self.query: dict[str, str] = dict(
-            parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         self.ctx: Ctx | None = None
 
 
