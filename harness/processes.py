@@ -154,7 +154,9 @@ class ServerProcess:
             self.proc.wait(10)
 
     def __enter__(self) -> Self:
-        return self.start()
+        # ``with server.start():`` as well as ``with server:``: one child either way (a
+        # second start would leave the first running, unstopped, after the block).
+        return self.start() if self.proc is None else self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from harness.processes import ServerDied, ServerProcess, free_port
@@ -22,6 +23,8 @@ def test_a_server_is_ready_once_healthy_and_stops_by_itself(tmp_path: Path) -> N
         server.ready(timeout=30)
         assert server.died() is None
     assert server.died() is not None  # stopped on leaving the block
+    with pytest.raises(httpx.ConnectError):  # and no other child still serves the port
+        httpx.get(server.url, timeout=2.0)
 
 
 def test_a_server_that_dies_fails_at_once_with_its_log(tmp_path: Path) -> None:
