@@ -31,7 +31,7 @@ def create_app(settings: SimSettings | None = None) -> SimApp:
         sim,
         pipeline.app(OPERATIONS),
         title="fintwin crm (Salesforce-shaped)",
-        version="62.0",
+        version="68.0",
         description=DESCRIPTION,
         operations=lambda: [describe(op, STYLE) for op in OPERATIONS],
         security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer"}},

@@ -19,19 +19,22 @@ if TYPE_CHECKING:
     from simulators.engine.runtime import Simulation
     from simulators.engine.tenancy import Tenant
 
-RELEASES = {
-    "52.0": "Summer '21",
-    "53.0": "Winter '22",
-    "54.0": "Spring '22",
-    "55.0": "Summer '22",
-    "56.0": "Winter '23",
-    "57.0": "Spring '23",
-    "58.0": "Summer '23",
-    "59.0": "Winter '24",
-    "60.0": "Spring '24",
-    "61.0": "Summer '24",
-    "62.0": "Winter '25",
-}
+# Salesforce serves every version from 31.0 (Summer '14) to the current release, three a
+# year (Summer, Winter, Spring; Winter is named after the year it ends in), and answers
+# 410 GONE for a retired one: 7.0-20.0 since Summer '22, 21.0-30.0 since Summer '25
+# (REST API Developer Guide, "API End-of-Life Policy"; the guide's release menu pairs
+# each version with its release, 62.0 Winter '25 to 68.0 Winter '27).
+OLDEST, CURRENT = 31, 68
+RETIRED = frozenset(f"{n}.0" for n in range(7, OLDEST))
+
+
+def release_name(major: int) -> str:
+    """The release that brought version ``major``.0 (31: Summer '14, 62: Winter '25)."""
+    k = major - OLDEST
+    return f"{('Summer', 'Winter', 'Spring')[k % 3]} '{14 + (k + 2) // 3:02d}"
+
+
+RELEASES = {f"{n}.0": release_name(n) for n in range(OLDEST, CURRENT + 1)}
 DATA = "/services/data"
 
 

@@ -34,6 +34,11 @@ EXCEEDED_MAX_SUBREQUESTS = "EXCEEDED_ID_LIMIT"
 SERVER_UNAVAILABLE = "SERVER_UNAVAILABLE"
 UNKNOWN_EXCEPTION = "UNKNOWN_EXCEPTION"
 INVALID_INPUT = "INVALID_INPUT"
+# A retired API version: "REST API returns the 410:GONE error code" (REST API Developer
+# Guide, "API End-of-Life Policy"). The guide names the status and this code, not the
+# message; the message is the guide's description of 410 ("Status Codes and Error
+# Responses").
+GONE = "GONE"
 ENTITY_IS_LOCKED = "ENTITY_IS_LOCKED"
 
 RESOURCE_MISSING = "The requested resource does not exist"
@@ -82,3 +87,8 @@ def required_missing(names: list[str]) -> SfError:
     return bad_request(
         REQUIRED_FIELD_MISSING, f"Required fields are missing: [{', '.join(names)}]", names
     )
+
+
+def retired(version: str) -> SfError:
+    return SfError(410, GONE, f"API version {version} has been retired or removed. Delete or "
+                   "update any references to the resource.")

@@ -37,8 +37,8 @@ class DateTime(Param):
         return {"type": "string", "format": "date-time"}
 
 
-# Path parameters. The version's values are checked by the pipeline (an unknown one is
-# 404, as Salesforce answers for a version it does not have); sObject names by the
+# Path parameters. The version's values are checked by the pipeline (a retired one is 410,
+# an unknown one 404, as Salesforce answers); sObject names by the
 # handlers (an org may have more than the standard objects).
 VERSION = Enum(values=tuple(RELEASES), description="API version, e.g. 59.0")
 

@@ -3,7 +3,8 @@
 authenticate  a live session (401 INVALID_SESSION_ID), within the daily allocation and
               the long-running limit (403 REQUEST_LIMIT_EXCEEDED); not for public
               operations (the OAuth endpoints, the version list)
-version       the path's ``v{version}`` is one served, else 404 NOT_FOUND
+version       the path's ``v{version}`` is one served (31.0 to the current release), 410
+              GONE for a retired one (7.0-30.0), else 404 NOT_FOUND
 read          the body of a POST, PATCH or PUT (parsed as JSON when a handler asks)
 validate      the declared query parameters, checked (Salesforce ignores others)
 call          the operation's handler: ``handler(ctx, req)`` with the org's ``Ctx``,
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from simulators.crm import errors as E
-from simulators.crm.context import RELEASES, Ctx, Reply, Req
+from simulators.crm.context import RELEASES, RETIRED, Ctx, Reply, Req
 from simulators.crm.limits import over_long_running
 from simulators.crm.org import org_of
 from simulators.crm.params import param_error
@@ -46,6 +47,7 @@ log = logging.getLogger("fintwin.crm")
 
 JSON = b"application/json;charset=UTF-8"
 _API = re.compile(r"^/(services/data/v|id(/|$))")
+_VERSIONED = re.compile(r"^/services/data/v([^/]+)")
 
 
 class CrmExchange(VendorExchange):
@@ -99,9 +101,14 @@ class Version(Step[CrmExchange]):
         if "version" not in op.path_names():
             return None
 
+        since = op.extra.get("since")
+
         def run(ex: CrmExchange) -> None:
-            if ex.scope["path_params"]["version"] not in RELEASES:
-                raise E.not_found()
+            version = ex.scope["path_params"]["version"]
+            if version not in RELEASES:
+                raise E.retired(version) if version in RETIRED else E.not_found()
+            if since is not None and float(version) < since:
+                raise E.not_found()  # the resource is younger than the version asked for
         return run
 
 
@@ -199,6 +206,9 @@ def app(ops: Iterable[Operation]) -> FastDispatch:
             try:
                 if _API.match(path):
                     authenticate(ex)
+                versioned = _VERSIONED.match(path)
+                if versioned and versioned.group(1) in RETIRED:
+                    raise E.retired(versioned.group(1))
                 raise dispatcher.not_routed(method, path)
             except Exception as exc:
                 fail(ex, exc)

@@ -187,13 +187,14 @@ class Server:
         r.raise_for_status()
         return str(r.json()["access_token"])
 
-    def salesforce(self, client_id: str | None = None) -> tuple[Salesforce, str]:
+    def salesforce(self, client_id: str | None = None,
+                   version: str = VERSION) -> tuple[Salesforce, str]:
         cid = client_id or new_client_id("sf")
         sf = Salesforce(
             instance_url=self.url,
             session_id=self.token(cid),
             session=self.session(),
-            version=VERSION,
+            version=version,
         )
         return sf, cid
 

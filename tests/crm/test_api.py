@@ -1,46 +1,11 @@
-"""The REST surface in-process: the version range, GET with ``fields=``, upsert with
-``updateOnly``, and the arguments of ``/updated`` and ``/deleted``."""
+"""The REST surface in-process: GET with ``fields=``, upsert with ``updateOnly``, and the
+arguments of ``/updated`` and ``/deleted`` (the version range: test_versions.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.crm.conftest import Org, in_org
-
-
-@pytest.mark.parametrize(
-    ("version", "status"),
-    [
-        ("51.0", 404),
-        ("52.0", 200),
-        ("57.0", 200),
-        ("62.0", 200),
-        ("63.0", 404),
-        ("59", 404),
-        ("59.00", 404),
-        ("latest", 404),
-    ],
-)
-def test_versions_52_to_62_are_served_and_others_not_found(version: str, status: int) -> None:
-    async def check(org: Org) -> None:
-        r = await org.client.get(f"/services/data/v{version}/limits", headers=org.auth)
-        assert r.status_code == status, r.text
-        assert r.headers["Sforce-Limit-Info"].startswith("api-usage=")
-        if status == 404:
-            assert r.json()[0]["errorCode"] == "NOT_FOUND"
-
-    in_org(check)
-
-
-def test_version_list_names_every_served_version() -> None:
-    async def check(org: Org) -> None:
-        r = await org.client.get("/services/data/")
-        assert r.status_code == 200
-        versions = [v["version"] for v in r.json()]
-        assert versions == [f"{n}.0" for n in range(52, 63)]
-        assert r.json()[-1]["url"] == "/services/data/v62.0"
-
-    in_org(check)
 
 
 def test_get_with_fields_returns_only_those() -> None:

@@ -264,7 +264,7 @@ def test_bad_soql_is_malformed_query(sf: Sf) -> None:
     assert field.value.content[0]["errorCode"] == "INVALID_FIELD"
 
 
-def test_versions_outside_the_range_are_not_found(server: Server, sf: Sf) -> None:
+def test_versions_retired_are_gone_and_unknown_not_found(server: Server, sf: Sf) -> None:
     _, tenant = sf
     s = server.session()
     tok = server.token(tenant)
@@ -274,8 +274,12 @@ def test_versions_outside_the_range_are_not_found(server: Server, sf: Sf) -> Non
     old = s.get(
         f"{server.url}/services/data/v20.0/limits", headers={"Authorization": f"Bearer {tok}"}
     )
+    unknown = s.get(
+        f"{server.url}/services/data/v99.0/limits", headers={"Authorization": f"Bearer {tok}"}
+    )
     assert ok.status_code == 200
-    assert old.status_code == 404 and old.json()[0]["errorCode"] == "NOT_FOUND"
+    assert old.status_code == 410 and old.json()[0]["errorCode"] == "GONE"
+    assert unknown.status_code == 404 and unknown.json()[0]["errorCode"] == "NOT_FOUND"
     assert "Sforce-Limit-Info" in old.headers
 
 

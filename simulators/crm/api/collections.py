@@ -22,8 +22,12 @@ from simulators.engine.openapi import json_response
 from simulators.engine.operation import Operations
 from simulators.engine.params import CommaList, Flag, Str
 
+# sObject Collections came with API version 42.0: an older version answers 404 NOT_FOUND
+# (REST API Developer Guide, "sObject Collections": "available in API version 42.0 and
+# later").
 ops = Operations(tags=("composite",), path_params={"version": VERSION},
-                 responses={"200": json_response("Results", {"type": "array"})})
+                 responses={"200": json_response("Results", {"type": "array"})},
+                 extra={"since": 42.0})
 MAX_COLLECTION = 200
 MAX_IDS = 2000
 _ROLLED_BACK = (

@@ -20,7 +20,8 @@ ops = Operations(tags=("rest",), path_params={"version": VERSION})
                summary="API versions served", public=True, path_params={},
                responses={"200": json_response("Versions", {"type": "array"})})
 def list_versions(ex: Any) -> Reply:
-    """Every version from 52.0 (Summer '21) to 62.0 (Winter '25); no session needed."""
+    """Every version from 31.0 (Summer '14) to 68.0 (Winter '27); no session needed. The
+    retired 7.0 to 30.0 answer 410 GONE."""
     return Reply(200, versions())
 
 
