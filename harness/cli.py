@@ -31,6 +31,7 @@ def _sim_command(args: argparse.Namespace) -> int:
         return 2
     given = {"seed": args.seed, "faults": args.faults, "state_dir": args.state_dir,
              "admin_token": args.admin_token, "delivery_time_scale": args.delivery_time_scale,
+             "service_time": args.service_time,
              "delivery_verify": args.delivery_ca, "epoch": args.epoch,
              "limits": False if args.no_limits else None,
              "frozen_clock": True if args.freeze_clock else None}
@@ -154,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="switch off the vendor's default rate/concurrency limits")
     sim.add_argument("--delivery-time-scale", type=float,
                      help="multiplier for the vendor's webhook retry schedule (default 0.01)")
+    sim.add_argument("--service-time", type=float,
+                     help="multiplier for the vendor's modelled service time per operation "
+                          "(1: the vendor's pace; default 0: answer at once)")
     sim.add_argument("--delivery-ca", help="CA bundle to verify HTTPS webhook receivers")
     sim.add_argument("--epoch", type=epoch.argument, default=None,
                      help="every new tenant's business clock starts here (ISO 8601, unix "

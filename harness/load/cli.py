@@ -45,6 +45,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="production profile: SuiteCloud Plus licences (+10 each)")
     p.add_argument("--crm-licences", type=int, default=0,
                    help="production profile: Salesforce licences (+1,000 requests/day each)")
+    p.add_argument("--service-time", type=float, default=0.0,
+                   help="the fakes' modelled service time per operation (1: the vendors' "
+                        "pace, e.g. NetSuite's requests then overlap and meet its "
+                        "concurrency limit; default 0: the fakes answer at once)")
     p.add_argument("--workers", type=int, default=0,
                    help="run Locust distributed: a master and N local worker processes")
     p.add_argument("--remote-workers", type=int, default=0,
@@ -88,5 +92,5 @@ def _command(args: argparse.Namespace) -> int:
         remote_workers=args.remote_workers, master_port=args.master_port,
         out=args.out or DEFAULT_OUT / args.scenario, seed=args.seed, tenants=args.tenants,
         renewals=args.renewals, deals_per_user=args.deals_per_user, sut=args.sut,
-        serve=args.serve, epoch=args.epoch if args.epoch is not None else epoch.resolve())
+        serve=args.serve, service_time=args.service_time, epoch=args.epoch if args.epoch is not None else epoch.resolve())
     return main(opts)

@@ -70,6 +70,7 @@ class LoadOptions:
     drain_timeout: float = 600.0
     sut: Path | None = None  # a SUT manifest (default: the reference's)
     serve: bool = False
+    service_time: float = 0.0  # the fakes' modelled service time (1: the vendors' pace)
     epoch: float = field(default_factory=epochs.resolve)  # business time starts here
 
     def rerun(self) -> str:
@@ -89,6 +90,8 @@ class LoadOptions:
             argv += ["--deals-per-user", str(self.deals_per_user)]
         if self.limits == "production":
             argv += ["--erp-tier", self.erp_tier]
+        if self.service_time:
+            argv += ["--service-time", f"{self.service_time:g}"]
         if self.serve:
             argv.append("--serve")
         return shlex.join(argv)
@@ -244,7 +247,7 @@ def run_load(opts: LoadOptions) -> dict[str, Any]:
         (out / stale).unlink(missing_ok=True)
     manifest = load_manifest(opts.sut or reference_manifest_path())
     config = StackConfig(seed=opts.seed, epoch=opts.epoch, run_dir=out / "stack", catalog_size=3,
-                         sut_options={"poll_seconds": "2"})
+                         sut_options={"poll_seconds": "2"}, service_time=opts.service_time)
     stack = create_stack("local", manifest, config)
     setup.say(f"starting the stack (local processes) in {out / 'stack'}")
     with stack:

@@ -42,6 +42,7 @@ class StackConfig:
     epoch: float = epochs.resolve()
     run_dir: Path | None = None  # logs, CA, SUT database; a temp dir when None
     delivery_time_scale: float = 0.01
+    service_time: float = 0.0  # the fakes' modelled service time (SimSettings.service_time)
     limits: bool = True  # the vendors' own rate/concurrency limits
     lock_fakes: bool = False  # require the admin token on the fakes' /_sim/ routes
     tls: tuple[str, ...] = ("crm",)  # local mode: fakes served over HTTPS

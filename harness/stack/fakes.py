@@ -14,7 +14,8 @@ from simulators.engine.settings import SimSettings
 def fake_settings(config: StackConfig, **kwargs: Any) -> SimSettings:
     return SimSettings(seed=config.seed, limits=config.limits,
                        delivery_time_scale=config.delivery_time_scale,
-                       epoch=config.epoch, frozen_clock=True, **kwargs)
+                       service_time=config.service_time, epoch=config.epoch,
+                       frozen_clock=True, **kwargs)
 
 
 def create_fake(vendor: str, settings: SimSettings) -> Any:
@@ -27,7 +28,8 @@ def fake_arguments(config: StackConfig, vendor: str, *, port: int, host: str = "
     the control-plane token is not among them (an argument or the environment)."""
     args = ["sim", vendor, "--host", host, "--port", str(port), "--seed", str(config.seed),
             "--epoch", epochs.name(config.epoch), "--freeze-clock",
-            "--delivery-time-scale", repr(config.delivery_time_scale)]
+            "--delivery-time-scale", repr(config.delivery_time_scale),
+            "--service-time", repr(config.service_time)]
     if tls:
         args.append("--tls")
         for name in tls_hostnames:

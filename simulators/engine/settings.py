@@ -31,6 +31,10 @@ class SimSettings:
     # Wall-clock multiplier for the vendor's webhook retry schedule (0.01: an
     # hour becomes 36 s).  Tests use far smaller values.
     delivery_time_scale: float = 0.01
+    # Multiplier for the service time an operation declares (engine.service_time): 1.0
+    # is the vendor's own pace, 0 answers at once. Requests overlap only when it is on,
+    # so a concurrency limit (NetSuite's) is reached only then.
+    service_time: float = 0.0
     delivery_verify: bool | str = True  # CA bundle path for HTTPS receivers
     delivery_transport: httpx.AsyncBaseTransport | None = None  # in-process receivers
     # Every new tenant's business clock starts at ``epoch`` (unix seconds; None: now, as

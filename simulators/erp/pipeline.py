@@ -6,6 +6,9 @@ read          the request body
 defer         ``Prefer: respond-async`` on an operation that allows it: queued as a job,
               202 with its Location (``jobs``); the rest runs when the job does
 validate      the declared query parameters, checked (NetSuite's INVALID_PARAMETER)
+serve         the operation's service time, drawn from the seed and scaled by
+              ``SimSettings.service_time`` (0: off), during which the request holds its
+              concurrency slot (``engine.service_time``, ``service_times``)
 call          the operation's handler: ``handler(ctx, req) -> Reply``, or
               ``handler(exchange)`` for the public token endpoint
 
@@ -31,6 +34,7 @@ from simulators.engine.pipeline import (
     check_query,
 )
 from simulators.engine.routing import FastDispatch
+from simulators.engine.service_time import Serve
 from simulators.engine.vendor import header
 from simulators.erp import auth, jobs
 from simulators.erp.context import Ctx
@@ -164,7 +168,7 @@ def pipeline(ops: Iterable[Operation]) -> Pipeline[ErpExchange]:
 
     # Every method but GET and HEAD has its body read (a DELETE's too: the journal's digest).
     steps = [Authenticate(invoke), ReadBody(("POST", "PUT", "PATCH", "DELETE")), Defer(),
-             Validate(), Call()]
+             Validate(), Serve(), Call()]
     return Pipeline(steps, start=ErpExchange, fail=fail)
 
 

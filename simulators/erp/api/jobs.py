@@ -11,6 +11,7 @@ from simulators.engine.operation import Operations
 from simulators.engine.params import Str
 from simulators.engine.store import Record
 from simulators.erp import jobs
+from simulators.erp import service_times as took
 from simulators.erp.context import Ctx
 from simulators.erp.errors import NonexistentId
 from simulators.erp.jobs import JOB_PATH
@@ -18,7 +19,8 @@ from simulators.erp.openapi import COLLECTION, no_content
 from simulators.erp.wire import Reply, Req, json_reply
 
 ID = Str(min_length=1)
-ops = Operations(tags=("async",), path_params={"job": ID, "task": ID})
+ops = Operations(tags=("async",), path_params={"job": ID, "task": ID},
+                 extra={"service_time": took.SYSTEM})
 
 
 @ops.operation(method="GET", path=f"{JOB_PATH}/{{job}}", id="getJob",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from simulators.engine.openapi import json_response
 from simulators.engine.operation import Operations
 from simulators.erp import mirror
+from simulators.erp import service_times as took
 from simulators.erp.context import Ctx
 from simulators.erp.errors import InvalidContent
 from simulators.erp.openapi import COLLECTION, errors
@@ -23,7 +24,7 @@ SUITEQL = "/services/rest/query/v1/suiteql"
                headers={"Prefer": PREFER, "X-NetSuite-Idempotency-Key": IDEMPOTENCY_KEY},
                body={"type": "object", "required": ["q"], "properties": {"q": {"type": "string"}}},
                responses={"200": json_response("Rows", COLLECTION)},
-               extra={"respond_async": True})
+               extra={"respond_async": True, "service_time": took.SUITEQL})
 def suiteql(ctx: Ctx, req: Req) -> Reply:
     """``{"q": "SELECT ..."}`` over the account's records; the record service's paging
     envelope."""
@@ -39,7 +40,8 @@ def suiteql(ctx: Ctx, req: Req) -> Reply:
 
 @ops.operation(method="GET", path="/services/rest/system/v1/governanceLimits",
                id="governanceLimits", summary="Account concurrency limits", tags=("system",),
-               responses={"200": json_response("Limits"), **errors("401", "429")})
+               responses={"200": json_response("Limits"), **errors("401", "429")},
+               extra={"service_time": took.SYSTEM})
 def governance_limits(ctx: Ctx, req: Req) -> Reply:
     """The account's concurrency limit and what is in use now."""
     vendor = ctx.sim.vendor

@@ -22,7 +22,9 @@ from urllib.parse import urlencode
 from simulators.engine.openapi import json_response
 from simulators.engine.operation import Operations
 from simulators.engine.params import Str
+from simulators.engine.service_time import ServiceTime
 from simulators.erp import filters, service
+from simulators.erp import service_times as took
 from simulators.erp.context import RECORD_PATH, Ctx
 from simulators.erp.errors import InvalidParameter, NonexistentId
 from simulators.erp.openapi import COLLECTION, no_content
@@ -46,8 +48,12 @@ READ = {"Prefer": PREFER}
 ASYNC = {"Prefer": PREFER, "X-NetSuite-Idempotency-Key": IDEMPOTENCY_KEY}
 WRITE = {**ASYNC, "X-NetSuite-PropertyNameValidation": NAME_VALIDATION}
 BODY: dict[str, Any] = {"type": "object"}
-ops = Operations(tags=("record service",), path_params={"type": TYPE},
-                 extra={"respond_async": True})
+ops = Operations(tags=("record service",), path_params={"type": TYPE})
+
+
+def _extra(service_time: ServiceTime) -> dict[str, Any]:
+    """Every record operation may run as an async job; each has its service time."""
+    return {"respond_async": True, "service_time": service_time}
 RECORD = f"{RECORD_PATH}/{{type}}"
 ITEM = f"{RECORD}/{{id}}"
 
@@ -63,7 +69,8 @@ def _strict(req: Req) -> bool:
                summary="List records (limit, offset, q)",
                query={**PAGING, "q": Str(description="Record Collection Filtering")},
                headers=READ,
-               responses={"200": json_response("Collection", COLLECTION)})
+               responses={"200": json_response("Collection", COLLECTION)},
+               extra=_extra(took.LIST))
 def list_records(ctx: Ctx, req: Req) -> Reply:
     """Internal-id order; ``q`` filters with NetSuite's operators
     (``companyName START_WITH "Acme" AND isInactive IS false``)."""
@@ -103,7 +110,8 @@ def list_records(ctx: Ctx, req: Req) -> Reply:
 
 @ops.operation(method="POST", path=RECORD, id="createRecord",
                summary="Create a record: 204 and Location", headers=WRITE, body=BODY,
-               responses={"204": no_content("Created")})
+               responses={"204": no_content("Created")},
+               extra=_extra(took.WRITE))
 def create_record(ctx: Ctx, req: Req) -> Reply:
     rtype = service.record_type(req.params["type"])
     rec = service.create(ctx, rtype, parse_body(req), strict=_strict(req))
@@ -114,7 +122,8 @@ def create_record(ctx: Ctx, req: Req) -> Reply:
                summary="Get a record by internal id or eid:externalId", path_params=ONE,
                query={"expandSubResources": EXPAND, "simpleEnumFormat": SIMPLE_ENUM,
                       "fields": NAMES},
-               headers=READ, responses={"200": json_response("Record")})
+               headers=READ, responses={"200": json_response("Record")},
+               extra=_extra(took.READ))
 def get_record(ctx: Ctx, req: Req) -> Reply:
     rtype = service.record_type(req.params["type"])
     rec = service.find(ctx, rtype, req.params["id"])
@@ -128,7 +137,8 @@ def get_record(ctx: Ctx, req: Req) -> Reply:
 @ops.operation(method="PATCH", path=ITEM, id="updateRecord",
                summary="Update a record (replace=sublists)", path_params=ONE,
                query={"replace": NAMES}, headers=WRITE, body=BODY,
-               responses={"204": {"description": "Updated"}})
+               responses={"204": {"description": "Updated"}},
+               extra=_extra(took.WRITE))
 def update_record(ctx: Ctx, req: Req) -> Reply:
     """Sublists merge line by line unless ``replace`` names them."""
     rtype = service.record_type(req.params["type"])
@@ -141,7 +151,8 @@ def update_record(ctx: Ctx, req: Req) -> Reply:
 @ops.operation(method="PUT", path=ITEM, id="upsertRecord",
                summary="Upsert by external id: PUT .../eid:{externalId}", path_params=ONE,
                query={"replace": NAMES}, headers=WRITE, body=BODY,
-               responses={"204": no_content("Created or updated")})
+               responses={"204": no_content("Created or updated")},
+               extra=_extra(took.WRITE))
 def upsert_record(ctx: Ctx, req: Req) -> Reply:
     rtype = service.record_type(req.params["type"])
     key = req.params["id"]
@@ -158,7 +169,8 @@ def upsert_record(ctx: Ctx, req: Req) -> Reply:
 
 
 @ops.operation(method="DELETE", path=ITEM, id="deleteRecord", summary="Delete a record",
-               path_params=ONE, headers=ASYNC, responses={"204": {"description": "Deleted"}})
+               path_params=ONE, headers=ASYNC, responses={"204": {"description": "Deleted"}},
+               extra=_extra(took.DELETE))
 def delete_record(ctx: Ctx, req: Req) -> Reply:
     rtype = service.record_type(req.params["type"])
     rec = service.find(ctx, rtype, req.params["id"])
@@ -169,7 +181,8 @@ def delete_record(ctx: Ctx, req: Req) -> Reply:
 @ops.operation(method="GET", path=f"{ITEM}/{{sublist}}", id="getSublist",
                summary="A record's sublist",
                path_params={**ONE, "sublist": Str(min_length=1)}, headers=READ,
-               responses={"200": json_response("Sublist", COLLECTION)})
+               responses={"200": json_response("Sublist", COLLECTION)},
+               extra=_extra(took.READ))
 def get_sublist(ctx: Ctx, req: Req) -> Reply:
     rtype = service.record_type(req.params["type"])
     rec = service.find(ctx, rtype, req.params["id"])
