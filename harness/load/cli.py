@@ -92,5 +92,6 @@ def _command(args: argparse.Namespace) -> int:
         remote_workers=args.remote_workers, master_port=args.master_port,
         out=args.out or DEFAULT_OUT / args.scenario, seed=args.seed, tenants=args.tenants,
         renewals=args.renewals, deals_per_user=args.deals_per_user, sut=args.sut,
-        serve=args.serve, service_time=args.service_time, epoch=args.epoch if args.epoch is not None else epoch.resolve())
+        serve=args.serve, service_time=args.service_time,
+        epoch=args.epoch if args.epoch is not None else epoch.resolve())
     return main(opts)
