@@ -384,9 +384,19 @@ def test_bank_account_of_another_subsidiary_is_refused(erp: Erp) -> None:
 def test_reference_to_a_missing_record_is_refused(
     erp: Erp, path: str, body: dict[str, Any], error_path: str
 ) -> None:
+    """On the body INVALID_KEY_OR_REF; on a sublist line INVALID_CONTENT with the line's
+    path (Oracle, "Error Handling in REST Web Services", its invoice example)."""
     erp.customer()  # id 1
-    result = refused(erp, "POST", f"{RECORDS}/{path}", body, 400, "INVALID_KEY_OR_REF", error_path)
-    assert "reference key" in result["o:errorDetails"][0]["detail"]
+    on_line = ".items[" in error_path
+    code = "INVALID_CONTENT" if on_line else "INVALID_KEY_OR_REF"
+    result = refused(erp, "POST", f"{RECORDS}/{path}", body, 400, code, error_path)
+    detail = result["o:errorDetails"][0]["detail"]
+    if on_line:
+        field = error_path.rsplit(".", 1)[1]
+        assert detail == ("Error while accessing a resource. You have entered an Invalid "
+                          f"Field Value 999 for the following field: {field}")
+    else:
+        assert "reference key" in detail
 
 
 def test_overapplied_payment_line_is_refused(erp: Erp) -> None:

@@ -16,7 +16,7 @@ from simulators.engine.store import Record
 from simulators.erp import mirror
 from simulators.erp.context import Ctx
 from simulators.erp.countries import COUNTRIES
-from simulators.erp.errors import DupRcrd, InvalidContent, UserError
+from simulators.erp.errors import DupRcrd, InvalidContent, InvalidKeyOrRef, UserError
 from simulators.erp.records.fields import (
     ECHOED,
     Field,
@@ -174,7 +174,10 @@ class RecordType:
                         )
 
     def resolve_refs(self, ctx: Ctx, rec: Record) -> None:
-        """Resolve every reference (``externalId`` ones to ids), or INVALID_KEY_OR_REF."""
+        """Resolve every reference (``externalId`` ones to ids): a missing record is
+        INVALID_KEY_OR_REF on the body, INVALID_CONTENT on a sublist line (Oracle, "Error
+        Handling in REST Web Services": its example answers a missing item on an invoice
+        line with 400 INVALID_CONTENT and ``"o:errorPath": "item.items[0].item"``)."""
         for spec in self.fields:
             if spec.kind == "ref" and rec.get(spec.name) is not None:
                 assert spec.ref is not None
@@ -185,12 +188,12 @@ class RecordType:
                 for spec in sub.fields:
                     if spec.kind == "ref" and line.get(spec.name) is not None:
                         assert spec.ref is not None
-                        target = ctx.resolve(
-                            spec.ref,
-                            line[spec.name],
-                            f"{sub.name}.items[{index}].{spec.name}",
-                            spec.name,
-                        )
+                        path = f"{sub.name}.items[{index}].{spec.name}"
+                        try:
+                            target = ctx.resolve(spec.ref, line[spec.name], path, spec.name)
+                        except InvalidKeyOrRef:
+                            raise invalid_line_value(line[spec.name], spec.name,
+                                                     path) from None
                         line[spec.name] = {"id": target["id"]}
 
     def check_external_id(self, ctx: Ctx, rec: Record) -> None:
@@ -353,3 +356,12 @@ def register(rtype: RecordType) -> None:
 
 def type_for_kind(kind: str) -> RecordType:
     return _BY_KIND[kind]
+
+
+def invalid_line_value(ref: Any, name: str, path: str) -> InvalidContent:
+    """A sublist line's reference to a record that does not exist, in the words of
+    Oracle's example ("Error Handling in REST Web Services")."""
+    shown = ref.get("id", ref.get("externalId", "")) if isinstance(ref, dict) else ref
+    return InvalidContent(
+        "Error while accessing a resource. You have entered an Invalid Field Value "
+        f"{shown} for the following field: {name}", path)
