@@ -58,19 +58,24 @@ def draw(sim: Simulation, tenant: Tenant, op: Operation, spec: ServiceTime) -> f
 
 
 class Serve(Step[VendorExchange]):
-    """Hold the request for its operation's service time (off when the setting is 0)."""
+    """Hold the request for its operation's service time times ``scale`` (the fake's
+    ``SimSettings.service_time``, fixed when the app is built). With a scale of 0 the
+    step sits every operation out: the hot path pays nothing for the model."""
 
     name = "serve"
 
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
     def bind(self, op: Operation) -> StepFn[VendorExchange] | None:
         spec: Any = op.extra.get(EXTRA)
-        if not isinstance(spec, ServiceTime):
+        scale = self.scale
+        if not isinstance(spec, ServiceTime) or scale <= 0:
             return None
 
         async def serve(ex: VendorExchange) -> None:
-            scale = ex.sim.settings.service_time
             tenant = ex.tenant
-            if scale <= 0 or tenant is None or ex.scope.get("fintwin.observer"):
+            if tenant is None or ex.scope.get("fintwin.observer"):
                 return
             await asyncio.sleep(draw(ex.sim, tenant, op, spec) * scale)
         return serve

@@ -41,7 +41,8 @@ def create_app(settings: SimSettings | None = None) -> SimApp:
     sim = Simulation(NetSuiteVendor(), settings, INDEXES)
     # Requests no operation takes get Starlette's 404 and 405 in NetSuite's envelope.
     vendor_app = pipeline.app(OPERATIONS, lambda routes: Starlette(
-        routes=routes, exception_handlers={404: _not_found, 405: _not_found}))
+        routes=routes, exception_handlers={404: _not_found, 405: _not_found}),
+        service_time=settings.service_time)
     return build_sim_app(
         sim,
         vendor_app,

@@ -153,7 +153,7 @@ class Call(Step[ErpExchange]):
         return call
 
 
-def pipeline(ops: Iterable[Operation]) -> Pipeline[ErpExchange]:
+def pipeline(ops: Iterable[Operation], service_time: float = 0.0) -> Pipeline[ErpExchange]:
     table = {op.operation_id: op for op in ops}
 
     def invoke(ctx: Ctx, operation_id: str, req: Req) -> Reply:
@@ -168,11 +168,13 @@ def pipeline(ops: Iterable[Operation]) -> Pipeline[ErpExchange]:
 
     # Every method but GET and HEAD has its body read (a DELETE's too: the journal's digest).
     steps = [Authenticate(invoke), ReadBody(("POST", "PUT", "PATCH", "DELETE")), Defer(),
-             Validate(), Serve(), Call()]
+             Validate(), Serve(service_time), Call()]
     return Pipeline(steps, start=ErpExchange, fail=fail)
 
 
-def app(ops: Iterable[Operation], fallback: Callable[[list[Any]], Any]) -> FastDispatch:
-    """The ERP's vendor app: each operation's endpoint; ``fallback(routes)`` for the rest."""
+def app(ops: Iterable[Operation], fallback: Callable[[list[Any]], Any],
+        service_time: float = 0.0) -> FastDispatch:
+    """The ERP's vendor app: each operation's endpoint; ``fallback(routes)`` for the rest;
+    ``service_time`` scales the operations' modelled service times (0: off)."""
     ops = list(ops)
-    return pipeline(ops).app(ops, fallback)
+    return pipeline(ops, service_time).app(ops, fallback)

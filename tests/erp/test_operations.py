@@ -17,6 +17,13 @@ def test_steps_per_operation() -> None:
     assert steps.endpoints["createRecord"].steps == ("authenticate", "read", "defer",
                                                      "validate", "call")
     assert steps.endpoints["getJob"].steps == ("authenticate", "validate", "call")
+    # With service time on (SimSettings.service_time), the governed operations wait in
+    # "serve"; the token endpoint does not.
+    timed = pipeline(OPERATIONS, service_time=0.5)
+    timed.routes(OPERATIONS)
+    assert timed.endpoints["createRecord"].steps == ("authenticate", "read", "defer",
+                                                     "validate", "serve", "call")
+    assert timed.endpoints["oauth2Token"].steps == ("read", "validate", "call")
     assert steps.endpoints["oauth2Token"].steps == ("read", "validate", "call")
 
 

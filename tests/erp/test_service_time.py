@@ -105,7 +105,8 @@ def test_off_by_default_so_requests_never_overlap_in_process() -> None:
 
 def test_every_governed_operation_declares_a_service_time_the_token_endpoint_none() -> None:
     for op in OPERATIONS:
-        bound = Serve().bind(op)
+        assert Serve(0.0).bind(op) is None  # off: no step at all
+        bound = Serve(1.0).bind(op)
         if op.public:
             assert bound is None, op.operation_id
         else:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from .builtins import status_display, type_display
+
 # Oracle format elements -> strftime; longest first so that "MON" wins over "MM".
 _ORACLE_TO_STRFTIME = (
     ("YYYY", "%Y"),
@@ -56,3 +58,6 @@ def register(connection: sqlite3.Connection) -> None:
     connection.create_function("ns_to_date", 2, _to_date, deterministic=True)
     connection.create_function("ns_to_char", 1, _to_char, deterministic=True)
     connection.create_function("ns_to_char", 2, _to_char, deterministic=True)
+    # BUILTIN.DF's display of a transaction's type and status (builtins.py).
+    connection.create_function("ns_type_display", 1, type_display, deterministic=True)
+    connection.create_function("ns_status_display", 2, status_display, deterministic=True)

@@ -36,7 +36,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from . import errors
+from . import builtins, errors
 from .tables import MONEY_SCALE, Column, ColumnType, Table, lookup
 
 
@@ -468,6 +468,8 @@ class _Rewriter:
             fmt = node.args.get("format")
             args = [self.plain(node.this)] + ([fmt] if fmt is not None else [])
             return exp.Anonymous(this="ns_to_char", expressions=args), PLAIN
+        if isinstance(node, exp.Dot) and (name := builtins.name_of(node)) is not None:
+            return builtins.rewrite(node, name, self.context.columns, self.typed, _lower), PLAIN
         if isinstance(node, (exp.Select, exp.Subquery, *_SET_OPERATIONS)):
             self.rewrite_query(node)
             return node, PLAIN
