@@ -136,7 +136,7 @@ def _item(rec: Record) -> Iterable[tuple[str, dict[str, Any]]]:
             "itemid": rec.get("itemId"),
             "displayname": rec.get("displayName"),
             "itemtype": rec.get("itemType"),
-            "incomeaccount": _id(rec.get("incomeAccount")),
+            "incomeaccount": _id(rec.get("incomeAccount") or rec.get("account")),
             "isinactive": _bool(rec.get("isInactive")),
         },
     )

@@ -68,7 +68,12 @@ def _sales_lines(
     for index, line in enumerate(lines):
         path = f"{sublist}.items[{index}]"
         account = ref_id(line.get("account"), f"{path}.account")
-        if line.get("amount") is not None:
+        if line.get("discount"):
+            # A discount line takes its amount off the sale: negative, posted on the
+            # other side (a debit on an invoice).
+            amount = -_positive(-to_decimal(line.get("amount"), f"{path}.amount"), currency,
+                                f"{path}.amount")
+        elif line.get("amount") is not None:
             amount = _positive(line["amount"], currency, f"{path}.amount")
         else:
             quantity = to_decimal(line.get("quantity", 1), f"{path}.quantity")
@@ -130,7 +135,8 @@ def _sales_posting(sign: int, terms: SalesTerms) -> Posting:
         base = quantize(amount * rate, base_currency)
         base_sum += base
         foreign_sum += amount
-        debit, credit = side(base, towards_ar=False)
+        # A discount (negative) sits on the A/R side: debit on an invoice.
+        debit, credit = side(abs(base), towards_ar=base < 0)
         quantity = line.get("quantity")
         gl.append(
             GLLine(
@@ -143,9 +149,11 @@ def _sales_posting(sign: int, terms: SalesTerms) -> Posting:
                 item_id=ref_id(line["item"], "item") if line.get("item") is not None else None,
                 quantity=to_decimal(quantity) if quantity is not None else None,
                 rate=to_decimal(line["rate"]) if line.get("rate") is not None else None,
-                foreign_amount=amount if debit else -amount,
+                foreign_amount=abs(amount) if debit else -abs(amount),
             )
         )
+    if base_sum < 0:
+        raise LedgerError("INVALID_FLD_VALUE", "The discounts exceed the items.", "item.items")
     if tax:
         assert tax_account_id is not None
         base = quantize(tax * rate, base_currency)

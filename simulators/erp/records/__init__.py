@@ -8,6 +8,7 @@ from simulators.erp.records.currency import CurrencyType
 from simulators.erp.records.customer import CustomerType
 from simulators.erp.records.item import (
     ITEM_TYPES,
+    DiscountItemType,
     ItemType,
     NonInventorySaleItemType,
     ServiceSaleItemType,
@@ -28,6 +29,7 @@ TYPES: tuple[RecordType, ...] = (
     ItemType(),
     ServiceSaleItemType(),
     NonInventorySaleItemType(),
+    DiscountItemType(),
     CustomerType(),
     InvoiceType(),
     CreditMemoType(),

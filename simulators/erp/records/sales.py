@@ -21,6 +21,7 @@ from simulators.erp.context import Ctx
 from simulators.erp.errors import InvalidFldValue, UserError
 from simulators.erp.records.base import WritePlan
 from simulators.erp.records.fields import Field, Sublist
+from simulators.erp.records.item import parse_rate
 from simulators.erp.records.transaction import (
     APPLY_FIELDS,
     HEADER,
@@ -90,6 +91,18 @@ class SalesType(TransactionType):
                     f"The item {item.get('itemId')} is not available in this subsidiary.",
                     f"{path}.item",
                 )
+            if item.get("itemType") == "Discount":
+                amount = discount_amount(line, item, out, symbol, path)
+                tax = (money(amount * Decimal(line["taxRate1"]) / 100, symbol)
+                       if line.get("taxRate1") is not None else Decimal(0))
+                if tax:
+                    line["tax1Amt"] = str(tax)
+                tax_total += tax
+                line["amount"] = str(amount)
+                out.append({"account": int(item["account"]["id"]), "amount": amount,
+                            "item": int(item["id"]), "rate": line.get("rate"),
+                            "memo": line.get("description"), "discount": True})
+                continue
             quantity = Decimal(line.get("quantity", "1"))
             if line.get("amount") is not None:
                 amount = money(line["amount"], symbol)
@@ -170,6 +183,10 @@ class SalesType(TransactionType):
             memo=rec.get("memo"),
         )
         subtotal = sum((line["amount"] for line in lines), Decimal(0))
+        if subtotal + tax < 0:
+            raise InvalidFldValue(
+                f"The discounts exceed the items: the total would be {subtotal + tax}.",
+                "item.items")
         rec["subtotal"] = str(subtotal)
         rec["taxTotal"] = str(money(tax, symbol))
         rec["total"] = str(money(subtotal + tax, symbol))
@@ -294,3 +311,31 @@ class CreditMemoType(SalesType):
 
     def unlink(self, ctx: Ctx, rec: Record, plan: WritePlan) -> None:
         unapply(ctx, rec, plan)
+
+
+def discount_amount(line: dict[str, Any], item: Record, before: list[dict[str, Any]],
+                    symbol: str, path: str) -> Decimal:
+    """A discount line's (negative) amount: its own amount, or its rate (the line's, else
+    the item's) off the line just before it, a percentage of that line's amount or a
+    fixed amount (Oracle, "Discount Items")."""
+    if line.get("amount") is not None:
+        amount = -abs(money(line["amount"], symbol))
+    else:
+        rate = parse_rate(line["rate"] if line.get("rate") is not None else item["rate"])
+        if rate is None:
+            raise InvalidFldValue(f"Invalid discount rate {line.get('rate')}.", f"{path}.rate")
+        value, percent = rate
+        if percent:
+            previous = before[-1] if before else None
+            if previous is None or previous.get("discount"):
+                raise UserError("A percentage discount must follow the item line it "
+                                "discounts.", f"{path}.item")
+            # (The line's rate stays unset: the fake's rate field is a number, where
+            # NetSuite shows "-10.00%".)
+            amount = -money(previous["amount"] * value / 100, symbol)
+        else:
+            amount = -money(value, symbol)
+            line.setdefault("rate", str(amount))
+    if amount == 0:
+        raise InvalidFldValue("A discount of zero is not a discount.", f"{path}.amount")
+    return amount
