@@ -21,7 +21,7 @@ from simulators.crm import records as R
 from simulators.crm.cdc import read
 from simulators.crm.ids import normalise
 from simulators.crm.limits import allocation, limits_body, used
-from simulators.crm.org import CUSTOM_FIELDS, declare, forget, org_of
+from simulators.crm.org import CUSTOM_FIELDS, DECLARED_AT, declare, forget, org_of
 from simulators.crm.schema import FieldType
 from simulators.crm.wire import dumps
 from simulators.engine.control import ControlError, body_json, jsonr, sim_of, tenant_of
@@ -118,7 +118,8 @@ async def add_field(request: Request) -> Response:
         declare(org.schema, spec)
     except (ValueError, LookupError, TypeError) as exc:
         raise ControlError(400, str(exc), "name") from None
-    tenant.store.put(CUSTOM_FIELDS, {"id": f"{spec['sobject']}.{spec['name']}", **spec})
+    tenant.store.put(CUSTOM_FIELDS, {"id": f"{spec['sobject']}.{spec['name']}", **spec,
+                                     DECLARED_AT: tenant.clock.now()})
     # Rebuild the org so that the source's indexes know the new field.
     forget(tenant)
     org_of(tenant)

@@ -18,6 +18,8 @@ from simulators.crm.soql.source import InMemorySource
 from simulators.engine.tenancy import Tenant
 
 CUSTOM_FIELDS = "_custom_field"
+SCHEMA_SINCE = "schema_since"  # tenant.meta: the org's creation, in business time
+DECLARED_AT = "declaredAt"  # a custom field spec: when it was declared (business time)
 _ORG_KEY = "crm.org"
 
 
@@ -60,6 +62,8 @@ class StoreSource(InMemorySource):
 class Org:
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
+        # When the org's metadata began (conditional describes compare with it).
+        tenant.meta.setdefault(SCHEMA_SINCE, tenant.clock.now())
         self.schema = OrgSchema()
         for spec in tenant.store.all(CUSTOM_FIELDS):
             declare(self.schema, spec)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulators.crm import conditional
 from simulators.crm import errors as E
 from simulators.crm import records as R
 from simulators.crm.context import Ctx, Reply, Req
 from simulators.crm.ids import normalise
 from simulators.crm.openapi import RECORD, SAVE_RESULT, SEVERAL
+from simulators.crm.org import CUSTOM_FIELDS
 from simulators.crm.params import ID, NAME, SOBJECT, VERSION, D, DateTime
 from simulators.crm.render import field_list, render, saved
 from simulators.crm.schema import FieldType, ObjectDef
@@ -45,7 +47,9 @@ def _created(ctx: Ctx, obj: ObjectDef, record: dict[str, Any]) -> Reply:
                summary="Describe global", path_params={"version": VERSION},
                responses={"200": json_response("Objects")})
 def describe_global(ctx: Ctx, req: Req) -> Reply:
-    return Reply(200, ctx.org.schema.describe_global(ctx.version))
+    """``If-Modified-Since``: 304 when no object's metadata changed since."""
+    modified = conditional.metadata_modified(ctx, ctx.tenant.store.all(CUSTOM_FIELDS), None)
+    return conditional.describe(ctx, modified, ctx.org.schema.describe_global(ctx.version))
 
 
 @ops.operation(method="GET", path=ROW, id="sobjectInfo", summary="sObject basic information",
@@ -68,8 +72,11 @@ def create_record(ctx: Ctx, req: Req) -> Reply:
 @ops.operation(method="GET", path=f"{ROW}/describe", id="describeSobject",
                summary="sObject describe", responses={"200": json_response("Describe")})
 def describe_sobject(ctx: Ctx, req: Req) -> Reply:
+    """``If-Modified-Since``: 304 when the object's metadata has not changed since."""
     obj = _object(ctx, req.path["sobject"])
-    return Reply(200, ctx.org.schema.describe(obj.name, ctx.version))
+    modified = conditional.metadata_modified(ctx, ctx.tenant.store.all(CUSTOM_FIELDS),
+                                             obj.name)
+    return conditional.describe(ctx, modified, ctx.org.schema.describe(obj.name, ctx.version))
 
 
 _WINDOW = {"start": DateTime(required=True, blank_means_absent=True),
@@ -120,10 +127,13 @@ def _changed_since(ctx: Ctx, obj: ObjectDef, which: str, req: Req) -> Reply:
 @ops.operation(method="GET", path=f"{ROW}/{{id}}", id="getRecord", summary="Get a record",
                path_params=BY_ID, query=FIELDS, responses={"200": json_response("Record", RECORD)})
 def get_record(ctx: Ctx, req: Req) -> Reply:
-    """Every field (null when unset), or those ``fields`` names."""
+    """Every field (null when unset), or those ``fields`` names. ``If-Modified-Since``
+    (and, on an Account, ``If-None-Match``/``If-Match`` against its ``ETag``) may answer
+    304 or 412."""
     obj = _object(ctx, req.path["sobject"])
     record = R.get_record(ctx.org, obj, req.path["id"])
-    return Reply(200, render(ctx, obj, record, field_list(obj, req.query.get("fields"))))
+    rendered = render(ctx, obj, record, field_list(obj, req.query.get("fields")))
+    return conditional.read(ctx, obj.name, record, rendered)
 
 
 @ops.operation(method="POST", path=f"{ROW}/{{id}}", id="createRecordById",
@@ -147,6 +157,7 @@ def update_record(ctx: Ctx, req: Req) -> Reply:
 
     def patch(txn: R.Txn) -> Reply:
         record = R.get_record(ctx.org, obj, req.path["id"])
+        conditional.check_write(ctx, obj.name, record, render(ctx, obj, record, None))
         R.update(txn, obj, record, _strip_matching_id(req.body(), record["Id"]))
         return Reply(204)
 
