@@ -116,7 +116,17 @@ class Not:
     operand: Condition
 
 
-Condition = Comparison | InList | And | Or | Not
+@dataclass(frozen=True)
+class InSubquery:
+    """A semi-join (``Id IN (SELECT AccountId FROM Opportunity ...)``) or, negated, an
+    anti-join (SOQL and SOSL Reference, "Comparison Operators": semi-joins and anti-joins)."""
+
+    path: FieldPath
+    query: Query
+    negated: bool = False
+
+
+Condition = Comparison | InList | InSubquery | And | Or | Not
 
 # --- select list --------------------------------------------------------------------------
 

@@ -67,7 +67,20 @@ class _Run:
 
     # --- the top-level query ------------------------------------------------------------
 
+    def _semi_joins(self, plan: Plan) -> None:
+        """Run the plan's semi-join subqueries (and its child subqueries' ones) once each,
+        over live records (not deleted ones, even in queryAll): their ids decide rows."""
+        for semi in plan.semi_joins:
+            inner = _Run(self.source, self.api_version, False)
+            matched = inner._filter(semi.plan, inner._candidates(semi.plan))
+            semi.ids = frozenset(str(v) for r in matched
+                                 if (v := semi.selected.raw(r, inner.deref)) is not None)
+        for item in plan.items:
+            if isinstance(item, tuple):
+                self._semi_joins(item[1])
+
     def top(self, plan: Plan) -> QueryResult:
+        self._semi_joins(plan)
         rows = self._filter(plan, self._candidates(plan))
         if plan.count_only:
             # COUNT() reports only the number of rows (SOQL and SOSL Reference, COUNT()).

@@ -192,6 +192,11 @@ class _ToAst(Transformer[Token, Any]):
         values = tuple(rest[1:] if negated else rest)
         return ast.InList(path, values, negated)
 
+    def in_subquery(self, items: list[Any]) -> ast.InSubquery:
+        path, *rest = items
+        negated = isinstance(rest[0], Token) and rest[0].type == "NOT"
+        return ast.InSubquery(path, rest[-1], negated)
+
     # --- values -------------------------------------------------------------------------
 
     def string(self, items: list[Token]) -> ast.StringValue:

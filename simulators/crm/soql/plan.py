@@ -112,6 +112,31 @@ class Plan:
     aggregate: bool = False
     group_by: list[BoundPath] = field(default_factory=list)
     columns: list[AggregateColumn] = field(default_factory=list)
+    #: Semi-joins and anti-joins of the WHERE clause, whose ids the executor works out
+    #: before it filters.
+    semi_joins: list[SemiJoin] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class SemiJoin:
+    """``field [NOT] IN (SELECT idField FROM Other ...)``: the subquery's plan, the field
+    it selects, and the ids it found in this run (filled by the executor)."""
+
+    plan: Plan
+    selected: BoundPath
+    ids: frozenset[str] | None = None
+
+    def member(self, value: Any) -> bool:
+        assert self.ids is not None, "semi-join evaluated before its subquery ran"
+        return value is not None and str(value) in self.ids
+
+
+# Semi-joins and anti-joins (SOQL and SOSL Reference, "Comparison Operators", "Semi-Joins
+# with IN and Anti-Joins with NOT IN"): at most two per WHERE clause; not with OR, not
+# under NOT, not nested; the left operand a single Id or reference field; the subquery
+# selects one Id or reference field, from another object, without COUNT, ORDER BY or
+# LIMIT. The messages are the fake's wording (unverified against a live org).
+MAX_SEMI_JOINS = 2
 
 
 class Binder:
@@ -157,7 +182,8 @@ class Binder:
             )
         plan = Plan(root=root, query=query)
         if query.where is not None:
-            plan.where = self.condition(root, query.where)
+            self._check_semi_joins(query.where)
+            plan.where = self.condition(root, query.where, plan)
             plan.probes = self.probes(root, query.where)
         counts = [i for i in query.select if isinstance(i, ast.SelectCount)]
         aggregates = [i for i in query.select if isinstance(i, ast.SelectAggregate)]
@@ -265,8 +291,17 @@ class Binder:
 
     # --- WHERE --------------------------------------------------------------------------
 
-    def condition(self, root: ObjectDef, cond: ast.Condition) -> Predicate:
+    def condition(self, root: ObjectDef, cond: ast.Condition, plan: Plan | None = None
+                  ) -> Predicate:
         match cond:
+            case ast.InSubquery(path=path_ast, query=sub, negated=negated):
+                assert plan is not None
+                semi = self._semi_join(root, path_ast, sub)
+                plan.semi_joins.append(semi)
+                left = self.path(root, path_ast)
+                if negated:
+                    return lambda r, d: not semi.member(left.raw(r, d))
+                return lambda r, d: semi.member(left.raw(r, d))
             case ast.Comparison(path=path_ast, op=op, value=value):
                 path = self.path(root, path_ast)
                 test = matcher(op, self._literal(path, value))
@@ -276,15 +311,74 @@ class Binder:
                 test = in_matcher([self._literal(path, v) for v in values], negated)
                 return lambda r, d: test(path.typed(r, d))
             case ast.And(operands=operands):
-                parts = [self.condition(root, c) for c in operands]
+                parts = [self.condition(root, c, plan) for c in operands]
                 return lambda r, d: all(p(r, d) for p in parts)
             case ast.Or(operands=operands):
-                parts = [self.condition(root, c) for c in operands]
+                parts = [self.condition(root, c, plan) for c in operands]
                 return lambda r, d: any(p(r, d) for p in parts)
             case ast.Not(operand=operand):
-                inner = self.condition(root, operand)
+                inner = self.condition(root, operand, plan)
                 return lambda r, d: not inner(r, d)
         raise TypeError(cond)  # pragma: no cover
+
+    def _check_semi_joins(self, where: ast.Condition) -> None:
+        found: list[ast.InSubquery] = []
+
+        def walk(cond: ast.Condition, under: str | None) -> None:
+            match cond:
+                case ast.InSubquery():
+                    if under is not None:
+                        raise self.error(MALFORMED_QUERY, cond.query.sobject_pos,
+                                         f"Semi join sub-selects are not allowed with the "
+                                         f"'{under}' operator")
+                    found.append(cond)
+                case ast.And(operands=operands):
+                    for c in operands:
+                        walk(c, under)
+                case ast.Or(operands=operands):
+                    for c in operands:
+                        walk(c, "OR")
+                case ast.Not(operand=operand):
+                    walk(operand, "NOT")
+
+        walk(where, None)
+        if len(found) > MAX_SEMI_JOINS:
+            raise self.error(MALFORMED_QUERY, found[MAX_SEMI_JOINS].query.sobject_pos,
+                             f"Maximum {MAX_SEMI_JOINS} semi join sub-selects are allowed")
+
+    def _semi_join(self, root: ObjectDef, left: ast.FieldPath, sub: ast.Query) -> SemiJoin:
+        pos = sub.sobject_pos
+        if len(left.names) > 1:
+            raise self.error(MALFORMED_QUERY, left.pos,
+                             "The left operand of a semi join can't use relationships")
+        left_field = self.path(root, left).field
+        if left_field.type not in (FieldType.ID, FieldType.REFERENCE):
+            raise self.error(INVALID_FIELD, left.pos, f"The left operand of a semi join must "
+                             f"be an id or a reference field: {left_field.name}")
+        other = self.schema.find_object(sub.sobject)
+        if other is None:
+            raise self.error(INVALID_TYPE, pos, unsupported_type(sub.sobject))
+        if other.name == root.name:
+            raise self.error(INVALID_TYPE, pos, "The inner and outer selects should not be on "
+                             f"the same object type: {other.name}")
+        fields = [i for i in sub.select if isinstance(i, ast.SelectField)]
+        if len(sub.select) != 1 or len(fields) != 1:
+            raise self.error(MALFORMED_QUERY, pos,
+                             "A semi join sub-select must select exactly one id field")
+        if sub.order_by or sub.limit is not None or sub.offset is not None or sub.group_by:
+            raise self.error(MALFORMED_QUERY, pos, "ORDER BY, LIMIT, OFFSET and GROUP BY are "
+                             "not supported in semi join sub-selects")
+        if sub.where is not None and _has_semi_join(sub.where):
+            raise self.error(MALFORMED_QUERY, pos,
+                             "Nesting of semi join sub-selects is not supported")
+        plan = Binder(self.schema, self.text, self.now).bind(sub, other)
+        selected = plan.items[0]
+        assert isinstance(selected, BoundPath)
+        if selected.field.type not in (FieldType.ID, FieldType.REFERENCE):
+            raise self.error(INVALID_FIELD, fields[0].path.pos, "The selected field in a semi "
+                             f"join sub-select must be an id or a reference field: "
+                             f"{selected.field.name}")
+        return SemiJoin(plan, selected)
 
     def _literal(self, path: BoundPath, value: ast.Value) -> Any:
         try:
@@ -380,6 +474,17 @@ class Binder:
         if op in (">", ">="):
             return [("lo", bound, not strict)]
         return []
+
+
+def _has_semi_join(cond: ast.Condition) -> bool:
+    match cond:
+        case ast.InSubquery():
+            return True
+        case ast.And(operands=operands) | ast.Or(operands=operands):
+            return any(_has_semi_join(c) for c in operands)
+        case ast.Not(operand=operand):
+            return _has_semi_join(operand)
+    return False
 
 
 def _wire(value: date | datetime) -> str:

@@ -71,6 +71,9 @@ def condition(cond: ast.Condition) -> str:
         case ast.InList(path=path, values=values, negated=negated):
             keyword = "NOT IN" if negated else "IN"
             return f"{path.dotted} {keyword} ({', '.join(value_literal(v) for v in values)})"
+        case ast.InSubquery(path=path, query=sub, negated=negated):
+            keyword = "NOT IN" if negated else "IN"
+            return f"{path.dotted} {keyword} ({to_soql(sub)})"
         case ast.And(operands=operands):
             return " AND ".join(_operand(c) for c in operands)
         case ast.Or(operands=operands):
