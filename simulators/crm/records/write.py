@@ -15,6 +15,7 @@ from simulators.crm import errors as E
 from simulators.crm.cdc import publish
 from simulators.crm.ids import new_record_id
 from simulators.crm.org import Org, org_of
+from simulators.crm.records import quote_sync
 from simulators.crm.records.coerce import parse_fields
 from simulators.crm.records.lookups import Record, children
 from simulators.crm.records.rules import CASCADES, DEFAULT_CURRENCY, defaulted, derive, rollup
@@ -140,6 +141,7 @@ def insert(txn: Txn, obj: ObjectDef, values: Record) -> Record:
     _check_unique(org, obj, record, None)
     txn.write(obj.name, record, None, "CREATE", [])
     rollup(txn, obj.name, record)
+    _synced(txn, obj.name, record, None)
     return record
 
 
@@ -166,6 +168,7 @@ def apply_update(
     # Developer Guide, "ChangeEventHeader Fields": changedFields).
     txn.write(obj.name, new, record, "UPDATE", [*changed, "LastModifiedDate"])
     rollup(txn, obj.name, new)
+    _synced(txn, obj.name, new, record)
     return new
 
 
@@ -183,6 +186,13 @@ def delete(txn: Txn, obj: ObjectDef, record: Record) -> None:
     new = dict(record, IsDeleted=True, SystemModstamp=stamp, LastModifiedDate=stamp)
     txn.write(obj.name, new, record, "DELETE", [])
     rollup(txn, obj.name, new)
+    _synced(txn, obj.name, new, record)
+
+
+def _synced(txn: Txn, sobject: str, new: Record, old: Record | None) -> None:
+    if sobject in ("Opportunity", "QuoteLineItem"):
+        quote_sync.after_write(txn, sobject, new, old, insert=insert, update=apply_update,
+                               delete=delete)
 
 
 def undelete(txn: Txn, obj: ObjectDef, record: Record) -> Record:

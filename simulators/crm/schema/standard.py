@@ -161,6 +161,8 @@ STANDARD_OBJECTS: tuple[ObjectDef, ...] = (
         picklist("ForecastCategoryName", _FORECAST_CATEGORIES),
         lookup("Pricebook2Id", "Pricebook2", children="Opportunities"),
         lookup("ContractId", "Contract"),
+        # The quote that syncs its line items to the opportunity (records/quote_sync.py).
+        lookup("SyncedQuoteId", "Quote"),
         flag("HasOpportunityLineItem", writable=False),
         number("TotalOpportunityQuantity", FieldType.DOUBLE),
         number("FiscalYear", FieldType.INT, writable=False),
