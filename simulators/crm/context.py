@@ -60,6 +60,7 @@ class Req:
     path: dict[str, str]
     query: dict[str, Any]
     body: Callable[[], Any] = lambda: None
+    raw: bytes = b""  # the body as sent (a Bulk API 2.0 CSV upload reads it)
 
 
 class Invoke(Protocol):

@@ -65,6 +65,8 @@ def answer(ex: Exchange, reply: Reply) -> None:
         ex.headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
     if reply.status == 204 or reply.body is None:
         ex.body, ex.content_type = b"", None
+    elif isinstance(reply.body, bytes):  # CSV (Bulk API 2.0): its Content-Type in headers
+        ex.body, ex.content_type = reply.body, None
     else:
         ex.body, ex.content_type = dumps(reply.body), JSON
 
@@ -150,7 +152,7 @@ class Call(Step[CrmExchange]):
             ctx = ex.ctx = Ctx(ex.sim, tenant, org_of(tenant),
                                ex.scope["path_params"].get("version", ""), headers, invoke)
             answer(ex, handler(ctx, Req(ex.scope["method"], dict(ex.scope["path_params"]),
-                                        ex.query, body)))
+                                        ex.query, body, raw)))
         return call
 
 

@@ -11,7 +11,6 @@ INVALID_QUERY_LOCATOR.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -22,12 +21,10 @@ from simulators.crm.context import Ctx, Reply, Req
 from simulators.crm.ids import to_18
 from simulators.crm.openapi import QUERY_RESULT
 from simulators.crm.params import NAME, VERSION, D
-from simulators.crm.soql import MALFORMED_QUERY, SoqlError, execute, parse
+from simulators.crm.querying import parse_soql, run_soql
 from simulators.engine.openapi import json_response
 from simulators.engine.operation import Operations
 from simulators.engine.params import Str
-
-log = logging.getLogger("fintwin.crm.query")
 
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
@@ -93,25 +90,7 @@ def query_all_more(ctx: Ctx, req: Req) -> Reply:
 
 
 def run_query(ctx: Ctx, include_deleted: bool, text: str | None) -> Reply:
-    if not text:
-        raise E.bad_request(MALFORMED_QUERY, "A query string must be provided")
-    try:
-        parsed = parse(text)
-        result = execute(
-            parsed,
-            ctx.org.schema,
-            ctx.org.source,
-            now=ctx.now(),
-            api_version=ctx.version,
-            include_deleted=include_deleted,
-        )
-    except SoqlError as exc:
-        raise E.bad_request(exc.error_code, exc.message) from None
-    except (ValueError, TypeError, ArithmeticError, RecursionError, KeyError) as exc:
-        # A query the parser accepted but the executor could not run: answer like a bad
-        # query rather than a server error, and leave a trace for whoever debugs it.
-        log.warning("SOQL failed: %r: %s", text, exc)
-        raise E.bad_request(MALFORMED_QUERY, f"unable to run query: {exc}") from None
+    result = run_soql(ctx, parse_soql(text), include_deleted)
     records = result.records
     size = batch_size(ctx.headers)
     body: dict[str, Any] = {"totalSize": result.total_size, "done": True}
