@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.crm import bulk2
+from simulators.crm import errors as E
 from simulators.crm.context import Ctx, Reply, Req
 from simulators.crm.params import NAME, VERSION, D
 from simulators.engine.openapi import json_response
 from simulators.engine.operation import Limits, Operations
-from simulators.engine.params import Int, Str
+from simulators.engine.params import Enum, Int, Str
 
 ops = Operations(tags=("bulk 2.0",), path_params={"version": VERSION, "job": NAME},
                  extra={"since": 41.0})
@@ -21,6 +22,7 @@ JOB_BODY = {"type": "object", "required": ["operation"],
             "properties": {"operation": {"type": "string"}, "object": {"type": "string"},
                            "query": {"type": "string"}}}
 CSV_TYPE = "text/csv"
+RESULTS = ("successfulResults", "failedResults", "unprocessedrecords")
 
 
 def _json(job: dict[str, Any], status: int = 200) -> Reply:
@@ -63,28 +65,17 @@ def upload(ctx: Ctx, req: Req) -> Reply:
     return Reply(201)
 
 
-@ops.operation(method="GET", path=f"{INGEST}/{{job}}/successfulResults",
-               id="bulkIngestSuccessful", summary="Rows saved (sf__Id, sf__Created, ...)",
+@ops.operation(method="GET", path=f"{INGEST}/{{job}}/{{results}}", id="bulkIngestResults",
+               summary="successfulResults (sf__Id, sf__Created, ...), failedResults "
+                       "(sf__Id, sf__Error, ...) or unprocessedrecords, as CSV",
+               path_params={"version": VERSION, "job": NAME,
+                            "results": Enum(values=RESULTS)},
                responses={"200": {"description": "CSV"}})
-def successful(ctx: Ctx, req: Req) -> Reply:
+def ingest_results(ctx: Ctx, req: Req) -> Reply:
+    if req.path["results"] not in RESULTS:
+        raise E.not_found()
     job = bulk2.find(ctx, req.path["job"], "ingest")
-    return _csv(bulk2.results(job, "successfulResults"))
-
-
-@ops.operation(method="GET", path=f"{INGEST}/{{job}}/failedResults", id="bulkIngestFailed",
-               summary="Rows refused (sf__Id, sf__Error, ...)",
-               responses={"200": {"description": "CSV"}})
-def failed(ctx: Ctx, req: Req) -> Reply:
-    job = bulk2.find(ctx, req.path["job"], "ingest")
-    return _csv(bulk2.results(job, "failedResults"))
-
-
-@ops.operation(method="GET", path=f"{INGEST}/{{job}}/unprocessedrecords",
-               id="bulkIngestUnprocessed", summary="Rows not processed (an aborted job)",
-               responses={"200": {"description": "CSV"}})
-def unprocessed(ctx: Ctx, req: Req) -> Reply:
-    job = bulk2.find(ctx, req.path["job"], "ingest")
-    return _csv(bulk2.results(job, "unprocessedrecords"))
+    return _csv(bulk2.results(job, req.path["results"]))
 
 
 @ops.operation(method="GET", path=f"{INGEST}/{{job}}", id="bulkIngestGet",
