@@ -28,8 +28,9 @@ def fake_arguments(config: StackConfig, vendor: str, *, port: int, host: str = "
     the control-plane token is not among them (an argument or the environment)."""
     args = ["sim", vendor, "--host", host, "--port", str(port), "--seed", str(config.seed),
             "--epoch", epochs.name(config.epoch), "--freeze-clock",
-            "--delivery-time-scale", repr(config.delivery_time_scale),
-            "--service-time", repr(config.service_time)]
+            "--delivery-time-scale", repr(config.delivery_time_scale)]
+    if config.service_time:
+        args += ["--service-time", repr(config.service_time)]
     if tls:
         args.append("--tls")
         for name in tls_hostnames:
