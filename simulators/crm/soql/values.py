@@ -131,20 +131,56 @@ _ORDERING: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def like_pattern(text: str) -> re.Pattern[str]:
-    """A LIKE pattern: % any run, _ one character, \\% and \\_ literal; case-insensitive
-    (SOQL and SOSL Reference, "Comparison Operators": LIKE)."""
-    parts: list[str] = []
+def like_matcher(text: str) -> Callable[[str], bool]:
+    """A LIKE pattern as a test: % any run, _ one character, \\% and \\_ literal;
+    case-insensitive (SOQL and SOSL Reference, "Comparison Operators": LIKE).
+
+    Matched without backtracking: the pattern is split at each unescaped % into
+    segments of fixed length (literals and _), the first anchored at the start, the last
+    at the end, and each one between found at its leftmost place after the one before.
+    Leftmost placement is always right for such patterns (a later placement only leaves
+    less text for the segments after it), so a test costs O(len(value) x len(pattern)),
+    not the exponential time a regex of ``.*`` runs takes on ``'%a%a%a%a%b'``.
+    """
+    segments: list[list[str]] = [[]]
     i = 0
     while i < len(text):
         ch = text[i]
         if ch == "\\" and i + 1 < len(text) and text[i + 1] in "%_":
-            parts.append(re.escape(text[i + 1]))
+            segments[-1].append(re.escape(text[i + 1]))
             i += 2
             continue
-        parts.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
+        if ch == "%":
+            segments.append([])
+        else:
+            segments[-1].append("." if ch == "_" else re.escape(ch))
         i += 1
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+    flags = re.IGNORECASE | re.DOTALL
+    # Each segment is a regex of literals and single-character wildcards: no
+    # quantifier, so the regex engine never backtracks more than the segment's length.
+    compiled = [(re.compile("".join(parts), flags), len(parts)) for parts in segments]
+    if len(compiled) == 1:
+        only = compiled[0][0]
+        return lambda value: only.fullmatch(value) is not None
+    (head, head_len), *middle, (tail, tail_len) = compiled
+
+    def test(value: str) -> bool:
+        end = len(value) - tail_len
+        if end < head_len or head.match(value) is None:
+            return False
+        if tail.fullmatch(value, end) is None:
+            return False
+        at = head_len
+        for pattern, length in middle:
+            if length == 0:
+                continue
+            found = pattern.search(value, at, end)
+            if found is None:
+                return False
+            at = found.end()
+        return True
+
+    return test
 
 
 def matcher(op: str, lit: Any) -> Callable[[Any], bool]:
@@ -162,8 +198,8 @@ def matcher(op: str, lit: Any) -> Callable[[Any], bool]:
     if op == "LIKE":
         if lit is None:
             return lambda v: False
-        pattern = like_pattern(str(lit))
-        return lambda v: v is not None and pattern.fullmatch(str(v)) is not None
+        like = like_matcher(str(lit))
+        return lambda v: v is not None and like(str(v))
     compare = _ORDERING[op]
     if lit is None:
         return lambda v: False
