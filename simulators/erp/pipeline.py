@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from simulators.engine import offload
 from simulators.engine.asgi import Receive, Scope
 from simulators.engine.operation import Operation
 from simulators.engine.pipeline import (
@@ -147,6 +148,12 @@ class Call(Step[ErpExchange]):
                 answer(ex, handler(ex))
             return public
 
+        if op.extra.get("offload"):
+            async def heavy(ex: ErpExchange) -> None:
+                assert ex.ctx is not None
+                answer(ex, await offload.settle(handler(ex.ctx, request(ex))))
+            return heavy
+
         def call(ex: ErpExchange) -> None:
             assert ex.ctx is not None
             answer(ex, handler(ex.ctx, request(ex)))
@@ -161,7 +168,11 @@ def pipeline(ops: Iterable[Operation], service_time: float = 0.0) -> Pipeline[Er
         op = table[operation_id]
         try:
             req.query = check_query(op, req.query, param_error)
-            reply: Reply = op.handler(ctx, req)
+            reply = op.handler(ctx, req)
+            # An async job runs where it is called, within the query's budget.
+            if isinstance(reply, offload.Deferred):
+                reply = reply.now()
+            assert isinstance(reply, Reply)
             return reply
         except Exception as exc:
             return failed(exc, op)

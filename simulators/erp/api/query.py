@@ -3,6 +3,7 @@ Services"; "GovernanceLimits Operation", article_0625010817)."""
 
 from __future__ import annotations
 
+from simulators.engine.offload import Deferred
 from simulators.engine.openapi import json_response
 from simulators.engine.operation import Operations
 from simulators.erp import mirror
@@ -11,7 +12,7 @@ from simulators.erp.context import Ctx
 from simulators.erp.errors import InvalidContent
 from simulators.erp.openapi import COLLECTION, errors
 from simulators.erp.params import IDEMPOTENCY_KEY, PAGING, PREFER
-from simulators.erp.suiteql import MAX_LIMIT, paging_envelope
+from simulators.erp.suiteql import MAX_LIMIT, SuiteQLPage, paging_envelope, query_budget
 from simulators.erp.vendor import NetSuiteVendor
 from simulators.erp.wire import Reply, Req, json_reply, parse_body
 
@@ -24,18 +25,26 @@ SUITEQL = "/services/rest/query/v1/suiteql"
                headers={"Prefer": PREFER, "X-NetSuite-Idempotency-Key": IDEMPOTENCY_KEY},
                body={"type": "object", "required": ["q"], "properties": {"q": {"type": "string"}}},
                responses={"200": json_response("Rows", COLLECTION)},
-               extra={"respond_async": True, "service_time": took.SUITEQL})
-def suiteql(ctx: Ctx, req: Req) -> Reply:
+               extra={"respond_async": True, "offload": True,
+                      "service_time": took.SUITEQL})
+def suiteql(ctx: Ctx, req: Req) -> Deferred[SuiteQLPage, Reply]:
     """``{"q": "SELECT ..."}`` over the account's records; the record service's paging
-    envelope."""
+    envelope. A query runs within a budget of time and rows (a query that runs out of
+    it is refused, 400 INVALID_PARAMETER) and off the event loop, so that it never
+    holds up other accounts' requests."""
     body = parse_body(req)
     q = body.get("q") if isinstance(body, dict) else None
     if not isinstance(q, str) or not q.strip():
         raise InvalidContent('The request body must be {"q": "SELECT ..."}.', "q")
     limit = req.query.get("limit", MAX_LIMIT)
     offset = req.query.get("offset", 0)
-    page = mirror.engine_for(ctx.tenant).query(q, limit=limit, offset=offset)
-    return json_reply(paging_envelope(ctx.url(SUITEQL), page, limit, offset))
+    run = mirror.engine_for(ctx.tenant).prepare(q, limit=limit, offset=offset,
+                                                budget=query_budget(ctx.sim.settings.extra))
+    url = ctx.url(SUITEQL)
+
+    def finish(page: SuiteQLPage) -> Reply:
+        return json_reply(paging_envelope(url, page, limit, offset))
+    return Deferred(run, finish, ctx.tenant.id)
 
 
 @ops.operation(method="GET", path="/services/rest/system/v1/governanceLimits",

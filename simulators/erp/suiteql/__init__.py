@@ -7,7 +7,7 @@ and wraps the page with :func:`paging_envelope`, or renders
 :meth:`SuiteQLError.to_body` with status 400.
 """
 
-from .engine import DEFAULT_LIMIT, MAX_LIMIT, SuiteQLEngine, SuiteQLPage
+from .engine import DEFAULT_LIMIT, MAX_LIMIT, SuiteQLEngine, SuiteQLPage, query_budget
 from .errors import SuiteQLError
 from .paging import paging_envelope
 
@@ -18,4 +18,5 @@ __all__ = [
     "SuiteQLError",
     "SuiteQLPage",
     "paging_envelope",
+    "query_budget",
 ]

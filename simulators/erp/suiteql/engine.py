@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from simulators.engine.offload import Budget, BudgetExceeded
 
 from . import errors, functions
 from .tables import ColumnType, Table, ddl, lookup
@@ -21,6 +23,20 @@ from .values import render_date, render_datetime, render_fixed, render_float, to
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 1000
 MAX_RESULTS = 100_000
+
+# What one query may cost (engine.offload.Budget): wall seconds, and SQLite virtual
+# machine steps (counted as rows: a row looked at costs at least one). Steps bound a
+# query the same way on any machine; seconds bound it on a busy one. An 8-way cross join
+# of a few accounts (issue 18: 35 s) stops within them. A fake's settings may change
+# them: extra = {query_seconds = ..., query_steps = ...}.
+QUERY_SECONDS = 10.0
+QUERY_STEPS = 2_000_000_000
+
+
+def query_budget(extra: Mapping[str, Any]) -> Budget:
+    return Budget(seconds=float(extra.get("query_seconds", QUERY_SECONDS)),
+                  rows=int(extra.get("query_steps", QUERY_STEPS)))
+
 
 # What a SELECT may make SQLite do; anything else (ATTACH, PRAGMA, writes) is
 # denied at the SQLite level too, whatever got past the parser.
@@ -53,6 +69,8 @@ class SuiteQLEngine:
         self.allow_with = allow_with
         self._lock = threading.RLock()
         self._depth = 0
+        self._version = 0  # counts writes: a snapshot of an older version is stale
+        self._snapshot: tuple[int, bytes] | None = None
         self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         functions.register(self._db)
         for statement in ddl():
@@ -75,6 +93,7 @@ class SuiteQLEngine:
         action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         sql = f'INSERT INTO "{spec.name}" ({columns}) VALUES ({marks}) ON CONFLICT ({key}) {action}'
         with self._lock:
+            self._version += 1
             self._db.execute(sql, [stored[n] for n in names])
 
     def upsert_many(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -91,6 +110,7 @@ class SuiteQLEngine:
         stored = _stored_row(spec, key)
         where = " AND ".join(f'"{n}" = ?' for n in stored)
         with self._lock:
+            self._version += 1
             cursor = self._db.execute(
                 f'DELETE FROM "{spec.name}" WHERE {where}', list(stored.values())
             )
@@ -110,6 +130,7 @@ class SuiteQLEngine:
             try:
                 yield self
             except BaseException:
+                self._version += 1
                 self._depth -= 1
                 self._db.execute(f"ROLLBACK TO {name}")
                 self._db.execute(f"RELEASE {name}")
@@ -123,8 +144,17 @@ class SuiteQLEngine:
         """The SQLite translation of ``q`` (for diagnostics and tests)."""
         return translate(q, allow_with=self.allow_with)
 
-    def query(self, q: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0) -> SuiteQLPage:
-        """Run SuiteQL ``q`` and return the page at ``offset``."""
+    def query(self, q: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+              budget: Budget | None = None) -> SuiteQLPage:
+        """Run SuiteQL ``q`` and return the page at ``offset`` (here, in this thread)."""
+        return self.prepare(q, limit=limit, offset=offset, budget=budget)()
+
+    def prepare(self, q: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+                budget: Budget | None = None) -> Callable[[], SuiteQLPage]:
+        """Check the paging parameters now; return the run (translation and query), which
+        may happen in another thread (``engine.offload``): it reads a snapshot of the database as it is now,
+        on a connection of its own, so writes never wait for it and it never sees half
+        of one. It stops at ``budget`` (time, and SQLite VM steps as rows)."""
         if not 1 <= limit <= MAX_LIMIT:
             # NetSuite's wording for an out-of-range limit is unverified.
             raise errors.SuiteQLError(
@@ -136,22 +166,39 @@ class SuiteQLEngine:
             raise errors.SuiteQLError(
                 f"Invalid value for the 'offset' parameter: {offset}.", query_param="offset"
             )
-        translation = self.translate(q)
-        inner = translation.sql
-        with self._lock:
-            self._db.set_authorizer(_authorize)
+        image = self._image()
+        budget = budget or Budget()
+
+        def run() -> SuiteQLPage:
+            # Translating is pure Python over the query alone, and a long query (a
+            # thousand ORs) takes a while: it runs off the loop too.
+            translation = self.translate(q)
+            db = self._reader(image)
             try:
-                (total,) = self._db.execute(f"SELECT COUNT(*) FROM ({inner})").fetchone()
-                rows = self._db.execute(
-                    f"SELECT * FROM ({inner}) LIMIT ? OFFSET ?", (limit, offset)
-                ).fetchall()
-            except sqlite3.Error as exc:
-                raise _sqlite_error(exc) from None
+                total, rows = _run(db, translation.sql, limit, offset, budget.start())
             finally:
-                self._db.set_authorizer(None)
-        total = min(total, MAX_RESULTS)
-        items = [self._render(translation.columns, row) for row in rows]
-        return SuiteQLPage(items=items, total_results=total, has_more=offset + len(rows) < total)
+                db.close()
+            total = min(total, MAX_RESULTS)
+            items = [self._render(translation.columns, row) for row in rows]
+            return SuiteQLPage(items=items, total_results=total,
+                               has_more=offset + len(rows) < total)
+        return run
+
+    def _image(self) -> bytes:
+        """The database as it is now, serialised (kept until the next write)."""
+        with self._lock:
+            if self._snapshot is None or self._snapshot[0] != self._version:
+                self._snapshot = (self._version, self._db.serialize())
+            return self._snapshot[1]
+
+    def _reader(self, image: bytes) -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        db.deserialize(image)
+        functions.register(db)
+        for limit, value in _SQLITE_LIMITS.items():
+            db.setlimit(limit, value)
+        db.set_authorizer(_authorize)
+        return db
 
     def _render(self, columns: tuple[OutputColumn, ...], row: tuple[Any, ...]) -> dict[str, Any]:
         item: dict[str, Any] = {"links": []}
@@ -191,11 +238,50 @@ def _stored_row(spec: Table, row: Mapping[str, Any]) -> dict[str, Any]:
     return stored
 
 
-def _authorize(action: int, *_args: object) -> int:
-    return sqlite3.SQLITE_OK if action in _ALLOWED_ACTIONS else sqlite3.SQLITE_DENY
+def _authorize(action: int, _arg1: object, arg2: object, *_rest: object) -> int:
+    if action not in _ALLOWED_ACTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and str(arg2).lower() not in functions.ALLOWED:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+# Bounds on what one query may build in memory: no value over 1 MB (SQLite's default
+# is 1 GB: randomblob(50000000) over three rows added ~890 MiB, issue 18), no
+# expression deeper than the parser lets through.
+_SQLITE_LIMITS = {
+    sqlite3.SQLITE_LIMIT_LENGTH: 1_000_000,
+    sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 200,
+    sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 100,
+}
+
+# SQLite calls the progress handler every this many virtual machine steps.
+_STEPS_PER_CHECK = 10_000
+
+
+def _run(db: sqlite3.Connection, inner: str, limit: int, offset: int,
+         budget: Budget) -> tuple[int, list[tuple[Any, ...]]]:
+    def progress() -> int:
+        # Counted as rows: one SQLite step per row looked at is the least a row costs.
+        try:
+            budget.check(_STEPS_PER_CHECK)
+        except BudgetExceeded:
+            return 1  # SQLite stops the statement: OperationalError("interrupted")
+        return 0
+
+    db.set_progress_handler(progress, _STEPS_PER_CHECK)
+    try:
+        (total,) = db.execute(f"SELECT COUNT(*) FROM ({inner})").fetchone()
+        rows = db.execute(f"SELECT * FROM ({inner}) LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+    except sqlite3.Error as exc:
+        if budget.seen > budget.rows or budget.spent():
+            raise errors.too_long() from None
+        raise _sqlite_error(exc) from None
+    return total, rows
 
 
 def _sqlite_error(exc: sqlite3.Error) -> errors.SuiteQLError:
     # Whatever SQLite refuses after translation (ambiguous names, type
-    # errors, integer overflow) NetSuite would refuse too, in its own words.
+    # errors, integer overflow, a function NetSuite does not document) NetSuite
+    # would refuse too, in its own words.
     return errors.unsupported()

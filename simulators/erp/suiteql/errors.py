@@ -84,3 +84,13 @@ def field_not_found(field: str, record: str, *, hidden: bool) -> SuiteQLError:
     # exposed; the wording for a field that does not exist at all is unverified.
     reason = " Reason: NOT_EXPOSED" if hidden else ""
     return search_error(f"Field '{field}' for record '{record}' was not found.{reason}")
+
+
+def too_long() -> SuiteQLError:
+    # A query that ran out of its budget (engine.offload.Budget: time, or SQLite steps
+    # as rows looked at). NetSuite refuses searches that run too long, but its wording
+    # for a SuiteQL query over REST is unverified; this names the cause and the cure.
+    return search_error(
+        "The query took too long to run and was stopped. Narrow it with WHERE "
+        "conditions, fewer joins or ROWNUM."
+    )

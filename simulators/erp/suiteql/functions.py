@@ -53,6 +53,22 @@ def _to_char(value: object, oracle_format: object = None) -> str | None:
     return str(value)
 
 
+# The SQLite functions a query may call: what the translation writes for the functions
+# Oracle documents for SuiteQL (the page above: numeric ABS, CEIL, FLOOR, MOD, POWER,
+# ROUND, SIGN, SQRT, TRUNC; character LOWER, UPPER, LENGTH, LTRIM, RTRIM, TRIM,
+# REPLACE, SUBSTR, INSTR, CONCAT; NVL, NVL2, COALESCE, NULLIF, DECODE (CASE); TO_CHAR,
+# TO_DATE; the aggregates COUNT, SUM, AVG, MIN, MAX) and nothing else. SQLite's own
+# (randomblob, zeroblob, printf, load_extension...) are refused at the SQLite level
+# whatever the parser let through (issue 18: randomblob(50000000) over three rows
+# added ~890 MiB to the fake).
+ALLOWED = frozenset({
+    "abs", "ceil", "ceiling", "floor", "mod", "power", "pow", "round", "sign", "sqrt",
+    "trunc", "lower", "upper", "length", "ltrim", "rtrim", "trim", "replace", "substr",
+    "substring", "instr", "coalesce", "ifnull", "nullif", "iif", "count", "sum", "avg",
+    "min", "max", "total", "date", "datetime", "strftime", "ns_to_date", "ns_to_char",
+})
+
+
 def register(connection: sqlite3.Connection) -> None:
     connection.create_function("ns_to_date", 1, _to_date, deterministic=True)
     connection.create_function("ns_to_date", 2, _to_date, deterministic=True)

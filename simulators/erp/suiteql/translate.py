@@ -79,10 +79,20 @@ class _Context:
 
 _SET_OPERATIONS = (exp.Union, exp.Intersect, exp.Except)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+_CHAINS = (exp.And, exp.Or, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.DPipe)
 
 
 def translate(query: str, *, allow_with: bool = False) -> Translation:
     """Translate one SuiteQL query, or raise :class:`errors.SuiteQLError`."""
+    try:
+        return _translate(query, allow_with)
+    except RecursionError:
+        # What the depth checks cannot see coming (a run of 500 unary NOTs or minus
+        # signs recurses in sqlglot's parser): the same refusal, never a 500.
+        raise errors.unsupported() from None
+
+
+def _translate(query: str, allow_with: bool) -> Translation:
     root = _parse(query)
     context = _Context()
     with_ = root.args.get("with_") or root.args.get("with")
@@ -106,7 +116,21 @@ def translate(query: str, *, allow_with: bool = False) -> Translation:
     return Translation(sql=sql, columns=columns)
 
 
+# How deep a query may nest: parentheses (subqueries included) in its text, checked
+# before parsing, and expressions in its tree, a run of one operator (a OR b OR c ...)
+# counting once. Deeper queries are refused with NetSuite's error rather than
+# exhausting the parser's recursion (issue 18: 50 nested parentheses, 100 nested
+# subqueries or 500 ORs answered 500). Oracle allows 255 levels of nested subqueries
+# (ORA-00130 territory); NetSuite's own bound is not documented, and no query a client
+# writes by hand or generates nests 30 levels deep.
+MAX_PARENS = 30
+MAX_DEPTH = 100
+MAX_LENGTH = 100_000  # characters of query text
+
+
 def _parse(query: str) -> exp.Expression:
+    if len(query) > MAX_LENGTH or _paren_depth(query) > MAX_PARENS:
+        raise errors.unsupported()
     try:
         statements = [s for s in sqlglot.parse(query, read="oracle") if s is not None]
     except (ParseError, TokenError):
@@ -116,7 +140,41 @@ def _parse(query: str) -> exp.Expression:
     root = statements[0]
     if not isinstance(root, exp.Select | exp.Union | exp.Intersect | exp.Except):
         raise errors.unsupported()
+    if _tree_depth(root) > MAX_DEPTH:
+        raise errors.unsupported()
     return root
+
+
+def _paren_depth(query: str) -> int:
+    """The deepest nesting of parentheses outside string literals and quoted names."""
+    depth = deepest = 0
+    quote = ""
+    for ch in query:
+        if quote:
+            if ch == quote:
+                quote = ""  # a doubled quote closes and reopens: same depth either way
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+    return deepest
+
+
+def _tree_depth(root: exp.Expression) -> int:
+    """How deep the tree nests, walked without recursion; a chain of one connector
+    (AND, OR) or one arithmetic operator counts as one level, as it is rewritten flat."""
+    deepest = 0
+    stack: list[tuple[exp.Expression, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for child in node.iter_expressions():
+            same_chain = type(child) is type(node) and isinstance(node, _CHAINS)
+            stack.append((child, depth if same_chain else depth + 1))
+    return deepest
 
 
 def _check_tables(root: exp.Expression, context: _Context) -> None:
@@ -431,6 +489,8 @@ class _Rewriter:
             if column.type in (ColumnType.DATE, ColumnType.DATETIME):
                 return node, Kind(temporal=column.type)
             return node, PLAIN
+        if isinstance(node, exp.Connector):
+            return self._connector(node), PLAIN
         if isinstance(node, exp.Paren | exp.Neg | exp.Abs):
             inner, kind = self.typed(node.this)
             node.set("this", inner)
@@ -481,6 +541,24 @@ class _Rewriter:
                     key, [self.plain(v) if isinstance(v, exp.Expression) else v for v in value]
                 )
         return node, PLAIN
+
+    def _connector(self, node: exp.Connector) -> exp.Expression:
+        """A run of AND or OR, each operand rewritten in a loop, not by recursing down
+        the chain (a generated query may OR together hundreds of conditions)."""
+        kind = type(node)
+        chain: list[exp.Expression] = [node]
+        operands: list[tuple[exp.Expression, str]] = []
+        while chain:
+            current = chain.pop()
+            for key in ("this", "expression"):
+                child = current.args.get(key)
+                if type(child) is kind:
+                    chain.append(child)
+                elif isinstance(child, exp.Expression):
+                    operands.append((current, key))
+        for parent, key in operands:
+            parent.set(key, self.plain(parent.args[key]))
+        return node
 
     def _arithmetic(self, node: exp.Expression) -> tuple[exp.Expression, Kind]:
         left, right = node.this, node.expression

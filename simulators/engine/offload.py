@@ -1,0 +1,128 @@
+"""Heavy work off the event loop: a query's evaluation in a bounded pool of threads.
+
+Every fake answers all its tenants on one event loop, so a handler that computes for a
+second stalls every tenant for a second (issue 18: an 8-way SuiteQL cross join froze the
+ERP fake for 35 s). A handler whose work can be heavy splits it in two and returns a
+:class:`Deferred`:
+
+- ``work`` runs in a worker thread. It must read only what the loop does not change
+  under it (a snapshot taken by the handler) and bound itself (a time and row budget,
+  :class:`Budget`): the thread cannot be killed, only asked to stop;
+- ``finish`` runs back on the loop with what ``work`` returned (ids drawn from the
+  seeded stream, cursors kept in the tenant: everything that must stay in order).
+
+The vendor's ``call`` step awaits a Deferred (:func:`settle`); a caller inside the fake
+that cannot await (a composite subrequest) runs it in place with :meth:`Deferred.now`,
+still within its budget. The pool is small and shared, and each tenant has at most
+``PER_TENANT`` pieces of work in it at once (the rest wait their turn without blocking
+the loop), so one tenant's queries cannot take every thread from the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+WORKERS = 4
+PER_TENANT = 2
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="fintwin-work")
+        return _pool
+
+
+class BudgetExceeded(Exception):
+    """The work ran out of its time or row budget; the vendor words the refusal."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what  # "time" or "rows"
+
+
+@dataclass
+class Budget:
+    """How much one request may compute: wall seconds and rows looked at.
+
+    ``check`` is called by the work as it goes (every few hundred rows); it raises
+    :class:`BudgetExceeded` once either is spent. ``cancel`` (from another thread) makes
+    the next ``check`` raise too.
+    """
+
+    seconds: float = 10.0
+    rows: int = 5_000_000
+    started: float = 0.0
+    seen: int = 0
+    cancelled: bool = False
+
+    def start(self) -> Budget:
+        self.started = time.monotonic()
+        self.seen = 0
+        return self
+
+    def spent(self) -> bool:
+        return self.cancelled or time.monotonic() - self.started > self.seconds
+
+    def check(self, rows: int = 0) -> None:
+        self.seen += rows
+        if self.seen > self.rows:
+            raise BudgetExceeded("rows")
+        if self.spent():
+            raise BudgetExceeded("time")
+
+
+@dataclass
+class Deferred(Generic[T, R]):
+    """A handler's answer whose heavy part runs off the loop (see the module's doc)."""
+
+    work: Callable[[], T]
+    finish: Callable[[T], R]
+    tenant: str = ""
+
+    def now(self) -> R:
+        """Run both parts here (a caller that cannot await)."""
+        return self.finish(self.work())
+
+    async def run(self) -> R:
+        """``work`` in the pool (this tenant's turn), then ``finish`` on the loop."""
+        gate = _gate(self.tenant)
+        async with gate:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(pool(), self.work)
+        return self.finish(result)
+
+
+_gates: dict[tuple[int, str], asyncio.Semaphore] = {}
+
+
+def _gate(tenant: str) -> asyncio.Semaphore:
+    # One semaphore per tenant and loop (tests run several loops in one process).
+    key = (id(asyncio.get_running_loop()), tenant)
+    gate = _gates.get(key)
+    if gate is None:
+        if len(_gates) > 10_000:  # forget idle gates rather than grow without bound
+            for k in [k for k, g in _gates.items() if not g.locked()]:
+                del _gates[k]
+        gate = _gates[key] = asyncio.Semaphore(PER_TENANT)
+    return gate
+
+
+async def settle(value: Any) -> Any:
+    """``value`` itself, or what a Deferred comes to once run."""
+    if isinstance(value, Deferred):
+        return await value.run()
+    return value
