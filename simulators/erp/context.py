@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from simulators.engine.offload import Deferred
 from simulators.engine.runtime import Simulation
 from simulators.engine.store import Record, Store
 from simulators.engine.tenancy import Tenant
@@ -45,7 +46,8 @@ class Ctx:
     tenant: Tenant
     base_url: str = ""
     # Runs an operation by id (an async job's request, later): set for API calls.
-    invoke: Callable[[Ctx, str, Req], Reply] | None = None
+    # An operation run now (an async job): its reply, or its work to run (a query).
+    invoke: Callable[[Ctx, str, Req], Reply | Deferred[Any, Reply]] | None = None
 
     @property
     def store(self) -> Store:

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
+from simulators.engine.offload import Deferred
 from simulators.engine.store import Record
 from simulators.erp.context import JOBS, Ctx
 from simulators.erp.errors import IdempotencyError, NonexistentId
@@ -72,7 +74,9 @@ def submit(ctx: Ctx, op: str, req: Req) -> Reply:
     except RuntimeError:
         execute(ctx, job)
     else:
-        loop.call_soon(execute, ctx, job)
+        # A job whose work is heavy (a query) runs it off the loop (engine.offload).
+        running = ctx.tenant.transient.setdefault(_RUNNING, {})
+        running[job_id] = loop.create_task(_execute_soon(ctx, job))
     return Reply(
         202,
         b"",
@@ -84,10 +88,37 @@ def submit(ctx: Ctx, op: str, req: Req) -> Reply:
     )
 
 
+_RUNNING = "erp.jobs.running"
+
+
+async def _execute_soon(ctx: Ctx, job: Record) -> None:
+    try:
+        started = _stamp(ctx)
+        found = _start(ctx, job)
+        if found is None:
+            return
+        current, reply = found
+        if isinstance(reply, Deferred):
+            reply = await reply.run()
+        _finish(ctx, current, started, reply)
+    finally:
+        ctx.tenant.transient.get(_RUNNING, {}).pop(job["id"], None)
+
+
 def execute(ctx: Ctx, job: Record) -> None:
+    """Run ``job`` here and now (no loop, or a pending job found after a restart)."""
+    started = _stamp(ctx)
+    found = _start(ctx, job)
+    if found is None:
+        return
+    current, reply = found
+    _finish(ctx, current, started, reply.now() if isinstance(reply, Deferred) else reply)
+
+
+def _start(ctx: Ctx, job: Record) -> tuple[Record, Reply | Deferred[Any, Reply]] | None:
     current = ctx.store.get(JOBS, job["id"])
     if current is None or current["completed"]:
-        return
+        return None
     raw = current["request"]
     req = Req(
         raw["method"],
@@ -96,9 +127,11 @@ def execute(ctx: Ctx, job: Record) -> None:
         str(raw["body"]).encode(),
         dict(raw["headers"]),
     )
-    started = _stamp(ctx)
     assert ctx.invoke is not None
-    reply = ctx.invoke(ctx, current["op"], req)
+    return current, ctx.invoke(ctx, current["op"], req)
+
+
+def _finish(ctx: Ctx, current: Record, started: str, reply: Reply) -> None:
     done = dict(
         current,
         progress="succeeded" if reply.status < 400 else "failed",
@@ -115,7 +148,7 @@ def find(ctx: Ctx, job_id: str) -> Record:
     job = ctx.store.get(JOBS, job_id)
     if job is None:
         raise NonexistentId()
-    if not job["completed"]:
+    if not job["completed"] and job_id not in ctx.tenant.transient.get(_RUNNING, {}):
         # Pending after a restart (the loop callback is gone): run it now.
         execute(ctx, job)
         job = ctx.store.get(JOBS, job_id)

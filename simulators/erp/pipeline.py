@@ -71,6 +71,30 @@ def failed(exc: Exception, op: Operation) -> Reply:
     return error_reply(ServiceError("An unexpected error occurred."))
 
 
+def answered(deferred: offload.Deferred[Any, Reply], op: Operation
+             ) -> offload.Deferred[Any, Reply]:
+    """``deferred`` with its failures answered as NetSuite answers them (a job's result)."""
+    def work() -> Any:
+        try:
+            return deferred.work()
+        except Exception as exc:
+            return _Failed(exc)
+
+    def finish(result: Any) -> Reply:
+        if isinstance(result, _Failed):
+            return failed(result.exc, op)
+        try:
+            return deferred.finish(result)
+        except Exception as exc:
+            return failed(exc, op)
+    return offload.Deferred(work, finish, deferred.tenant)
+
+
+class _Failed:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+
 def fail(ex: Exchange, exc: Exception) -> None:
     answer(ex, failed(exc, ex.op))
 
@@ -85,7 +109,8 @@ def base_url(ex: ErpExchange) -> str:
 class Authenticate(Step[ErpExchange]):
     name = "authenticate"
 
-    def __init__(self, invoke: Callable[[Ctx, str, Req], Reply]) -> None:
+    def __init__(self, invoke: Callable[[Ctx, str, Req], Reply | offload.Deferred[Any, Reply]]
+                 ) -> None:
         self.invoke = invoke
 
     def bind(self, op: Operation) -> StepFn[ErpExchange] | None:
@@ -163,19 +188,18 @@ class Call(Step[ErpExchange]):
 def pipeline(ops: Iterable[Operation], service_time: float = 0.0) -> Pipeline[ErpExchange]:
     table = {op.operation_id: op for op in ops}
 
-    def invoke(ctx: Ctx, operation_id: str, req: Req) -> Reply:
+    def invoke(ctx: Ctx, operation_id: str, req: Req) -> Reply | offload.Deferred[Any, Reply]:
         """Run an operation's validate and call now (an async job's request)."""
         op = table[operation_id]
         try:
             req.query = check_query(op, req.query, param_error)
             reply = op.handler(ctx, req)
-            # An async job runs where it is called, within the query's budget.
-            if isinstance(reply, offload.Deferred):
-                reply = reply.now()
-            assert isinstance(reply, Reply)
-            return reply
         except Exception as exc:
             return failed(exc, op)
+        if isinstance(reply, offload.Deferred):
+            return answered(reply, op)  # the job runs it (jobs.execute)
+        assert isinstance(reply, Reply)
+        return reply
 
     # Every method but GET and HEAD has its body read (a DELETE's too: the journal's digest).
     steps = [Authenticate(invoke), ReadBody(("POST", "PUT", "PATCH", "DELETE")), Defer(),

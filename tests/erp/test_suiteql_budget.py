@@ -30,7 +30,8 @@ def test_functions_netsuite_does_not_document_are_refused(erp: Erp, call: str) -
 
 
 def test_documented_functions_still_run(erp: Erp) -> None:
-    rows = erp.rows("SELECT UPPER(fullname) AS n, LENGTH(TRIM(fullname)) AS l, ROUND(ABS(-1.5)) AS r, NVL(NULL, 2) AS v "
+    rows = erp.rows("SELECT UPPER(fullname) AS n, LENGTH(TRIM(fullname)) AS l, "
+                    "ROUND(ABS(-1.5)) AS r, NVL(NULL, 2) AS v "
                     "FROM account WHERE ROWNUM <= 1")
     assert rows and rows[0]["r"] == "2" and rows[0]["v"] == "2"
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -542,7 +543,7 @@ class _Rewriter:
                 )
         return node, PLAIN
 
-    def _connector(self, node: exp.Connector) -> exp.Expression:
+    def _connector(self, node: Any) -> exp.Expression:
         """A run of AND or OR, each operand rewritten in a loop, not by recursing down
         the chain (a generated query may OR together hundreds of conditions)."""
         kind = type(node)
@@ -551,14 +552,15 @@ class _Rewriter:
         while chain:
             current = chain.pop()
             for key in ("this", "expression"):
-                child = current.args.get(key)
+                child: Any = current.args.get(key)
                 if type(child) is kind:
                     chain.append(child)
                 elif isinstance(child, exp.Expression):
                     operands.append((current, key))
         for parent, key in operands:
             parent.set(key, self.plain(parent.args[key]))
-        return node
+        result: exp.Expression = node
+        return result
 
     def _arithmetic(self, node: exp.Expression) -> tuple[exp.Expression, Kind]:
         left, right = node.this, node.expression
