@@ -154,7 +154,8 @@ class SuiteQLEngine:
         """Check the paging parameters now; return the run (translation and query),
         which may happen in another thread (``engine.offload``): it reads a snapshot of
         the database as it is now, on a connection of its own, so writes never wait for
-        it and it never sees half of one. It stops at ``budget`` (time, and SQLite VM steps as rows)."""
+        it and it never sees half of one. It stops at ``budget`` (time, and SQLite VM
+        steps as rows)."""
         if not 1 <= limit <= MAX_LIMIT:
             # NetSuite's wording for an out-of-range limit is unverified.
             raise errors.SuiteQLError(
