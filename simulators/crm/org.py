@@ -68,11 +68,20 @@ class Org:
         for spec in tenant.store.all(CUSTOM_FIELDS):
             declare(self.schema, spec)
         self.source = StoreSource(self.schema)
+        self._writes = 0  # a frozen copy of an older count is stale
+        self._frozen: tuple[int, InMemorySource] | None = None
         for obj in self.schema.objects():
             numbers = [f.name for f in obj.fields if f.type in NUMBER_TYPES]
             for record in tenant.store.all(obj.name):
                 _revive_numbers(record, numbers)
                 self.source.put(obj.name, record)
+
+    def frozen(self) -> InMemorySource:
+        """The records as they are now, for a query run off the loop; kept until the
+        next write."""
+        if self._frozen is None or self._frozen[0] != self._writes:
+            self._frozen = (self._writes, self.source.frozen())
+        return self._frozen[1]
 
     def object(self, name: str) -> ObjectDef | None:
         return self.schema.find_object(name)
@@ -80,11 +89,13 @@ class Org:
     def put(self, sobject: str, record: dict[str, Any]) -> None:
         """Write a record into every index the org keeps: the tenant's store (what
         snapshots and the WAL hold) and the SOQL source (what queries and lookups read)."""
+        self._writes += 1
         self.tenant.store.put(sobject, record)
         self.source.put(sobject, record)
 
     def remove(self, sobject: str, record_id: str) -> None:
         """Forget a record in every index (a rolled-back create)."""
+        self._writes += 1
         self.tenant.store.delete(sobject, record_id)
         self.source.remove(sobject, record_id)
 

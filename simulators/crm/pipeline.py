@@ -30,6 +30,7 @@ from simulators.crm.org import org_of
 from simulators.crm.params import param_error
 from simulators.crm.vendor import REFUSED, SESSION
 from simulators.crm.wire import dumps, loads_body
+from simulators.engine import offload
 from simulators.engine.asgi import Receive, Scope, Send, send_answer
 from simulators.engine.operation import Operation
 from simulators.engine.pipeline import (
@@ -137,7 +138,7 @@ class Call(Step[CrmExchange]):
             return public
         invoke = self.dispatcher.invoke
 
-        def call(ex: CrmExchange) -> None:
+        def call(ex: CrmExchange) -> Any:
             tenant = ex.tenant
             assert tenant is not None
             raw = ex.raw
@@ -151,9 +152,17 @@ class Call(Step[CrmExchange]):
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in ex.scope["headers"]}
             ctx = ex.ctx = Ctx(ex.sim, tenant, org_of(tenant),
                                ex.scope["path_params"].get("version", ""), headers, invoke)
-            answer(ex, handler(ctx, Req(ex.scope["method"], dict(ex.scope["path_params"]),
-                                        ex.query, body, raw)))
-        return call
+            return handler(ctx, Req(ex.scope["method"], dict(ex.scope["path_params"]),
+                                    ex.query, body, raw))
+
+        if op.extra.get("offload"):
+            async def heavy(ex: CrmExchange) -> None:
+                answer(ex, await offload.settle(call(ex)))
+            return heavy
+
+        def light(ex: CrmExchange) -> None:
+            answer(ex, call(ex))
+        return light
 
 
 class Dispatcher:
@@ -178,7 +187,12 @@ class Dispatcher:
         if found is None or found[0].public:
             raise self.not_routed(method, path)
         op, params = found
-        return op.handler(ctx, Req(method, params, check_query(op, query, param_error), body))
+        reply = op.handler(ctx, Req(method, params, check_query(op, query, param_error), body))
+        # A composite subrequest's query runs in place, within its budget.
+        if isinstance(reply, offload.Deferred):
+            reply = reply.now()
+        assert isinstance(reply, Reply)
+        return reply
 
 
 def pipeline(ops: Iterable[Operation]) -> tuple[Pipeline[CrmExchange], Dispatcher]:

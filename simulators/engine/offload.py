@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -65,7 +65,7 @@ class Budget:
 
     seconds: float = 10.0
     rows: int = 5_000_000
-    started: float = 0.0
+    started: float = field(default_factory=time.monotonic)  # start() when work begins
     seen: int = 0
     cancelled: bool = False
 

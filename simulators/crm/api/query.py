@@ -21,7 +21,9 @@ from simulators.crm.context import Ctx, Reply, Req
 from simulators.crm.ids import to_18
 from simulators.crm.openapi import QUERY_RESULT
 from simulators.crm.params import NAME, VERSION, D
-from simulators.crm.querying import parse_soql, run_soql
+from simulators.crm.querying import soql_deferred
+from simulators.crm.soql.execute import QueryResult
+from simulators.engine.offload import Deferred
 from simulators.engine.openapi import json_response
 from simulators.engine.operation import Operations
 from simulators.engine.params import Str
@@ -62,15 +64,16 @@ def _cursors(ctx: Ctx) -> OrderedDict[str, dict[str, Any]]:
 
 
 @ops.operation(method="GET", path=f"{D}/query", id="query", summary="Run a SOQL query",
-               query=SOQL)
-def query(ctx: Ctx, req: Req) -> Reply:
+               query=SOQL, extra={"offload": True})
+def query(ctx: Ctx, req: Req) -> Deferred[QueryResult, Reply]:
     """The first batch; ``nextRecordsUrl`` names the next while more remain."""
     return run_query(ctx, False, req.query.get("q"))
 
 
 @ops.operation(method="GET", path=f"{D}/queryAll", id="queryAll",
-               summary="SOQL including deleted records", query=SOQL)
-def query_all(ctx: Ctx, req: Req) -> Reply:
+               summary="SOQL including deleted records", query=SOQL,
+               extra={"offload": True})
+def query_all(ctx: Ctx, req: Req) -> Deferred[QueryResult, Reply]:
     return run_query(ctx, True, req.query.get("q"))
 
 
@@ -89,8 +92,14 @@ def query_all_more(ctx: Ctx, req: Req) -> Reply:
     return _more(ctx, req.path["locator"])
 
 
-def run_query(ctx: Ctx, include_deleted: bool, text: str | None) -> Reply:
-    result = run_soql(ctx, parse_soql(text), include_deleted)
+def run_query(ctx: Ctx, include_deleted: bool, text: str | None
+              ) -> Deferred[QueryResult, Reply]:
+    """The query run off the event loop within its budget (``querying.soql_deferred``);
+    the batch and cursor made back on the loop."""
+    return soql_deferred(ctx, text, include_deleted, lambda result: _first_batch(ctx, result))
+
+
+def _first_batch(ctx: Ctx, result: QueryResult) -> Reply:
     records = result.records
     size = batch_size(ctx.headers)
     body: dict[str, Any] = {"totalSize": result.total_size, "done": True}

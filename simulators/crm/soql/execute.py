@@ -10,11 +10,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from simulators.engine.offload import Budget
+
 from ..schema import ChildRelationship, OrgSchema
 from . import ast
 from .plan import AggregateColumn, Binder, BoundPath, OrderSpec, Plan, Probe, Record
 from .source import DataSource
 from .values import sort_key, typed
+
+# The budget is checked every this many rows a filter looks at.
+_CHECK_EVERY = 256
 
 
 @dataclass
@@ -41,18 +46,23 @@ def execute(
     now: datetime,
     api_version: str,
     include_deleted: bool = False,
+    budget: Budget | None = None,
 ) -> QueryResult:
     """Run `query`; raise `SoqlError` for names the schema does not know.
 
     `now` evaluates date literals (TODAY, LAST_N_DAYS:n, ...) in its timezone (UTC if
     naive). `include_deleted` is queryAll: deleted records (IsDeleted true) are returned.
+    `budget` bounds the rows looked at and the time taken (``BudgetExceeded``).
     """
     plan = Binder(schema, query.text, now).bind(query)
-    return _Run(source, api_version.removeprefix("v"), include_deleted).top(plan)
+    run = _Run(source, api_version.removeprefix("v"), include_deleted, budget or Budget())
+    return run.top(plan)
 
 
 class _Run:
-    def __init__(self, source: DataSource, api_version: str, include_deleted: bool) -> None:
+    def __init__(self, source: DataSource, api_version: str, include_deleted: bool,
+                 budget: Budget) -> None:
+        self.budget = budget
         self.source = source
         self.api_version = api_version
         self.include_deleted = include_deleted
@@ -127,13 +137,20 @@ class _Run:
         return list(rows.values())
 
     def _filter(self, plan: Plan, rows: Iterable[Record]) -> list[Record]:
-        where, deref = plan.where, self.deref
-        return [
-            r
-            for r in rows
-            if (self.include_deleted or not r.get("IsDeleted"))
-            and (where is None or where(r, deref))
-        ]
+        where, deref, check = plan.where, self.deref, self.budget.check
+        kept: list[Record] = []
+        seen = 0
+        for r in rows:
+            seen += 1
+            if seen == _CHECK_EVERY:
+                check(seen)
+                seen = 0
+            if (self.include_deleted or not r.get("IsDeleted")) and (
+                where is None or where(r, deref)
+            ):
+                kept.append(r)
+        check(seen)
+        return kept
 
     def _window(self, plan: Plan, rows: list[Record]) -> list[Record]:
         start = plan.query.offset or 0
@@ -143,6 +160,8 @@ class _Run:
     # --- ORDER BY -----------------------------------------------------------------------
 
     def _sort(self, plan: Plan, rows: list[Record]) -> list[Record]:
+        if plan.order:
+            self.budget.check(len(rows) * len(plan.order))
         ordered = list(rows)
         # Stable sorts from the last key to the first give a multi-key order with a
         # direction and null placement per key.
@@ -217,7 +236,9 @@ class _Run:
         key = (rel.child_sobject, rel.field)
         if key not in self._children:
             grouped: dict[str, list[Record]] = {}
-            for child in self.source.scan_all(rel.child_sobject):
+            children = list(self.source.scan_all(rel.child_sobject))
+            self.budget.check(len(children))
+            for child in children:
                 parent_id = child.get(rel.field)
                 if parent_id is not None:
                     grouped.setdefault(str(parent_id), []).append(child)
@@ -227,6 +248,7 @@ class _Run:
     # --- aggregates ---------------------------------------------------------------------
 
     def _aggregate(self, plan: Plan, rows: list[Record]) -> list[dict[str, Any]]:
+        self.budget.check(len(rows) * max(len(plan.columns), 1))
         groups: dict[tuple[Any, ...], list[Record]] = {}
         for record in rows:
             key = tuple(p.typed(record, self.deref) for p in plan.group_by)

@@ -87,6 +87,14 @@ class InMemorySource:
         self._equal: dict[tuple[str, str], dict[Any, dict[str, dict[str, Any]]]] = {}
         self._range: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
+    def frozen(self) -> InMemorySource:
+        """A copy that later writes do not change: the tables copied (records are
+        replaced on write, never changed in place, so they are shared), the indexes
+        built again on the copy's first use. A query read in another thread reads it."""
+        copy = InMemorySource(self._schema)
+        copy._records = {obj: dict(table) for obj, table in self._records.items()}
+        return copy
+
     # --- writes -------------------------------------------------------------------------
 
     def put(self, sobject: str, record: Mapping[str, Any]) -> None:
