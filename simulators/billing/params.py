@@ -25,8 +25,24 @@ from simulators.engine.params import (
     Str,
 )
 
-__all__ = ["CREATED_FILTER", "EXPAND", "LIST_PARAMS", "ONLY_EXPAND", "Bool", "Decimal_",
-           "Enum", "Hash", "Int", "ListOf", "Metadata", "Param", "Str", "param_error"]
+__all__ = [
+    "CREATED_FILTER",
+    "CURRENCIES",
+    "EXPAND",
+    "LIST_PARAMS",
+    "ONLY_EXPAND",
+    "Bool",
+    "Currency",
+    "Decimal_",
+    "Enum",
+    "Hash",
+    "Int",
+    "ListOf",
+    "Metadata",
+    "Param",
+    "Str",
+    "param_error",
+]
 
 
 def param_error(e: ParamError) -> InvalidRequest:
@@ -101,6 +117,46 @@ class Metadata(Param):
 
     def schema(self) -> dict[str, Any]:
         return {"type": "object", "additionalProperties": {"type": "string", "maxLength": 500}}
+
+
+# The currencies Stripe charges in (Stripe docs, "Supported currencies": ISO 4217 codes,
+# lower case). An unknown one is refused before anything is created (issue 18:
+# ``currency=xyz`` made an invoice item).
+CURRENCIES = (
+    "usd", "aed", "afn", "all", "amd", "ang", "aoa", "ars", "aud", "awg", "azn", "bam",
+    "bbd", "bdt", "bgn", "bhd", "bif", "bmd", "bnd", "bob", "brl", "bsd", "bwp", "byn",
+    "bzd", "cad", "cdf", "chf", "clp", "cny", "cop", "crc", "cve", "czk", "djf", "dkk",
+    "dop", "dzd", "egp", "etb", "eur", "fjd", "fkp", "gbp", "gel", "gip", "gmd", "gnf",
+    "gtq", "gyd", "hkd", "hnl", "htg", "huf", "idr", "ils", "inr", "isk", "jmd", "jod",
+    "jpy", "kes", "kgs", "khr", "kmf", "krw", "kwd", "kyd", "kzt", "lak", "lbp", "lkr",
+    "lrd", "lsl", "mad", "mdl", "mga", "mkd", "mmk", "mnt", "mop", "mur", "mvr", "mwk",
+    "mxn", "myr", "mzn", "nad", "ngn", "nio", "nok", "npr", "nzd", "omr", "pab", "pen",
+    "pgk", "php", "pkr", "pln", "pyg", "qar", "ron", "rsd", "rub", "rwf", "sar", "sbd",
+    "scr", "sek", "sgd", "shp", "sle", "sos", "srd", "std", "szl", "thb", "tjs", "tnd",
+    "top", "try", "ttd", "twd", "tzs", "uah", "ugx", "uyu", "uzs", "vnd", "vuv", "wst",
+    "xaf", "xcd", "xof", "xpf", "yer", "zar", "zmw",
+)
+_CURRENCY_SET = frozenset(CURRENCIES)
+
+
+class Currency(Str):
+    """A three-letter ISO code Stripe supports, in any case; answered in lower case."""
+
+    def __init__(self, *, required: bool = False, description: str = "") -> None:
+        super().__init__(required=required, description=description, max_length=3,
+                         known=CURRENCIES)
+
+    def check(self, value: Any, path: str) -> Any:
+        text = super().check(value, path)
+        if text is None or text == "":
+            return text
+        code = text.lower()
+        if code not in _CURRENCY_SET:
+            # Stripe's answer to an unknown currency (the list shortened here).
+            raise ParamError("invalid", path, value, message=(
+                f"Invalid currency: {text}. Stripe currently supports these currencies: "
+                f"{', '.join(CURRENCIES[:8])}, ..."))
+        return code
 
 
 EXPAND = ListOf(Str(max_length=5000), max_items=20, description="Fields to expand")

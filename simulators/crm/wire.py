@@ -41,9 +41,12 @@ def _wide_ints(data: Any) -> Any:
 
 
 def loads_body(raw: bytes) -> Any:
-    """A JSON request body with numbers as Decimal (ints stay int); JSON_PARSER_ERROR else."""
+    """A JSON request body with numbers as Decimal (ints stay int); JSON_PARSER_ERROR else:
+    not UTF-8, not JSON, nested too deep for the parser, or a string with a lone UTF-16
+    surrogate (``"\\ud800"``: Python reads it, but it cannot be stored or written back
+    as UTF-8; issue 18: it answered 500 after the record was committed)."""
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal)
+        data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, ValueError) as exc:
         line = getattr(exc, "lineno", 1)
         col = getattr(exc, "colno", 1)
@@ -51,6 +54,33 @@ def loads_body(raw: bytes) -> Any:
             JSON_PARSER_ERROR,
             f"Unexpected character in request body at [line:{line}, column:{col}]",
         ) from None
+    except RecursionError:
+        raise bad_request(JSON_PARSER_ERROR, "The request body nests too deeply.") from None
+    if b"\\u" in raw and _has_surrogate(data):
+        raise bad_request(JSON_PARSER_ERROR,
+                          "Invalid UTF-8 in request body: a lone surrogate escape (\\uD800 "
+                          "to \\uDFFF) is not a character.")
+    return data
+
+
+def _has_surrogate(data: Any) -> bool:
+    """Whether any key or string in ``data`` holds a lone surrogate (walked without
+    recursion)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def sf_datetime(ts: float) -> str:

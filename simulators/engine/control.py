@@ -97,6 +97,33 @@ async def get_state(request: Request) -> Response:
     return jsonr(tenant_of(request, create=False).snapshot())
 
 
+def check_snapshot(data: dict[str, Any]) -> None:
+    """A tenant snapshot's shape, as GET /_sim/state gives it, or a 400 naming the field
+    (issue 18: a malformed store answered 500)."""
+    store = data["store"]
+    if not isinstance(store, dict):
+        raise ControlError(400, "'store' must be an object of kind -> list of records", "store")
+    for kind, records in store.items():
+        if not isinstance(records, list):
+            raise ControlError(400, f"'store.{kind}' must be a list of records", f"store.{kind}")
+        for n, record in enumerate(records):
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str | int):
+                raise ControlError(400, f"'store.{kind}[{n}]' must be a record with an 'id'",
+                                   f"store.{kind}[{n}]")
+    clock = data.get("clock", {})
+    if not isinstance(clock, dict) or not all(
+            isinstance(v, int | float | type(None)) and not isinstance(v, bool)
+            for v in (clock.get("frozen_at"), clock.get("offset"))):
+        raise ControlError(400, "'clock' must be an object with numeric 'frozen_at' and "
+                           "'offset'", "clock")
+    counters = data.get("counters", {})
+    if not isinstance(counters, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in counters.values()):
+        raise ControlError(400, "'counters' must be an object of integers", "counters")
+    if not isinstance(data.get("meta", {}), dict):
+        raise ControlError(400, "'meta' must be an object", "meta")
+
+
 async def put_state(request: Request) -> Response:
     sim = sim_of(request)
     data = await body_json(request)
@@ -106,7 +133,19 @@ async def put_state(request: Request) -> Response:
     if not ref:
         raise ControlError(400, "Missing required parameter: tenant", "tenant")
     data = dict(data, id=sim.vendor.resolve_tenant_ref(sim, str(ref)))
-    tenant = sim.restore_tenant(data)
+    check_snapshot(data)
+    before = sim.tenants.get(data["id"])
+    try:
+        tenant = sim.restore_tenant(data)
+    except Exception as exc:
+        # A snapshot of the right shape the fake still cannot load (a record without the
+        # fields its kind needs): the tenant stays as it was, nothing is kept.
+        if before is not None:
+            sim.tenants.adopt(before)
+        else:
+            sim.tenants.drop(data["id"])
+        raise ControlError(400, f"The snapshot cannot be restored: {type(exc).__name__}: "
+                           f"{str(exc)[:200]}", "store") from None
     if sim.statedir is not None:
         sim.statedir.compact(sim.snapshot())
     sim.deliveries.rebuild()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulators.engine.vendor import ErrorReply, Headers, Scope, Vendor, header, retry_after_header
-from simulators.erp import auth, errors, setup
+from simulators.erp import auth, errors, mirror, setup
 from simulators.erp.context import TOKENS, Ctx
 
 if TYPE_CHECKING:
@@ -87,7 +87,9 @@ class NetSuiteVendor(Vendor):
         setup.ensure_calendar(Ctx(sim, tenant, sim.settings.base_url))
 
     def on_tenant_restored(self, sim: Simulation, tenant: Tenant) -> None:
-        # The SuiteQL mirror (tenant.transient) is rebuilt lazily from the store.
+        # The SuiteQL mirror (tenant.transient) is rebuilt now, so that a store it cannot
+        # read is refused by the restore (400) rather than by every later query (500).
+        mirror.rebuild(tenant)
         for stale in [t for t, owner in self.tokens.items() if owner == tenant.id]:
             del self.tokens[stale]
         for rec in tenant.store.all(TOKENS):

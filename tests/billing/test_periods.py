@@ -106,3 +106,36 @@ def test_renewal_and_dunning_across_new_year(client: stripe.StripeClient) -> Non
     renewal = client.v1.invoices.retrieve(renewal.id)
     assert renewal.attempt_count == 4 and renewal.next_payment_attempt is None
     assert client.v1.subscriptions.retrieve(sub.id).status == "canceled"
+
+
+def test_a_clock_advances_at_most_two_intervals_of_its_shortest_subscription(
+        client: stripe.StripeClient) -> None:
+    # Stripe API reference, "Advance a test clock": frozen_time "Cannot be more than two
+    # intervals in the future from the shortest subscription in this test clock"
+    # (issue 18: 20 years of a daily subscription took 45 s).
+    start = at("2027-01-01T00:00:00Z")
+    clock, _ = _subscribe(client, start, 100, interval="day")
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        _advance(client, clock, start + 20 * 365 * DAY)
+    assert refused.value.param == "frozen_time" and refused.value.http_status == 400
+    assert "two intervals" in str(refused.value)
+    _advance(client, clock, start + 2 * DAY)  # exactly two intervals is allowed
+    assert client.v1.test_helpers.test_clocks.retrieve(clock).frozen_time == start + 2 * DAY
+
+
+def test_a_clock_without_subscriptions_advances_at_most_two_years(
+        client: stripe.StripeClient) -> None:
+    start = at("2027-01-01T00:00:00Z")
+    clock = client.v1.test_helpers.test_clocks.create({"frozen_time": start}).id
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        _advance(client, clock, at("2029-01-01T00:00:01Z"))
+    assert "two years" in str(refused.value)
+    _advance(client, clock, at("2029-01-01T00:00:00Z"))
+
+
+@pytest.mark.parametrize("frozen_time", [2**40, -1, "1e308", "NaN"])
+def test_frozen_time_out_of_range_is_refused(client: stripe.StripeClient,
+                                             frozen_time: object) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.test_helpers.test_clocks.create({"frozen_time": frozen_time})  # type: ignore[typeddict-item]
+    assert refused.value.param == "frozen_time"

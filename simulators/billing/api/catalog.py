@@ -12,6 +12,7 @@ from simulators.billing.params import (
     LIST,
     ONLY_EXPAND,
     Bool,
+    Currency,
     Decimal_,
     Enum,
     Hash,
@@ -37,7 +38,7 @@ PRODUCT_UPDATE: dict[str, Param] = {
     "name": Str(max_length=250), "default_price": Str(max_length=255)}
 RECURRING = Hash(fields={"interval": Enum(required=True, values=("day", "week", "month", "year")),
                          "interval_count": Int(minimum=1, maximum=365)})
-CURRENCY = Str(required=True, max_length=3)
+CURRENCY = Currency(required=True)
 PRICE_PARAMS: dict[str, Param] = {
     "currency": CURRENCY, "unit_amount": Int(maximum=99_999_999_999),
     "product": Str(max_length=255),

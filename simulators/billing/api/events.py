@@ -41,7 +41,10 @@ WE_UPDATE: dict[str, Param] = {
     "description": Str(max_length=5000), "disabled": Bool(), "metadata": Metadata(),
     "expand": EXPAND,
 }
-FROZEN_TIME = Int(required=True, maximum=2**40)
+# A unix timestamp Stripe and every client can turn into a date: 0001..9999 years span
+# what datetime represents; Stripe's own bounds are unverified (issue 18: 2**40 was
+# accepted, a year past 36,000).
+FROZEN_TIME = Int(required=True, minimum=0, maximum=253_402_300_799)
 
 
 @ops.operation(method="GET", path="/v1/events", id="GetEvents", summary="List events",

@@ -14,6 +14,7 @@ from simulators.billing.params import (
     LIST_PARAMS,
     ONLY_EXPAND,
     Bool,
+    Currency,
     Enum,
     Int,
     ListOf,
@@ -38,7 +39,7 @@ INVOICE_CREATE: dict[str, Param] = {
 INVOICEITEM_CREATE: dict[str, Param] = {
     "customer": Str(required=True, max_length=255), "amount": Int(minimum=-99_999_999_999),
     "unit_amount": Int(), "quantity": Int(minimum=1, maximum=1_000_000),
-    "currency": Str(max_length=3), "price": Str(max_length=255),
+    "currency": Currency(), "price": Str(max_length=255),
     "description": Str(max_length=500), "invoice": Str(max_length=255),
     "subscription": Str(max_length=255), "metadata": Metadata(),
     "tax_rates": ListOf(Str(max_length=255)), "expand": EXPAND,

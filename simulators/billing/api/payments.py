@@ -13,6 +13,7 @@ from simulators.billing.params import (
     LIST,
     ONLY_EXPAND,
     Bool,
+    Currency,
     Enum,
     Hash,
     Int,
@@ -27,7 +28,7 @@ from simulators.engine.store import Record
 ops = Operations(tags=("Payments",))
 notes = Operations(tags=("Credit notes",))
 
-CURRENCY = Str(required=True, max_length=3)
+CURRENCY = Currency(required=True)
 PI_CREATE: dict[str, Param] = {
     "amount": Int(required=True, minimum=1), "currency": CURRENCY,
     "customer": Str(max_length=255), "payment_method": Str(max_length=255),

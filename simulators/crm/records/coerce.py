@@ -67,6 +67,10 @@ def coerce(org: Org, obj: ObjectDef, f: FieldDef, value: Any) -> Any:
         if isinstance(value, bool):
             raise _deserialize_error(f, value)
         text = format(value, "f") if isinstance(value, Decimal) else str(value)
+        if text == "":
+            # Salesforce stores an empty text value as null: a required field given ""
+            # is missing (REQUIRED_FIELD_MISSING), an optional one is cleared.
+            return coerce(org, obj, f, None)
         if kind is FieldType.PICKLIST:
             if f.picklist_values and text not in f.picklist_values:
                 # Restricted picklists refuse unknown values (Salesforce Help, "Restricted
