@@ -14,6 +14,7 @@ import orjson
 from simulators.billing.context import Ctx
 from simulators.billing.render import render
 from simulators.billing.versions import DEFAULT_VERSION
+from simulators.engine.credentials import new_secret
 from simulators.engine.delivery import Endpoint
 from simulators.engine.frozen import immutable_values
 from simulators.engine.seed import Streams
@@ -120,7 +121,7 @@ def create_webhook_endpoint(ctx: Ctx, p: dict[str, Any]) -> Record:
         "metadata": p.get("metadata") or {}, "status": "enabled", "url": p["url"],
         # Stripe returns the secret only on create; a receiver keys HMAC with the
         # whole whsec_ string (Stripe docs, "Check the webhook signatures").
-        "_secret": "whsec_" + ctx.tenant.new_id("", 32),
+        "_secret": new_secret("whsec_", 32),  # never from the seed (engine.credentials)
     }
     ctx.put("webhook_endpoint", we)
     return we

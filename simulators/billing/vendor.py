@@ -51,6 +51,7 @@ def _key_from(auth: bytes | None) -> bytes | None:
 
 class StripeVendor(Vendor):
     name = "billing"
+    secret_fields = ("_secret", "secret")  # webhook signing secrets (endpoints, outbox)
     # The engine's default signing is Stripe's scheme: t=<unix>,v1=<hex HMAC-SHA256 of
     # "t.body" keyed by the whole whsec_ secret> (Stripe docs, "Verify webhook
     # signatures manually"); only the header name is Stripe's own.

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 
 from simulators.crm.ids import to_18
 from simulators.engine import seed as seeding
+from simulators.engine.credentials import new_secret
 from simulators.engine.vendor import Scope, header
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ def mint(sim: Simulation, tenant: Tenant, client_id: str) -> str:
     for old in tenant.store.all(TOKENS):
         if float(old["expires_at"]) + ttl < now:
             tenant.store.delete(TOKENS, old["id"])
-    token = tenant.id[:15] + "!" + tenant.new_id("AQ", 94)
+    token = tenant.id[:15] + "!" + new_secret("AQ", 94)  # never from the seed
     tenant.store.put(
         TOKENS, {"id": token, "client_id": client_id, "issued_at": now, "expires_at": now + ttl}
     )

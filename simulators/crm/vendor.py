@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulators.crm import errors as E
-from simulators.crm.auth import bearer, expired, org_id_for, session
+from simulators.crm.auth import TOKENS, bearer, expired, org_id_for, session
 from simulators.crm.ids import to_18
 from simulators.crm.limits import count_call
 from simulators.crm.org import forget, org_of
@@ -23,6 +23,8 @@ REFUSED = "crm.limit_refused"  # scope key: the daily allocation is used up
 
 class SalesforceVendor(Vendor):
     name = "crm"
+    secret_kinds = (TOKENS,)  # session tokens
+    secret_fields = ("secret_sha", "secret")  # a client secret's digest; webhook secrets
     signature_header = "X-Fintwin-Signature"
     # Salesforce pushes change events over streaming APIs and does not retry HTTP
     # callbacks; fintwin's push retries on the engine's default backoff (scaled for tests).

@@ -20,7 +20,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from simulators.engine.clock import parse_instant
-from simulators.engine.delivery import ATTEMPTS, OUTBOX
+from simulators.engine.credentials import new_secret
+from simulators.engine.delivery import ATTEMPTS, OUTBOX, control_plane_url
 from simulators.engine.faults.durations import parse_duration
 from simulators.engine.faults.plan import FaultPlan, PlanError, profile_names
 from simulators.engine.journal import ALL_TENANTS, DETAIL_DEFAULT_LIMIT
@@ -94,7 +95,27 @@ async def tenants(request: Request) -> Response:
 
 
 async def get_state(request: Request) -> Response:
-    return jsonr(tenant_of(request, create=False).snapshot())
+    """The tenant's snapshot. Without an admin token (anyone on the network can ask)
+    the vendor's credentials and secrets are left out: its access tokens and signing
+    secrets would let the caller act as the tenant or forge its webhooks. Restoring such
+    a snapshot keeps everything else; its clients sign in again."""
+    sim = sim_of(request)
+    snapshot = tenant_of(request, create=False).snapshot()
+    if not sim.settings.admin_token:
+        snapshot = redacted(snapshot, sim.vendor.secret_kinds, sim.vendor.secret_fields)
+    return jsonr(snapshot)
+
+
+def redacted(snapshot: dict[str, Any], kinds: tuple[str, ...], fields: tuple[str, ...]
+             ) -> dict[str, Any]:
+    store = {kind: records for kind, records in snapshot["store"].items() if kind not in kinds}
+    if fields:
+        store = {kind: [{k: v for k, v in record.items() if k not in fields}
+                        if any(f in record for f in fields) else record
+                        for record in records]
+                 for kind, records in store.items()}
+    return {**snapshot, "store": store, "redacted": {"kinds": list(kinds),
+                                                     "fields": list(fields)}}
 
 
 def check_snapshot(data: dict[str, Any]) -> None:
@@ -345,7 +366,9 @@ async def create_subscription(request: Request) -> Response:
     url = data.get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise ControlError(400, "'url' must be an http(s) URL", "url")
-    secret = data.get("secret") or "whsec_" + tenant.new_id("", 32)
+    if control_plane_url(url):
+        raise ControlError(400, "'url' cannot be a fake's control plane (/_sim/...)", "url")
+    secret = data.get("secret") or new_secret("whsec_", 32)
     events = data.get("events", ["*"])
     if not isinstance(events, list):
         raise ControlError(400, "'events' must be a list", "events")

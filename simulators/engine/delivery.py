@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import posixpath
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -36,6 +38,22 @@ ATTEMPTS = "_delivery_attempt"
 REORDER_MAX_WAIT = 0.25
 SEND_TIMEOUT = 10.0
 MAX_IN_FLIGHT = 32
+
+
+def control_plane_url(url: str) -> bool:
+    """Whether ``url`` names a fintwin control plane (``/_sim/...``), on any host: a
+    webhook aimed there would make a fake reset or rewrite fakes for every tenant
+    (issue 18: an endpoint at ``http://127.0.0.1:PORT/_sim/reset`` wiped them all).
+    The path is read as a server would: escapes decoded (twice, for ``%255f``), empty
+    and dot segments collapsed, case kept aside."""
+    path = urlsplit(url).path
+    for _ in range(3):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    normal = posixpath.normpath("/" + path.replace("\\", "/")).lower()
+    return normal == "/_sim" or normal.startswith(("/_sim/", "//_sim"))
 
 
 @dataclass(frozen=True)
@@ -261,14 +279,20 @@ class DeliveryEngine:
             started = time.perf_counter()
             fault = None
             status: int | str
-            if rec["drops_left"] > 0:
+            if control_plane_url(rec["url"]):
+                # Endpoints are checked when made; a restored snapshot is not.
+                status, fault = "refused", "control_plane_target"
+            elif rec["drops_left"] > 0:
                 rec["drops_left"] -= 1
                 status, fault = "dropped", "drop_first_attempts"
             else:
                 body = rec["body"].encode()
                 headers = {"Content-Type": "application/json; charset=utf-8",
                            "User-Agent": f"fintwin-{self.sim.vendor.name}/1.0"}
-                headers.update(self.sim.vendor.sign(rec["secret"], body, int(time.time())))
+                # A snapshot restored without its secrets signs with none (the receiver
+                # refuses it, as it should).
+                secret = rec.get("secret") or ""
+                headers.update(self.sim.vendor.sign(secret, body, int(time.time())))
                 try:
                     resp = await self._client_for().post(rec["url"], content=body,
                                                          headers=headers)

@@ -67,6 +67,11 @@ class Vendor:
     retry_schedule: tuple[float, ...] = (60, 300, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
     signature_header = "X-Fintwin-Signature"
     default_limits: tuple[dict[str, Any], ...] = ()
+    # What a tenant snapshot holds that is a credential or a secret: whole collections
+    # (access tokens) and fields of any record (a webhook signing secret). A snapshot
+    # served by a control plane without an admin token leaves them out (issue 18).
+    secret_kinds: tuple[str, ...] = ()
+    secret_fields: tuple[str, ...] = ()
     # True when the vendor's app puts the request body it read in
     # scope["fintwin.body"] (STASHED_BODY): the journal then hashes that instead of
     # wrapping ``receive`` on requests no fault touches.

@@ -19,8 +19,9 @@ Which account a client belongs to: clients are registered per account on the
 control plane (``POST /_sim/erp/clients?tenant=<account id>``). When the fake
 allows it (``settings.extra["erp_auto_clients"]``, default true) an unknown
 client id with a secret gets a default account of its own on first use, whose
-id is a stable 7-digit number derived from the client id; the secret used
-first is then the client's secret. JWT clients must be registered.
+id is a 7-digit number derived from the client id, never one already in use
+(``account_for_client``); the secret used first is then the client's secret. JWT
+clients must be registered.
 
 Access tokens are opaque, valid for 3600 s of the account's business time
 (Oracle, "Using Connect with OAuth 2.0", article_0907013045: "The access token
@@ -35,6 +36,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import weakref
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -42,6 +44,7 @@ import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from simulators.engine.credentials import new_secret
 from simulators.engine.runtime import Simulation
 from simulators.engine.tenancy import Tenant
 from simulators.erp.context import TOKENS
@@ -54,10 +57,38 @@ ALGORITHMS = ["PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
 CLIENTS = "erp_clients"  # sim.globals key: client id -> registration
 
 
-def account_for_client(client_id: str) -> str:
-    """The default account id of an unregistered client: 7 digits from its id."""
+ACCOUNT_SPACE = 9_000_000  # 7-digit account ids, 1000000..9999999
+
+
+def account_for_client(sim: Simulation, client_id: str) -> str:
+    """The account of a new, unregistered client: 7 digits from a hash of its id, or,
+    if an account has that number already, the next free one (stable for a given
+    client id and arrival order). Two clients never share an account by chance, and a
+    client id chosen to hash onto another's account gets an account of its own (issue 18:
+    7 digits of the hash alone collided with probability ~N^2/1.8e7, about 5 % at 1,000
+    client ids, and a client id could be picked to join an existing account)."""
+    taken = _taken_accounts(sim)
     digest = int(hashlib.sha256(client_id.encode()).hexdigest()[:12], 16)
-    return str(1_000_000 + digest % 9_000_000)
+    for step in range(ACCOUNT_SPACE):
+        candidate = str(1_000_000 + (digest + step) % ACCOUNT_SPACE)
+        if candidate not in taken and sim.tenants.get(candidate) is None:
+            return candidate
+    raise OAuthError("invalid_client", "No account numbers are left in this fake.", 401)
+
+
+_TAKEN: weakref.WeakKeyDictionary[Simulation, tuple[int, int, set[str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _taken_accounts(sim: Simulation) -> set[str]:
+    """The accounts registered clients belong to, kept per fake and rebuilt when the
+    client table is another (a restart, a restore) or changed behind ``register``."""
+    table = clients(sim)
+    cached = _TAKEN.get(sim)
+    if cached is None or cached[0] != id(table) or cached[1] != len(table):
+        cached = (id(table), len(table), {str(e["account"]) for e in table.values()})
+        _TAKEN[sim] = cached
+    return cached[2]
 
 
 def clients(sim: Simulation) -> dict[str, dict[str, Any]]:
@@ -87,7 +118,13 @@ def register(
     if public_key is not None:
         load_public_key(public_key)
         entry["keys"] = {**entry.get("keys", {}), (kid or "default"): public_key}
+    new = client_id not in table
     table[client_id] = entry
+    if new:
+        cached = _TAKEN.get(sim)
+        if cached is not None and cached[0] == id(table):
+            cached[2].add(str(account))
+            _TAKEN[sim] = (cached[0], len(table), cached[2])
     sim.persist_global(CLIENTS, table)
     return entry
 
@@ -143,7 +180,7 @@ def authenticate(
     if entry is None:
         if not sim.settings.extra.get("erp_auto_clients", True):
             raise OAuthError("invalid_client", "Client authentication failed.", 401)
-        entry = register(sim, account_for_client(client_id), client_id, secret=secret)
+        entry = register(sim, account_for_client(sim, client_id), client_id, secret=secret)
     known = entry.get("secret")
     if known is None or not hmac.compare_digest(str(known).encode(), secret.encode()):
         raise OAuthError("invalid_client", "Client authentication failed.", 401)
@@ -194,7 +231,7 @@ def _assertion(sim: Simulation, token: str) -> tuple[str, str]:
 
 def issue(tenant: Tenant, client_id: str) -> dict[str, Any]:
     """A new access token of ``tenant`` valid for TOKEN_TTL of business time."""
-    token = tenant.new_id("", 48)
+    token = new_secret("", 48)  # never from the seed (engine.credentials)
     now = tenant.clock.now()
     tenant.store.put(
         TOKENS, {"id": token, "client_id": client_id, "issued": now, "expires": now + TOKEN_TTL}

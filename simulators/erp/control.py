@@ -4,6 +4,7 @@ period close/lock, seed data and the trial balance (for oracles)."""
 from __future__ import annotations
 
 import copy
+import hmac
 from typing import Any
 
 from starlette.requests import Request
@@ -50,6 +51,17 @@ async def register_client(request: Request) -> Response:
     kid = _str(data, "kid", required=False)
     if secret is None and key is None:
         raise ControlError(400, "Give 'client_secret' or 'public_key' (PEM)", "client_secret")
+    existing = auth.clients(sim).get(client_id)
+    if existing is not None and not sim.settings.admin_token:
+        # Without an admin token anyone can call this: a registered client is changed
+        # (a new secret, another key) only by whoever knows its secret (issue 18: a
+        # client of another account could be re-registered and its tokens taken).
+        known = existing.get("secret")
+        if known is None or secret is None or not hmac.compare_digest(
+                str(known).encode(), secret.encode()):
+            raise ControlError(409, f"Client {client_id} is registered; changing it needs "
+                               "its current client_secret or the fake's admin token",
+                               "client_secret")
     try:
         entry = auth.register(sim, tenant.id, client_id, secret=secret, kid=kid, public_key=key)
     except ValueError as exc:

@@ -42,7 +42,7 @@ def session(sim: Simulation, ref: str, options: Mapping[str, str]
         account, client_id = ref, VERIFIER_CLIENT
     else:
         if entry is None:
-            entry = auth.register(sim, auth.account_for_client(ref), ref,
+            entry = auth.register(sim, auth.account_for_client(sim, ref), ref,
                                   secret=secrets.token_urlsafe(24))
         account, client_id = str(entry["account"]), ref
     tenant = sim.tenant(account)

@@ -26,6 +26,8 @@ DEFAULT_CONCURRENCY = 5
 
 class NetSuiteVendor(Vendor):
     name = "erp"
+    secret_kinds = (TOKENS,)  # access tokens
+    secret_fields = ("secret",)  # webhook signing secrets
     # Account-wide concurrency limit: 5 on the lowest service tier without
     # SuiteCloud Plus (Oracle, "Concurrency Governance Limits Based on Service
     # Tiers"; the governanceLimits example shows accountConcurrencyLimit 5).

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from simulators.erp.auth import account_for_client
+from simulators.erp.auth import account_for_client, clients, register
 from tests.erp.support import ACCOUNT, BASE, RECORDS, TOKEN, Erp, assert_error
 
 AUD = f"{BASE}{TOKEN}"
@@ -99,7 +99,7 @@ def test_bad_client_credentials(
 def test_unknown_client_gets_a_default_account_of_its_own(erp: Erp) -> None:
     first = token_request(erp, {"grant_type": "client_credentials"}, auth=("new-app", "pw"))
     assert first.status_code == 200
-    account = account_for_client("new-app")
+    account = clients(erp.sim)["new-app"]["account"]
     assert len(account) == 7 and account.isdigit()
     assert erp.sim.tenants.get(account) is not None
     # The first secret sticks.
@@ -187,3 +187,37 @@ def test_missing_or_unknown_token_is_invalid_login(erp: Erp, header: str | None)
     headers = {"Authorization": header} if header else {}
     response = erp.run(erp.client.get(f"{RECORDS}/customer", headers=headers))
     assert_error(response, 401, "INVALID_LOGIN")
+
+
+def test_no_two_clients_share_an_account_in_100000() -> None:
+    # Issue 18: 7 digits of a hash alone collide with probability ~N^2/1.8e7.
+    from simulators.engine.settings import SimSettings
+    from simulators.erp.app import create_app
+
+    sim = create_app(SimSettings(seed=7)).sim
+    accounts = set()
+    for n in range(100_000):
+        client_id = f"ci-job-{n}"
+        account = account_for_client(sim, client_id)
+        register(sim, account, client_id, secret="s")
+        accounts.add(account)
+    assert len(accounts) == 100_000
+
+
+def test_a_client_id_chosen_to_hash_onto_an_account_gets_its_own(erp: Erp) -> None:
+    # A victim's account is the number an attacker's chosen client id hashes to (what
+    # a search over client ids finds): the attacker must get an account of its own.
+    victim = _hashed("attacker")
+    register(erp.sim, victim, "victim-app", secret="victim-secret")
+    erp.sim.tenant(victim)
+    response = token_request(erp, {"grant_type": "client_credentials"},
+                             auth=("attacker", "pw"))
+    assert response.status_code == 200
+    assert clients(erp.sim)["attacker"]["account"] != victim
+
+
+def _hashed(client_id: str) -> str:
+    import hashlib
+
+    digest = int(hashlib.sha256(client_id.encode()).hexdigest()[:12], 16)
+    return str(1_000_000 + digest % 9_000_000)

@@ -23,6 +23,7 @@ from simulators.billing.params import (
 )
 from simulators.billing.render import render
 from simulators.billing.versions import parse_version
+from simulators.engine.delivery import control_plane_url
 from simulators.engine.operation import Operations
 from simulators.engine.store import Record
 
@@ -70,14 +71,22 @@ def retrieve_event(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
     return ctx.get("event", path["id"])
 
 
+def check_url(url: str) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise InvalidRequest("Invalid URL: URL must be publicly accessible http(s).",
+                             param="url", code="url_invalid")
+    if control_plane_url(url):
+        # Not a Stripe rule: the fakes' control plane is not a webhook receiver.
+        raise InvalidRequest("Invalid URL: a webhook endpoint cannot be a fintwin fake's "
+                             "control plane (/_sim/...).", param="url", code="url_invalid")
+
+
 @webhooks.operation(method="POST", path="/v1/webhook_endpoints", id="PostWebhookEndpoints",
                     summary="Create a webhook endpoint", params=WE_CREATE)
 def create_webhook_endpoint(ctx: Ctx, p: dict[str, Any], path: dict[str, str]
                             ) -> dict[str, Any]:
     """The answer holds the signing ``secret`` (``whsec_...``), shown only here."""
-    if not p["url"].startswith(("http://", "https://")):
-        raise InvalidRequest("Invalid URL: URL must be publicly accessible http(s).",
-                             param="url", code="url_invalid")
+    check_url(p["url"])
     if p.get("api_version"):
         parse_version(p["api_version"])
     we = events.create_webhook_endpoint(ctx, p)
@@ -106,6 +115,8 @@ def retrieve_webhook_endpoint(ctx: Ctx, p: dict[str, Any], path: dict[str, str])
                     summary="Update a webhook endpoint", params=WE_UPDATE,
                     returns="webhook_endpoint")
 def update_webhook_endpoint(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    if p.get("url") is not None:
+        check_url(p["url"])
     return events.update_webhook_endpoint(ctx, ctx.get("webhook_endpoint", path["we"]), p)
 
 
