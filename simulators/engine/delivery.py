@@ -52,8 +52,9 @@ def control_plane_url(url: str) -> bool:
         if decoded == path:
             break
         path = decoded
-    normal = posixpath.normpath("/" + path.replace("\\", "/")).lower()
-    return normal == "/_sim" or normal.startswith(("/_sim/", "//_sim"))
+    collapsed = "/" + "/".join(part for part in path.replace("\\", "/").split("/") if part)
+    normal = posixpath.normpath(collapsed).lower()
+    return normal == "/_sim" or normal.startswith("/_sim/")
 
 
 @dataclass(frozen=True)
