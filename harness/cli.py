@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import ipaddress
 import os
 import sys
 from collections.abc import Sequence
@@ -20,6 +21,24 @@ FAKES = {
     "crm": ("simulators.crm.app", 8001),
     "erp": ("simulators.erp.app", 8003),
 }
+
+
+def loopback(host: str) -> bool:
+    """Whether ``host`` only takes connections from this machine."""
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any interface
+
+
+def warn_unlocked(what: str, host: str, token: str | None, why: str) -> None:
+    """A clear warning on stderr when ``what`` listens beyond loopback without a token."""
+    if token or loopback(host):
+        return
+    print(f"fintwin: WARNING: {what} listens on {host or 'every address'} without an admin "
+          f"token: {why}.", file=sys.stderr, flush=True)
 
 
 def _sim_command(args: argparse.Namespace) -> int:
@@ -44,6 +63,9 @@ def _sim_command(args: argparse.Namespace) -> int:
     if settings.faults in ("", "none"):  # no plan, whichever layer said so
         settings = replace(settings, faults=None)
     app = module.create_app(settings)
+    warn_unlocked(f"the {args.fake} fake", args.host, settings.admin_token,
+                  "its control plane (/_sim/: reset, state, faults, clients) is open to "
+                  "anyone who reaches it; give --admin-token or FINTWIN_SIM_ADMIN_TOKEN")
     serve(app, host=args.host, port=args.port or default_port, tls=args.tls,
           state_dir=settings.state_dir, log_level=args.log_level,
           proxy_headers=args.proxy_headers, tls_hostnames=tuple(args.tls_hostname))
@@ -72,6 +94,9 @@ def _serve_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"fintwin: {exc}", file=sys.stderr)
         return 2
+    warn_unlocked("the integration layer", args.host, cfg.admin_token,
+                  "its admin API (connections and their webhook secrets, replay) is open to "
+                  "anyone who reaches it; set FINTWIN_ADMIN_TOKEN")
     print(f"fintwin integration layer ({cfg.variant}) on http://{args.host}:{args.port}",
           flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="on")

@@ -44,6 +44,34 @@ def _error(status: int, code: str, message: str) -> Response:
     return _json({"error": {"code": code, "message": message}}, status)
 
 
+# A webhook body the receivers read at most: Stripe's events are a few KB, at most a few
+# hundred (an invoice with many lines); a CRM change event is smaller.
+WEBHOOK_MAX_BYTES = 1024 * 1024
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+async def _limited_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is longer than ``limit`` (the rest unread)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None = None,
                workers: bool = True) -> Starlette:
     service = Service(cfg, transport=transport)
@@ -57,20 +85,22 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
 
     async def _body_json(request: Request) -> tuple[bytes, dict[str, Any] | None]:
         raw = await request.body()
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return raw, None
-        return raw, data if isinstance(data, dict) else None
+        return raw, _json_object(raw)
 
     async def _signed(request: Request, header: str, secret_of: Any
                       ) -> tuple[str, dict[str, Any]] | Response:
-        """The connection id and the verified JSON event, or the error to answer."""
+        """The connection id and the verified JSON event, or the error to answer. At most
+        ``WEBHOOK_MAX_BYTES`` of body are read, before the signature is checked (issue 18:
+        a body of any size was read first)."""
         conn_id = request.path_params["connection"]
         conn = await service.connection(conn_id)
         if conn is None:
             return _error(404, "unknown_connection", f"no connection {conn_id!r}")
-        raw, event = await _body_json(request)
+        raw = await _limited_body(request, WEBHOOK_MAX_BYTES)
+        if raw is None:
+            return _error(413, "body_too_large",
+                          f"a webhook body is at most {WEBHOOK_MAX_BYTES} bytes")
+        event = _json_object(raw)
         try:
             verify(request.headers.get(header), raw, secret_of(conn), now=time.time(),
                    tolerance=cfg.webhook_tolerance)
@@ -130,6 +160,14 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
             conn = Connection.from_dict(data)
         except ValueError as exc:
             return _error(400, "invalid_connection", str(exc))
+        existing = await service.connection(conn.id)
+        if existing is not None and existing.to_dict() != conn.to_dict() and not cfg.admin_token:
+            # Without an admin token anyone who reaches the service could rewrite a
+            # connection's webhook secret and then have forged events accepted (issue 18).
+            # The same body again is fine (a harness setting up twice).
+            return _error(409, "connection_exists",
+                          f"connection {conn.id!r} exists; changing it needs the service's "
+                          "admin token (FINTWIN_ADMIN_TOKEN)")
         await service.add_connection(conn)
         return _json({"id": conn.id, "webhooks": {
             "billing": f"/webhooks/billing/{conn.id}", "crm": f"/webhooks/crm/{conn.id}"}},
