@@ -53,7 +53,8 @@ def _sim_command(args: argparse.Namespace) -> int:
              "service_time": args.service_time,
              "delivery_verify": args.delivery_ca, "epoch": args.epoch,
              "limits": False if args.no_limits else None,
-             "frozen_clock": True if args.freeze_clock else None}
+             "frozen_clock": True if args.freeze_clock else None,
+             "max_tenants": args.max_tenants, "tenant_ttl": args.tenant_ttl}
     try:
         settings = SimSettings.load(file=args.config, env=os.environ,
                                     overrides={k: v for k, v in given.items() if v is not None})
@@ -190,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--freeze-clock", action="store_true",
                      help="business clocks stand still until advanced (like Stripe test "
                           "clocks) instead of running with wall time")
+    sim.add_argument("--max-tenants", type=int,
+                     help="forget the least recently used idle tenants beyond this many "
+                          "(default 0: no cap; not with --state-dir)")
+    sim.add_argument("--tenant-ttl", type=float,
+                     help="forget tenants idle for this many seconds (default 0: never; not "
+                          "with --state-dir)")
     sim.add_argument("--log-level", default="warning")
     sim.set_defaults(func=_sim_command)
     docs = sub.add_parser("docs", help="write each fake's API reference (docs/api/*.md)")

@@ -119,6 +119,10 @@ class DeliveryEngine:
         self.kick()
         return ids
 
+    def pending_tenants(self) -> set[str]:
+        """The tenants with a delivery still to make (an evicted one would lose it)."""
+        return {tenant_id for _, _, tenant_id, _ in self._heap}
+
     def _push(self, tenant_id: str, rec: dict[str, Any]) -> None:
         self._seq += 1
         heapq.heappush(self._heap, (rec["next_at"], self._seq, tenant_id, rec["id"]))

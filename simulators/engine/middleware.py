@@ -156,6 +156,10 @@ class SimMiddleware(SimApp):
             scope["fintwin.observer"] = True
             await self.app(scope, receive, send)
             return
+        counted = tenant is not None and sim.evicting
+        if counted:
+            assert tenant is not None
+            sim.tenant_used(tenant)
         faults = sim.faults
         if faults.idle:
             verdict = None
@@ -219,6 +223,9 @@ class SimMiddleware(SimApp):
                     assert tenant is not None
                     tenant.transient["locks"].discard(lock)
         finally:
+            if counted:
+                assert tenant is not None
+                sim.tenant_done(tenant)
             if verdict is not None:
                 sim.faults.release(verdict)
             elapsed = time.perf_counter() - started

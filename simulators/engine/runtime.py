@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from typing import Any
 
 from simulators.engine import seed as seeding
@@ -39,6 +40,9 @@ class Simulation:
         self.faults.limits_enabled = settings.limits
         self.deliveries = DeliveryEngine(self)
         self.globals: dict[str, Any] = {}
+        self.evicting = self.statedir is None and (
+            settings.max_tenants > 0 or settings.tenant_ttl > 0)
+        self._next_sweep = 0.0
         self._request_ids = itertools.count(1)
         self._request_tokens = seeding.sequence(self.settings.seed, 14, "request")
         if self.statedir is not None:
@@ -119,6 +123,41 @@ class Simulation:
         if self.statedir is not None:
             self.statedir.compact(self.snapshot())
             self.statedir.close()
+
+    # -- eviction ----------------------------------------------------------------
+    def tenant_used(self, tenant: Tenant) -> None:
+        """A request names ``tenant`` (the middleware, when eviction is on)."""
+        now = time.monotonic()
+        tenant.last_used = now
+        tenant.inflight += 1
+        cap = self.settings.max_tenants
+        if (cap and len(self.tenants) > cap) or now >= self._next_sweep:
+            self.evict_idle(now)
+
+    def tenant_done(self, tenant: Tenant) -> None:
+        tenant.inflight -= 1
+
+    def evict_idle(self, now: float | None = None) -> list[str]:
+        """Forget idle tenants over the cap or past their time to live; their ids."""
+        now = time.monotonic() if now is None else now
+        cap, ttl = self.settings.max_tenants, self.settings.tenant_ttl
+        self._next_sweep = now + (min(ttl / 4, 10.0) if ttl else 10.0)
+        busy = self.deliveries.pending_tenants()
+        idle = [t for t in self.tenants if t.inflight <= 0 and t.id not in busy]
+        evict = [t for t in idle if ttl and now - t.last_used > ttl]
+        if cap and len(self.tenants) - len(evict) > cap:
+            # Down to 90 % of the cap: a burst of new tenants sorts once, not per request.
+            chosen = {t.id for t in evict}
+            rest = sorted((t for t in idle if t.id not in chosen), key=lambda t: t.last_used)
+            evict += rest[:len(self.tenants) - len(evict) - cap * 9 // 10]
+        for tenant in evict:
+            self.reset(tenant.id)
+            self.vendor.on_tenant_dropped(self, tenant.id)
+        if evict:
+            self.metrics.inc("tenants_evicted_total", value=len(evict),
+                             help="Idle tenants forgotten (max_tenants, tenant_ttl)")
+            log.info("evicted %d idle tenants", len(evict))
+        return [t.id for t in evict]
 
     def reset(self, tenant_id: str | None = None) -> None:
         if tenant_id is None:

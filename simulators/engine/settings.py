@@ -44,6 +44,13 @@ class SimSettings:
     epoch: float | None = None
     frozen_clock: bool = False
     base_url: str = ""  # how clients reach this fake (for URLs in responses)
+    # Idle tenants forgotten (issue 18: every new sk_test_ key made a tenant kept forever;
+    # 20,000 keys, +83 MiB): at most ``max_tenants`` (0: no cap; the least recently used
+    # idle ones go first) and none idle longer than ``tenant_ttl`` seconds (0: forever).
+    # A tenant with a request in flight or a delivery pending is never idle. With a
+    # state_dir tenants are kept (they are what the directory is for).
+    max_tenants: int = 0
+    tenant_ttl: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)  # vendor-specific settings
 
     @classmethod

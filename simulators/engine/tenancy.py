@@ -27,6 +27,10 @@ class Tenant:
     # Wall-time state the transport keeps (idempotency cache, locks); not
     # business state, so not part of a snapshot.
     transient: dict[str, Any] = field(default_factory=dict)
+    # For eviction (Simulation.tenant_used): when a request last named it (monotonic
+    # seconds) and how many of its requests are being answered now.
+    last_used: float = field(default_factory=time.monotonic)
+    inflight: int = 0
 
     def new_id(self, prefix: str, length: int = 24) -> str:
         return self.streams.new_id(prefix, length)

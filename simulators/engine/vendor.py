@@ -103,6 +103,9 @@ class Vendor:
     def on_tenant_created(self, sim: Simulation, tenant: Tenant) -> None:
         """Seed a new tenant's default data (a standard price book, a chart of accounts...)."""
 
+    def on_tenant_dropped(self, sim: Simulation, tenant_id: str) -> None:
+        """Forget what the vendor keeps about a tenant outside it (an evicted one)."""
+
     def on_tenant_restored(self, sim: Simulation, tenant: Tenant) -> None:
         """Rebuild derived in-memory state (token tables, indexes) after a restore."""
 

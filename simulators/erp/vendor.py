@@ -88,6 +88,10 @@ class NetSuiteVendor(Vendor):
     def on_clock_changed(self, sim: Simulation, tenant: Tenant) -> None:
         setup.ensure_calendar(Ctx(sim, tenant, sim.settings.base_url))
 
+    def on_tenant_dropped(self, sim: Simulation, tenant_id: str) -> None:
+        for stale in [t for t, owner in self.tokens.items() if owner == tenant_id]:
+            del self.tokens[stale]
+
     def on_tenant_restored(self, sim: Simulation, tenant: Tenant) -> None:
         # The SuiteQL mirror (tenant.transient) is rebuilt now, so that a store it cannot
         # read is refused by the restore (400) rather than by every later query (500).
