@@ -5,7 +5,8 @@ Routes:
 - ``POST /webhooks/crm/{connection}`` — signed CRM change events (X-Fintwin-Signature).
   Both answer 200 only after the event is stored in the inbox (a duplicate too: it is
   acknowledged so that the vendor stops retrying), 400 on a bad signature.
-- ``GET /health``; ``GET /metrics`` (Prometheus).
+- ``GET /health``; ``GET /metrics`` (Prometheus); ``GET /openapi.json`` (this API as
+  OpenAPI 3.1: ``openapi.py``).
 - ``POST /admin/connections``, ``GET /admin/dlq``, ``POST /admin/replay``,
   ``POST /admin/reconcile``, ``GET /admin/stats``, ``GET /admin/idle`` (pending work:
   the idle probe), ``GET /flows/{id}`` — behind
@@ -27,6 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from integration_layer.clients.errors import VendorError
+from integration_layer.service import openapi
 from integration_layer.service.config import Connection, ServiceConfig
 from integration_layer.service.flows.dispatch import billing_entity
 from integration_layer.service.inbox import InboundEvent
@@ -140,6 +143,11 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
         return _json({"status": "ok", "variant": service.variant.name,
                       "connections": len(service.connections)})
 
+    spec = orjson.dumps(openapi.document())
+
+    async def openapi_doc(request: Request) -> Response:
+        return Response(spec, media_type="application/json")
+
     async def metrics(request: Request) -> Response:
         return PlainTextResponse(service.metrics.render(),
                                  media_type="text/plain; version=0.0.4")
@@ -186,6 +194,8 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
         if ids is not None and (not isinstance(ids, list)
                                 or not all(isinstance(i, int) for i in ids)):
             return _error(400, "bad_request", "ids: a list of integers is required")
+        if not isinstance(data.get("connection"), str | None):
+            return _error(400, "bad_request", "connection: a string is required")
         count = await service.inbox.replay(data.get("connection"), ids)
         service.metrics.inc("fintwin_il_replayed_total", count)
         service._wake.set()
@@ -218,11 +228,20 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
     async def reconcile_route(request: Request) -> Response:
         _, data = await _body_json(request)
         data = data or {}
+        for name in ("since", "until"):
+            if not isinstance(data.get(name), int | None) or isinstance(data.get(name), bool):
+                return _error(400, "bad_request", f"{name}: an integer (unix time) is required")
+        if not isinstance(data.get("connection"), str | None):
+            return _error(400, "bad_request", "connection: a string is required")
         conn_id = data.get("connection") or next(iter(service.connections), None)
         if conn_id not in service.connections:
             return _error(400, "unknown_connection", f"no connection {conn_id!r}")
-        report = await reconcile(service.vendors_of(str(conn_id)), service.parts,
-                                 since=data.get("since"), until=data.get("until"))
+        try:
+            report = await reconcile(service.vendors_of(str(conn_id)), service.parts,
+                                     since=data.get("since"), until=data.get("until"))
+        except VendorError as exc:
+            # A vendor the connection names could not be read: the service is fine.
+            return _error(502, "vendor_error", str(exc)[:500])
         return _json(report)
 
     @contextlib.asynccontextmanager
@@ -237,6 +256,7 @@ def create_app(cfg: ServiceConfig, *, transport: httpx.AsyncBaseTransport | None
         Route("/webhooks/billing/{connection}", billing_webhook, methods=["POST"]),
         Route("/webhooks/crm/{connection}", crm_webhook, methods=["POST"]),
         Route("/health", health), Route("/metrics", metrics),
+        Route("/openapi.json", openapi_doc),
         Route("/admin/connections", admin(add_connection), methods=["POST"]),
         Route("/admin/dlq", admin(dlq)),
         Route("/admin/replay", admin(replay), methods=["POST"]),

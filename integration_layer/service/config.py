@@ -75,6 +75,14 @@ class Connection:
             for key in required:
                 if not isinstance(raw.get(key), str) or not raw[key]:
                     raise ValueError(f"{name}.{key}: a non-empty string is required")
+            if not str(raw["base_url"]).startswith(("http://", "https://")):
+                raise ValueError(f"{name}.base_url: an http(s) URL is required")
+            for key in names:
+                value = raw.get(key)
+                # URLs and credentials travel in request lines and headers: printable
+                # ASCII only (a credential with "é" failed on first use, answering 500).
+                if isinstance(value, str) and not (value.isascii() and value.isprintable()):
+                    raise ValueError(f"{name}.{key}: printable ASCII is required")
             return kind(**{k: str(v) for k, v in raw.items() if k in names})
 
         conn_id = data.get("id")
