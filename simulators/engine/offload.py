@@ -101,9 +101,13 @@ class Deferred(Generic[T, R]):
     work: Callable[[], T]
     finish: Callable[[T], R]
     tenant: str = ""
+    budget: Budget | None = None  # the work's, when it has one
 
-    def now(self) -> R:
-        """Run both parts here (a caller that cannot await)."""
+    def now(self, seconds: float | None = None) -> R:
+        """Run both parts here (a caller that cannot await), in at most ``seconds`` if
+        given: this holds up the event loop, so such a caller gives little time."""
+        if seconds is not None and self.budget is not None:
+            self.budget.seconds = min(self.budget.seconds, seconds)
         return self.finish(self.work())
 
     async def run(self) -> R:

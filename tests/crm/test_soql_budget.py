@@ -102,3 +102,21 @@ def test_composite_query_subrequests_run_in_place() -> None:
         assert r.json()["compositeResponse"][0]["body"]["totalSize"] == 1
         await org.client.aclose()
     run(main())
+
+
+def test_composite_queries_share_a_small_allowance_in_place() -> None:
+    # In place (on the event loop) all of one request's queries share 50 ms: the later
+    # heavy ones answer QUERY_TIMEOUT rather than hold up every other org.
+    async def main() -> None:
+        org = await open_org()
+        accounts(org, [f"account number {n}" for n in range(30_000)])
+        q = "SELECT+Id+FROM+Account+WHERE+Name+LIKE+'%25123%25'+ORDER+BY+Name"
+        subrequests = [{"method": "GET", "referenceId": f"q{n}",
+                        "url": f"{DATA}/query?q={q}"} for n in range(5)]
+        r = await org.post("/composite", {"compositeRequest": subrequests})
+        assert r.status_code == 200, r.text
+        codes = [sub["body"][0]["errorCode"] for sub in r.json()["compositeResponse"]
+                 if sub["httpStatusCode"] == 400]
+        assert codes and set(codes) == {"QUERY_TIMEOUT"}
+        await org.client.aclose()
+    run(main())

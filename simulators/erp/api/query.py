@@ -38,13 +38,13 @@ def suiteql(ctx: Ctx, req: Req) -> Deferred[SuiteQLPage, Reply]:
         raise InvalidContent('The request body must be {"q": "SELECT ..."}.', "q")
     limit = req.query.get("limit", MAX_LIMIT)
     offset = req.query.get("offset", 0)
-    run = mirror.engine_for(ctx.tenant).prepare(q, limit=limit, offset=offset,
-                                                budget=query_budget(ctx.sim.settings.extra))
+    budget = query_budget(ctx.sim.settings.extra)
+    run = mirror.engine_for(ctx.tenant).prepare(q, limit=limit, offset=offset, budget=budget)
     url = ctx.url(SUITEQL)
 
     def finish(page: SuiteQLPage) -> Reply:
         return json_reply(paging_envelope(url, page, limit, offset))
-    return Deferred(run, finish, ctx.tenant.id)
+    return Deferred(run, finish, ctx.tenant.id, budget)
 
 
 @ops.operation(method="GET", path="/services/rest/system/v1/governanceLimits",
