@@ -57,3 +57,18 @@ def test_a_snapshot_the_fake_cannot_load_leaves_the_tenant_as_it_was() -> None:
             tenant = app.sim.tenants.get("t1")
             assert tenant is not None and tenant.store.get("note", "1") is not None
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("body", [b'{"seconds": 1e308}', b'{"seconds": NaN}',
+                                  b'{"seconds": Infinity}', b'{"seconds": -5}',
+                                  b'{"seconds": .nan}', b'{"to": 1e308}', b'{"by": "1e400s"}'])
+def test_clock_advances_out_of_range_are_refused(body: bytes) -> None:
+    async def main() -> None:
+        app = billing(SimSettings(seed=7))
+        async with httpx.AsyncClient(transport=InProcessTransport(app),
+                                     base_url="http://fake") as client:
+            r = await client.post("/_sim/clock/advance", params={"tenant": "sk_test_clock"},
+                                  content=body)
+            assert r.status_code == 400, r.text
+            assert r.json()["error"]["param"] in ("seconds", "body")
+    asyncio.run(main())
