@@ -1,0 +1,67 @@
+"""SuiteQL translation in a process of its own, and remembered.
+
+Translating a query (sqlglot's parser, then the rewriter) is pure Python: in a thread of
+the fake's process it holds the interpreter, and the event loop's thread waits for it at
+every hand-over. A query of 500 ORs takes ~0.25 s to translate; repeated by one tenant it
+raised another tenant's GET p99 to ~220 ms (benchmarks/canary_bench.py, issue 18). In a
+separate process it costs the fake's process nothing but a round trip. The query runs in
+a thread afterwards (SQLite releases the interpreter while it works).
+
+A translation depends on the query text alone, so the last ``CACHE`` are kept: the
+harness's oracle and a polling integration ask the same queries again and again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from . import translate as local
+
+CACHE = 512
+WORKERS = 1
+
+_cache: OrderedDict[tuple[str, bool], local.Translation] = OrderedDict()
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def _processes() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            # spawn, not fork: the fake's process has threads (a fork could copy a held
+            # lock into the child).
+            _pool = ProcessPoolExecutor(max_workers=WORKERS,
+                                        mp_context=multiprocessing.get_context("spawn"))
+        return _pool
+
+
+def translate(query: str, *, allow_with: bool = False) -> local.Translation:
+    """``translate.translate(query)``, computed in the translator process (or here, if
+    that process is gone), and remembered."""
+    key = (query, allow_with)
+    with _lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    try:
+        result = _processes().submit(local.translate, query, allow_with=allow_with).result()
+    except BrokenProcessPool:
+        _reset()
+        result = local.translate(query, allow_with=allow_with)
+    with _lock:
+        _cache[key] = result
+        while len(_cache) > CACHE:
+            _cache.popitem(last=False)
+    return result
+
+
+def _reset() -> None:
+    global _pool
+    with _lock:
+        _pool = None
