@@ -24,6 +24,7 @@ import asyncio
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -119,18 +120,23 @@ class Deferred(Generic[T, R]):
         return self.finish(result)
 
 
-_gates: dict[tuple[int, str], asyncio.Semaphore] = {}
+# One semaphore per tenant and event loop (tests run several loops in one process; a
+# semaphore belongs to the loop that first waits on it).
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary())
 
 
 def _gate(tenant: str) -> asyncio.Semaphore:
-    # One semaphore per tenant and loop (tests run several loops in one process).
-    key = (id(asyncio.get_running_loop()), tenant)
-    gate = _gates.get(key)
+    loop = asyncio.get_running_loop()
+    gates = _gates.get(loop)
+    if gates is None:
+        gates = _gates[loop] = {}
+    gate = gates.get(tenant)
     if gate is None:
-        if len(_gates) > 10_000:  # forget idle gates rather than grow without bound
-            for k in [k for k, g in _gates.items() if not g.locked()]:
-                del _gates[k]
-        gate = _gates[key] = asyncio.Semaphore(PER_TENANT)
+        if len(gates) > 10_000:  # forget idle gates rather than grow without bound
+            for name in [n for n, g in gates.items() if not g.locked()]:
+                del gates[name]
+        gate = gates[tenant] = asyncio.Semaphore(PER_TENANT)
     return gate
 
 
