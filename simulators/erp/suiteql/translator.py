@@ -14,7 +14,9 @@ harness's oracle and a polling integration ask the same queries again and again.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,8 +38,20 @@ def _processes() -> ProcessPoolExecutor:
             # spawn, not fork: the fake's process has threads (a fork could copy a held
             # lock into the child).
             _pool = ProcessPoolExecutor(max_workers=WORKERS,
-                                        mp_context=multiprocessing.get_context("spawn"))
+                                        mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_leave_with, initargs=(os.getpid(),))
         return _pool
+
+
+def _leave_with(parent: int) -> None:
+    """In the translator process: exit when the fake's process is gone. A fake killed
+    (SIGTERM, SIGKILL) runs no exit handler, and its pool's process would stay on."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="leave-with-parent").start()
 
 
 def translate(query: str, *, allow_with: bool = False) -> local.Translation:
