@@ -81,7 +81,7 @@ class _Run:
         """Run the plan's semi-join subqueries (and its child subqueries' ones) once each,
         over live records (not deleted ones, even in queryAll): their ids decide rows."""
         for semi in plan.semi_joins:
-            inner = _Run(self.source, self.api_version, False)
+            inner = _Run(self.source, self.api_version, False, self.budget)  # one budget
             matched = inner._filter(semi.plan, inner._candidates(semi.plan))
             semi.ids = frozenset(str(v) for r in matched
                                  if (v := semi.selected.raw(r, inner.deref)) is not None)

@@ -242,7 +242,7 @@ def _stored_row(spec: Table, row: Mapping[str, Any]) -> dict[str, Any]:
 def _authorize(action: int, _arg1: object, arg2: object, *_rest: object) -> int:
     if action not in _ALLOWED_ACTIONS:
         return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_FUNCTION and str(arg2).lower() not in functions.ALLOWED:
+    if action == sqlite3.SQLITE_FUNCTION and not functions.allowed(str(arg2)):
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
 

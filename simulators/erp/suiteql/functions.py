@@ -65,8 +65,15 @@ ALLOWED = frozenset({
     "abs", "ceil", "ceiling", "floor", "mod", "power", "pow", "round", "sign", "sqrt",
     "trunc", "lower", "upper", "length", "ltrim", "rtrim", "trim", "replace", "substr",
     "substring", "instr", "coalesce", "ifnull", "nullif", "iif", "count", "sum", "avg",
-    "min", "max", "total", "date", "datetime", "strftime", "ns_to_date", "ns_to_char",
+    "min", "max", "total", "date", "datetime", "strftime",
 })
+
+
+def allowed(name: str) -> bool:
+    """Whether a query may call SQLite function ``name``: one of ALLOWED, or one of the
+    fake's own UDFs (``ns_...``, registered below: TO_DATE, TO_CHAR, BUILTIN.DF)."""
+    lowered = name.lower()
+    return lowered in ALLOWED or lowered.startswith("ns_")
 
 
 def register(connection: sqlite3.Connection) -> None:
