@@ -160,7 +160,8 @@ class Q2C:
         self.catalog = tenant.catalog or self.data.catalog()
         self.record = record
         self.timeout = timeout
-        self.oracle = Oracle(world)
+        # The oracle reads the SUT's parked events too when the manifest names its DLQ.
+        self.oracle = Oracle(world, dlq=self._parked if stack.manifest.admin.dlq else None)
         self.last: Report | None = None
         self.last_settle: Settled | None = None
 
@@ -380,6 +381,9 @@ class Q2C:
         body = self.dlq()
         items = body.get("data", body) if isinstance(body, dict) else body
         return items if isinstance(items, list) else []
+
+    async def _parked(self) -> list[Any]:
+        return self.parked()
 
     def replay(self) -> dict[str, Any]:
         """``POST`` the manifest's replay path for this tenant's connection."""

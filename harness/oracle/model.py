@@ -98,12 +98,48 @@ class CurrencyTotals:
 
 
 @dataclass
+class TaxTotals:
+    """One tax jurisdiction's tax in one currency, billing against the ERP (major units).
+
+    Billing's jurisdiction is its tax rate's ``country``; the ERP's is the country of the
+    subsidiary the tax was posted in (a legal entity is a tax jurisdiction)."""
+
+    jurisdiction: str
+    currency: str
+    billing_tax: Decimal = Decimal(0)  # invoices' tax less credit notes' tax
+    erp_tax: Decimal = Decimal(0)  # tax lines of invoices less those of credit memos
+
+    @property
+    def key(self) -> str:
+        return f"{self.jurisdiction}/{self.currency}"
+
+    @property
+    def gap(self) -> Decimal:
+        return self.billing_tax - self.erp_tax
+
+    @property
+    def reconciled(self) -> bool:
+        return not self.gap
+
+    def to_dict(self) -> dict[str, Any]:
+        quantum = Decimal(1).scaleb(-exponent(self.currency))
+        return {"jurisdiction": self.jurisdiction, "currency": self.currency,
+                "billing_tax": str(self.billing_tax.quantize(quantum)),
+                "erp_tax": str(self.erp_tax.quantize(quantum)),
+                "gap": str(self.gap.quantize(quantum)), "reconciled": self.reconciled}
+
+
+@dataclass
 class Report:
-    """One oracle check: every violation found, the reconciliation, and object counts."""
+    """One oracle check: every violation found, the reconciliation, and object counts.
+
+    ``checks`` names the checks that ran (a selection may leave some out)."""
 
     violations: list[Violation] = field(default_factory=list)
     totals: dict[str, CurrencyTotals] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    tax: dict[str, TaxTotals] = field(default_factory=dict)
+    checks: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -132,7 +168,8 @@ class Report:
         return {"ok": self.ok, "by_severity": self.by_severity(),
                 "violations": [v.to_dict() for v in self.violations],
                 "totals": {c: t.to_dict() for c, t in sorted(self.totals.items())},
-                "counts": dict(sorted(self.counts.items()))}
+                "tax": {k: t.to_dict() for k, t in sorted(self.tax.items())},
+                "counts": dict(sorted(self.counts.items())), "checks": list(self.checks)}
 
     def summary(self) -> str:
         """One line per violation, for assertion messages."""

@@ -4,18 +4,27 @@ Every read carries ``X-Fintwin-Observer`` (the drivers built with ``observer=Tru
 it skips faults, rate limits, quotas and the request journal: checking never disturbs a
 run. A snapshot is a handful of list calls per system (billing lists paged by 100, SOQL
 batches of 2,000, SuiteQL pages of 1,000), cheap enough to repeat inside ``eventually``.
+
+Besides the three systems' business state, a snapshot may hold :class:`Evidence`: the
+fakes' request journals (what the SUT sent and what each vendor answered) and the SUT's
+parked events (its DLQ, when its manifest names one). Checks that need them say so
+(:mod:`harness.oracle.registry`); they are read only then.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from harness.drivers.world import World
 
-Row = dict[str, Any]
+Row = Mapping[str, Any]
+#: Reads the SUT's parked events for this tenant (a list of items), or None.
+DlqReader = Callable[[], Awaitable[list[Any]]]
+VENDORS = ("crm", "billing", "erp")
 
 ACCOUNT_SOQL = ("SELECT Id, Name, Legal_Entity__c, CurrencyIsoCode, Billing_Customer_Id__c, "
                 "ERP_Customer_Id__c, Billing_Status__c FROM Account")
@@ -23,7 +32,7 @@ OPPORTUNITY_SOQL = ("SELECT Id, AccountId, StageName, IsWon, CurrencyIsoCode, "
                     "Billing_Subscription_Id__c FROM Opportunity")
 OPP_LINE_SOQL = "SELECT Id, OpportunityId, ProductCode, Quantity FROM OpportunityLineItem"
 CONTRACT_SOQL = ("SELECT Id, AccountId, Status, External_Id__c, Billing_Subscription_Id__c, "
-                 "Cancel_At_Period_End__c FROM Contract")
+                 "Cancel_At_Period_End__c, LastModifiedDate FROM Contract")
 ORDER_SOQL = ("SELECT Id, ContractId, Status, Type, ActivatedDate, CreatedDate FROM Order "
               "WHERE Status = 'Activated'")
 ORDER_ITEM_SOQL = "SELECT Id, OrderId, Product2.ProductCode, Quantity FROM OrderItem"
@@ -36,6 +45,7 @@ TRANSACTION_QL = (
     "SELECT t.id AS id, t.type AS type, t.tranid AS tranid, t.externalid AS externalid, "
     "t.foreigntotal AS foreigntotal, t.currency AS currency, t.entity AS entity, "
     "t.postingperiod AS postingperiod, t.status AS status, t.createddate AS createddate, "
+    "t.trandate AS trandate, "
     "t.memo AS memo, "
     "tl.subsidiary AS subsidiary FROM transaction t JOIN transactionLine tl "
     "ON tl.transaction = t.id WHERE tl.mainline = 'T'")
@@ -43,42 +53,63 @@ BALANCE_QL = ("SELECT transaction, SUM(debit) AS debit, SUM(credit) AS credit "
               "FROM transactionAccountingLine GROUP BY transaction")
 CLOSED_PERIOD_QL = ("SELECT id, periodname, startdate, enddate FROM accountingPeriod "
                     "WHERE closed = 'T' AND isquarter = 'F' AND isyear = 'F'")
+PERIOD_QL = ("SELECT id, periodname, startdate, enddate, closed FROM accountingPeriod "
+             "WHERE isquarter = 'F' AND isyear = 'F'")
+# The tax of each transaction: its tax lines (a NetSuite transaction line is a tax line or
+# an item line; amounts signed as posted, so compare magnitudes).
+TAX_LINE_QL = ("SELECT transaction, SUM(foreignamount) AS tax FROM transactionLine "
+               "WHERE taxline = 'T' GROUP BY transaction")
 
 
-@dataclass
+@dataclass(frozen=True)
 class CrmState:
-    accounts: list[Row] = field(default_factory=list)
-    opportunities: list[Row] = field(default_factory=list)
-    opportunity_lines: list[Row] = field(default_factory=list)
-    contracts: list[Row] = field(default_factory=list)
-    orders: list[Row] = field(default_factory=list)
-    order_items: list[Row] = field(default_factory=list)
+    accounts: Sequence[Row] = ()
+    opportunities: Sequence[Row] = ()
+    opportunity_lines: Sequence[Row] = ()
+    contracts: Sequence[Row] = ()
+    orders: Sequence[Row] = ()
+    order_items: Sequence[Row] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class BillingState:
-    customers: list[Row] = field(default_factory=list)
-    subscriptions: list[Row] = field(default_factory=list)
-    invoices: list[Row] = field(default_factory=list)
-    credit_notes: list[Row] = field(default_factory=list)
+    customers: Sequence[Row] = ()
+    subscriptions: Sequence[Row] = ()
+    invoices: Sequence[Row] = ()
+    credit_notes: Sequence[Row] = ()
+    tax_rates: Sequence[Row] = ()  # those the invoices' tax amounts name
 
 
-@dataclass
+@dataclass(frozen=True)
 class ErpState:
-    subsidiaries: list[Row] = field(default_factory=list)
-    currencies: dict[str, str] = field(default_factory=dict)  # id -> symbol
-    customers: list[Row] = field(default_factory=list)
-    transactions: list[Row] = field(default_factory=list)  # header + main line subsidiary
-    balances: list[Row] = field(default_factory=list)  # per transaction debit/credit
-    trial_balance: dict[str, Decimal] = field(default_factory=dict)  # subsidiary -> balance
-    closed_periods: list[Row] = field(default_factory=list)  # with lastModifiedDate
+    subsidiaries: Sequence[Row] = ()
+    currencies: Mapping[str, str] = field(default_factory=dict)  # id -> symbol
+    customers: Sequence[Row] = ()
+    transactions: Sequence[Row] = ()  # header + main line subsidiary
+    balances: Sequence[Row] = ()  # per transaction debit/credit
+    trial_balance: Mapping[str, Decimal] = field(default_factory=dict)  # subsidiary -> balance
+    closed_periods: Sequence[Row] = ()  # with lastModifiedDate (when it was closed)
+    periods: Sequence[Row] = ()  # every posting (monthly) period, open or closed
+    tax_lines: Mapping[str, Decimal] = field(default_factory=dict)  # transaction -> its tax
 
 
-@dataclass
+@dataclass(frozen=True)
+class Evidence:
+    """What the checks of the SUT's conduct read besides business state: the fakes' request
+    journals of this tenant (the SUT's requests only: the harness reads as an observer)
+    and the SUT's parked events. None: not read (no selected check needs it, or the SUT's
+    manifest names no DLQ)."""
+
+    journals: Mapping[str, Sequence[Row]] | None = None  # vendor -> journal entries
+    parked: Sequence[Any] | None = None  # the SUT's DLQ items for this tenant
+
+
+@dataclass(frozen=True)
 class Snapshot:
     crm: CrmState
     billing: BillingState
     erp: ErpState
+    evidence: Evidence = field(default_factory=Evidence)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -107,7 +138,14 @@ async def read_billing(world: World) -> BillingState:
     customers, subs, invoices, notes = await asyncio.gather(
         billing.customers(), billing.subscriptions("all"), billing.invoices(),
         billing.credit_notes())
-    return BillingState(customers, subs, invoices, notes)
+    named = sorted({_id(t.get("tax_rate")) for inv in invoices
+                    for t in inv.get("total_tax_amounts") or [] if t.get("tax_rate")})
+    rates = [await billing.get(f"/v1/tax_rates/{rate}") for rate in named]
+    return BillingState(customers, subs, invoices, notes, rates)
+
+
+def _id(value: Any) -> str:
+    return str(value.get("id")) if isinstance(value, Mapping) else str(value)
 
 
 async def read_erp(world: World) -> ErpState:
@@ -120,15 +158,32 @@ async def read_erp(world: World) -> ErpState:
     balances = await erp.suiteql(BALANCE_QL)
     trial = await erp.trial_balance()
     closed = await erp.suiteql(CLOSED_PERIOD_QL)
-    periods = []
+    closed_periods = []
     for row in closed:
         record = await erp.get("accountingPeriod", str(row["id"]))
-        periods.append({**row, "lastModifiedDate": record.get("lastModifiedDate")})
-    return ErpState(subsidiaries, currencies, customers, transactions, balances, trial, periods)
+        closed_periods.append({**row, "lastModifiedDate": record.get("lastModifiedDate")})
+    periods = await erp.suiteql(PERIOD_QL)
+    tax = {str(r["transaction"]): Decimal(str(r["tax"] or 0))
+           for r in await erp.suiteql(TAX_LINE_QL)}
+    return ErpState(subsidiaries, currencies, customers, transactions, balances, trial,
+                    closed_periods, periods, tax)
 
 
-async def read(world: World) -> Snapshot:
-    """Read the three fakes of ``world``'s tenant (use an observer world)."""
+async def read_journals(world: World) -> dict[str, list[Row]]:
+    """Each fake's request journal of this tenant (``GET /_sim/journal``)."""
+    out: dict[str, list[Row]] = {}
+    for vendor in VENDORS:
+        body = await getattr(world, vendor).control("GET", "/_sim/journal")
+        out[vendor] = list(body.get("data") or [])
+    return out
+
+
+async def read(world: World, *, journals: bool = False,
+               dlq: DlqReader | None = None) -> Snapshot:
+    """Read the three fakes of ``world``'s tenant (use an observer world); with
+    ``journals`` their request journals too, with ``dlq`` the SUT's parked events."""
     crm, billing, erp = await asyncio.gather(read_crm(world), read_billing(world),
                                              read_erp(world))
-    return Snapshot(crm, billing, erp)
+    evidence = Evidence(await read_journals(world) if journals else None,
+                        await dlq() if dlq is not None else None)
+    return Snapshot(crm, billing, erp, evidence)

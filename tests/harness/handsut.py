@@ -6,6 +6,7 @@ correct integration layer would; tests then break one thing and expect one viola
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -103,6 +104,7 @@ class HandSut:
         subsidiary = self.subsidiaries[synced.crm.deal.entity.country]
         erp_id = await self.world.erp.create("invoice", {
             "externalId": invoice["id"], "entity": {"id": synced.erp_customer_id},
+            "tranDate": day(invoice["status_transitions"]["finalized_at"]),
             "subsidiary": {"id": subsidiary}, "currency": {"id": self.currencies[currency]},
             "item": {"items": lines}})
         synced.erp_invoices[str(invoice["id"])] = erp_id
@@ -117,6 +119,7 @@ class HandSut:
         erp_invoice = synced.erp_invoices[str(invoice["id"])]
         erp_id = await self.world.erp.create("customerPayment", {
             "externalId": f"pay:{invoice['id']}", "customer": {"id": synced.erp_customer_id},
+            "tranDate": day(invoice["status_transitions"]["paid_at"]),
             "currency": {"id": self.currencies[currency]}, "payment": paid,
             "apply": {"items": [{"doc": {"id": erp_invoice}, "amount": paid}]}})
         synced.erp_payments[str(invoice["id"])] = erp_id
@@ -128,6 +131,7 @@ class HandSut:
         code = synced.crm.deal.lines[0].product.code
         return await self.world.erp.create("creditMemo", {
             "externalId": note["id"], "entity": {"id": synced.erp_customer_id},
+            "tranDate": day(note["created"]),
             "currency": {"id": self.currencies[currency]},
             "item": {"items": [{"item": {"id": self.items[code]},
                                 "amount": from_minor(int(note["total"]), currency)}]}})
@@ -144,6 +148,11 @@ class HandSut:
                 if invoice["status"] == "paid":
                     await self.post_payment(synced, invoice)
         return synced
+
+
+def day(unix: int) -> str:
+    """The UTC calendar day of a billing timestamp: the date its ERP posting carries."""
+    return dt.datetime.fromtimestamp(int(unix), dt.UTC).date().isoformat()
 
 
 async def new_deal(world: World, deal: Deal) -> CrmDeal:
