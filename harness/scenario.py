@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.data import Deal, LineItem, Product
+from harness.deliveries import Delivered, delivered
 from harness.drivers import CrmDeal, World
 from harness.drivers.billing import CARD_FAILS, CARD_OK
 from harness.oracle import Oracle, Report
@@ -293,6 +294,18 @@ class Q2C:
     def fault_count(self, vendor: str, kind: str | None = None) -> int:
         return sum(1 for f in self.stack.fault_log(vendor, self.tenant)
                    if kind is None or f.get("kind") == kind)
+
+    def delivered(self, vendor: str) -> list[Delivered]:
+        """The events ``vendor`` owed the SUT and what became of them (its outbox and
+        delivery log): what a chaos scenario asserts its chaos from."""
+        outbox = self.stack.control(vendor, "GET", "/_sim/outbox",
+                                    tenant=self.tenant.ref(vendor)).json()["data"]
+        return delivered(outbox, self.stack.deliveries(vendor, self.tenant))
+
+    def chaos_happened(self, happened: bool, what: str) -> None:
+        """Fail unless the scenario's chaos happened: a run where the delivery rules or
+        faults did not apply tested nothing, whatever the oracle says."""
+        assert happened, f"the scenario's chaos did not happen (nothing was tested): {what}"
 
     def outbox_pending(self) -> int:
         total = 0

@@ -1,6 +1,8 @@
-"""Duplicate delivery: every webhook of the CRM and billing arrives three times. Each
-business effect must still happen once, and the SUT must not have tried the ERP writes
-again (a write the ERP refused with a 4xx, e.g. a duplicate externalId, is a repeat)."""
+"""Duplicate delivery: every webhook of the CRM and billing arrives several times (the
+fakes' delivery logs must show every event accepted more than once, or the test proves
+nothing). Each business effect must still happen once, and the SUT must not have tried the
+ERP writes again (a write the ERP refused with a 4xx, e.g. a duplicate externalId, is a
+repeat)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,13 @@ def test_three_copy_storms_are_absorbed(q2c: Q2CRunner, fault_plan: FaultPlanCon
         for deal in q.deals(4):
             await q.sell(deal)
         await q.settled_ok("duplicate delivery")
+        for vendor in ("billing", "crm"):
+            events = [e for e in q.delivered(vendor) if e.copies_ok]
+            single = [e for e in events if e.copies_ok < 2]
+            q.chaos_happened(bool(events) and not single,
+                             f"{len(single)} of {len(events)} {vendor} events reached the SUT "
+                             "only once: " + ", ".join(f"{e.event_type} {e.event_id}"
+                                                        for e in single[:5]))
         repeated = q.refused_writes("erp")
         assert not repeated, q.finding(
             "ERP_WRITE_REFUSED", f"the SUT repeated {len(repeated)} ERP writes the ERP "

@@ -55,5 +55,7 @@ def test_erp_outage_then_recovery_drains_everything(
         # idle probe counts that wait as pending; one without is given that long without
         # activity before what is missing by then is called missing.
         await q.settled_ok("after the ERP outage", quiet=BREAKER + 5, timeout=BREAKER + 30)
+        q.chaos_happened(q.fault_count("erp", "outage") >= 1,
+                         "the ERP's fault log shows no request refused by the outage")
 
     q2c.run(scenario)

@@ -22,5 +22,10 @@ def test_billing_flips_to_basil_mid_run_and_posting_goes_on(q2c: Q2CRunner) -> N
             await q.sell(deal)
         report = await q.settled_ok(f"after the upgrade to {BASIL}")
         assert report.counts.get("billing.subscriptions") == 4, report.summary()
+        versions = {str(e.body.get("api_version")) for e in q.delivered("billing")
+                    if e.event_type == "invoice.finalized"}
+        q.chaos_happened(versions == {PRE_BASIL, BASIL},
+                         f"invoice.finalized events were delivered in {sorted(versions)}, "
+                         f"not in both {PRE_BASIL} and {BASIL}")
 
     q2c.run(scenario)
