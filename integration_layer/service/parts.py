@@ -15,16 +15,30 @@ exactly one part swapped; nothing in the flows knows which variant runs.
 - ``stripe``: how Stripe objects are read across API versions (:mod:`.stripe_fields`).
 - ``entities``: how a legal entity maps to an ERP subsidiary (no mapping -> hold and
   park: compensation).
+- ``dates``: the date an ERP posting carries (the business event it records).
+- ``collected``: how much an ERP payment is for (what billing collected).
+- ``tax``: how a billing line's amount and tax become an ERP line (net amount + tax line).
+- ``prorations``: which proration lines are posted (all: credits as a credit memo).
+- ``credits``: whether the customer's credit billing applied is applied in the ERP too.
+- ``refusals``: what a worker does with a vendor's permanent refusal (park it).
+- ``cancellation``: how a contract's cancellation reaches billing (at period end).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from integration_layer.clients import AmbiguousOutcome, RetryPolicy, derive_key
+from integration_layer.clients import (
+    AmbiguousOutcome,
+    BillingClient,
+    PermanentError,
+    RetryPolicy,
+    derive_key,
+)
 from integration_layer.service.inbox import Inbox
 from integration_layer.service.money import ExactMoney
 from integration_layer.service.outcomes import Drop, Park, Wait
@@ -104,6 +118,89 @@ class StrictEntities:
                    f"no ERP subsidiary for legal entity {country!r}")
 
 
+def _day(unix: Any) -> str | None:
+    """The UTC calendar day of a billing timestamp (docs/quote-to-cash.md)."""
+    if not unix:
+        return None
+    return dt.datetime.fromtimestamp(int(unix), dt.UTC).date().isoformat()
+
+
+class EventDates:
+    """An ERP posting carries the date of the business event it records: an invoice its
+    finalization, a payment its payment, a credit memo its credit note."""
+
+    name = "event-dates"
+
+    def invoice(self, invoice: dict[str, Any]) -> str | None:
+        moments = invoice.get("status_transitions") or {}
+        return _day(moments.get("finalized_at") or invoice.get("created"))
+
+    def payment(self, invoice: dict[str, Any]) -> str | None:
+        moments = invoice.get("status_transitions") or {}
+        return _day(moments.get("paid_at") or invoice.get("created"))
+
+    def credit(self, note: dict[str, Any]) -> str | None:
+        return _day(note.get("effective_at") or note.get("created"))
+
+
+class AmountPaid:
+    """An ERP payment is for what billing collected: the invoice's ``amount_paid`` (less
+    than its total when a credit note, the customer's balance or parts came between)."""
+
+    name = "amount-paid"
+
+    def amount(self, invoice: dict[str, Any]) -> int:
+        return int(invoice.get("amount_paid") or 0)
+
+
+class TaxLines:
+    """An ERP line is the billing line's net amount (an inclusive tax taken out) with its
+    tax as the line's tax amount (``tax1Amt``): the ERP invoice's total is billing's."""
+
+    name = "tax-lines"
+
+    def line(self, amount: int, tax: int, inclusive: int) -> tuple[int, int]:
+        return amount - inclusive, tax
+
+
+class PostAllProrations:
+    """Every proration line is posted; credits (unused time) as a credit memo."""
+
+    name = "all-prorations"
+
+    def keep(self, amount: int, proration: bool) -> bool:
+        return True
+
+
+class ApplyCustomerCredit:
+    """The customer's credit that billing applied to an invoice (its ``starting_balance``
+    taken down) is applied in the ERP too: the customer's open credit memos settle that
+    part of the ERP invoice."""
+
+    name = "apply-credit"
+    applies = True
+
+
+class ParkRefusals:
+    """A vendor's permanent refusal is parked with its reason for a person to fix."""
+
+    name = "park"
+
+    def on_permanent(self, exc: PermanentError) -> Exception | None:
+        """None: park it (a faulty variant answers a Wait or a Drop instead)."""
+        return None
+
+
+class CancelAtPeriodEnd:
+    """A contract's cancellation ends the subscription at the end of its paid period."""
+
+    name = "at-period-end"
+
+    async def cancel(self, billing: BillingClient, sub_id: str, key: str | None) -> None:
+        await billing.update_subscription(sub_id, {"cancel_at_period_end": True},
+                                          idempotency_key=key or "")
+
+
 @dataclass(frozen=True)
 class Parts:
     inbox: type[Inbox] = Inbox
@@ -115,6 +212,13 @@ class Parts:
     ordering: Any = field(default_factory=WaitForPrerequisite)
     stripe: Any = field(default_factory=VersionTolerantReader)
     entities: Any = field(default_factory=StrictEntities)
+    dates: Any = field(default_factory=EventDates)
+    collected: Any = field(default_factory=AmountPaid)
+    tax: Any = field(default_factory=TaxLines)
+    prorations: Any = field(default_factory=PostAllProrations)
+    credits: Any = field(default_factory=ApplyCustomerCredit)
+    refusals: Any = field(default_factory=ParkRefusals)
+    cancellation: Any = field(default_factory=CancelAtPeriodEnd)
 
 
 __all__ = ["Drop", "Park", "Parts", "Wait"]

@@ -183,27 +183,19 @@ class Service:
             with correlation(str(row["flow_id"])):
                 await handler(ctx)
         except Wait as exc:
-            if int(row["waits"]) + 1 >= self.cfg.max_waits:
-                await self._park(row, owner, "PREREQUISITE_TIMEOUT", exc.reason)
-            else:
-                delay = min(2.0, self.cfg.retry_base * (1 + int(row["waits"])))
-                await self.inbox.retry_later(row, owner, delay, exc.reason, waiting=True)
-                self.metrics.inc("fintwin_il_events_waiting_total", **labels)
+            await self._wait(row, owner, exc, labels)
             return
         except Park as exc:
             await self._park(row, owner, exc.code, exc.detail)
             return
         except Drop as exc:
-            await self.inbox.complete(row, owner, f"dropped: {exc}")
-            self.metrics.inc("fintwin_il_events_dropped_total", **labels)
-            event_log("event dropped", event=row["event_id"], reason=str(exc))
+            await self._drop(row, owner, exc, labels)
             return
         except (TransientError, AmbiguousOutcome) as exc:
             try:
                 self.parts.failures.on_transient(exc)
             except Drop as drop:
-                await self.inbox.complete(row, owner, f"dropped: {drop}")
-                self.metrics.inc("fintwin_il_events_dropped_total", **labels)
+                await self._drop(row, owner, drop, labels)
                 return
             # A call the circuit breaker refused never reached the vendor: it does not
             # spend the event's attempts (those count the vendor's failures).
@@ -217,8 +209,14 @@ class Service:
             self.metrics.inc("fintwin_il_event_retries_total", **labels)
             return
         except PermanentError as exc:
-            await self._park(row, owner, f"VENDOR_REJECTED:{exc.vendor_code or exc.status}",
-                             str(exc))
+            instead = self.parts.refusals.on_permanent(exc)
+            if isinstance(instead, Wait):
+                await self._wait(row, owner, instead, labels)
+            elif isinstance(instead, Drop):
+                await self._drop(row, owner, instead, labels)
+            else:
+                await self._park(row, owner,
+                                 f"VENDOR_REJECTED:{exc.vendor_code or exc.status}", str(exc))
             return
         except Exception as exc:  # a bug: park it with the traceback, keep the worker
             await self._park(row, owner, "INTERNAL_ERROR",
@@ -230,6 +228,24 @@ class Service:
         self.metrics.inc("fintwin_il_events_processed_total", **labels)
         event_log("event processed", flow=row["flow_id"], event=row["event_id"],
                   type=row["type"], ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def _wait(self, row: Row, owner: str, exc: Wait, labels: dict[str, str]) -> None:
+        """A prerequisite is missing: try again later, parked after ``max_waits``."""
+        assert self.inbox is not None
+        if int(row["waits"]) + 1 >= self.cfg.max_waits:
+            await self._park(row, owner, "PREREQUISITE_TIMEOUT", exc.reason)
+            return
+        delay = min(2.0, self.cfg.retry_base * (1 + int(row["waits"])))
+        await self.inbox.retry_later(row, owner, delay, exc.reason, waiting=True)
+        self.metrics.inc("fintwin_il_events_waiting_total", **labels)
+
+    async def _drop(self, row: Row, owner: str, exc: Exception,
+                    labels: dict[str, str]) -> None:
+        """Give the event up without parking it (only faulty variants do)."""
+        assert self.inbox is not None
+        await self.inbox.complete(row, owner, f"dropped: {exc}")
+        self.metrics.inc("fintwin_il_events_dropped_total", **labels)
+        event_log("event dropped", event=row["event_id"], reason=str(exc))
 
     async def _heartbeat(self, row: Row, owner: str) -> None:
         """Keep the lease while the flow runs (in-call retries may wait out a long

@@ -188,8 +188,7 @@ async def cancel_at_period_end(ctx: FlowContext, contract_id: str) -> None:
 
     async def cancel(resumed: bool) -> str:
         key = ctx.key(f"crm-contract:{contract_id}", "billing.subscription.cancel")
-        await ctx.vendors.billing.update_subscription(
-            sub_id, {"cancel_at_period_end": True}, idempotency_key=key or "")
+        await ctx.parts.cancellation.cancel(ctx.vendors.billing, sub_id, key)
         return sub_id
 
     await ctx.step("billing.cancel", cancel)
