@@ -230,6 +230,36 @@ class Q2C:
         await self.crm.close_won(made.opportunity_id)
         return made
 
+    async def sell_another(self, account_id: str, deal: Deal) -> CrmDeal:
+        """A further deal on an account the customer already has (another opportunity with
+        its synced quote, closed won): a second subscription for the same customer."""
+        opportunity, lines = await self.crm.create_opportunity(deal, account_id)
+        quote = await self.crm.create_quote(deal, opportunity, lines)
+        await self.crm.close_won(opportunity)
+        return CrmDeal(deal, account_id, [], opportunity, lines, quote)
+
+    async def invoice_of(self, subscription_id: str, *, status: str | Iterable[str],
+                         reason: str | None = None, what: str | None = None
+                         ) -> dict[str, Any]:
+        """The first invoice of a subscription in ``status`` (and of ``reason``), waited
+        for."""
+        wanted = {status} if isinstance(status, str) else set(status)
+
+        async def probe() -> dict[str, Any] | None:
+            for inv in reversed(await self.invoices(subscription_id)):
+                if inv["status"] in wanted and reason in (None, inv["billing_reason"]):
+                    return inv
+            return None
+
+        return await self.until(probe, what=what or f"a {'/'.join(sorted(wanted))} invoice "
+                                f"{reason or ''} of {subscription_id}")
+
+    async def advance_to(self, instant: float) -> None:
+        """Move every fake's business clock on to ``instant`` (unix seconds)."""
+        now = (await self.clock.now())["billing"]
+        if instant > now:
+            await self.clock.advance(instant - now)
+
     async def billing_customer(self, account_id: str, timeout: float | None = None) -> str:
         """The billing customer id the SUT wrote back to the Account."""
         async def probe() -> str | None:

@@ -150,6 +150,11 @@ class BillingDriver(Driver):
     async def pay_invoice(self, invoice_id: str) -> dict[str, Any]:
         return await self.post(f"/v1/invoices/{invoice_id}/pay")
 
+    async def pay_out_of_band(self, invoice_id: str) -> dict[str, Any]:
+        """Mark an open invoice paid outside Stripe (a bank transfer, a cheque): nothing is
+        charged (``paid_out_of_band=true``)."""
+        return await self.post(f"/v1/invoices/{invoice_id}/pay", {"paid_out_of_band": True})
+
     async def refund_invoice(self, invoice_id: str, amount: int | None = None) -> dict[str, Any]:
         """Refund an invoice's charge (all of it, or ``amount`` minor units)."""
         invoice = await self.get(f"/v1/invoices/{invoice_id}")

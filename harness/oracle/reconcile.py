@@ -35,9 +35,9 @@ def currency_totals(view: View) -> dict[str, CurrencyTotals]:
         if view.subsidiary_for(view.account_of_customer(inv.get("customer"))) is None:
             row.held += total
             continue
-        if total <= 0:
+        if not total:
             continue
-        row.billing_invoiced += total
+        row.billing_invoiced += total  # a downgrade's credit invoice counts negative
         # A proration invoice may post as an ERP invoice of its charges and a credit memo
         # ``cr:<invoice id>`` of its credits (docs/quote-to-cash.md): net them.
         row.erp_invoiced += _sum(view.erp_invoices.get(inv_id, ())) - _sum(

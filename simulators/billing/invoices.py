@@ -146,9 +146,16 @@ def finalize(ctx: Ctx, inv: Record) -> Record:
     customer["next_invoice_sequence"] = seq + 1
     ctx.put("customer", customer)
     inv["number"] = f"{customer['invoice_prefix']}-{seq:04d}"
-    # Apply the customer's credit balance (negative balance) to the amount due.
+    # Apply the customer's credit balance (negative balance) to the amount due. An invoice
+    # whose total is negative (the credits of a downgrade outweigh its charges) is due
+    # nothing and adds its credit to the balance, which "automatically applies toward the
+    # next invoice finalized to a customer" (Stripe, "Customer invoice balance": "prorations
+    # from downgrading a subscription can indirectly create credits").
     balance = customer.get("balance", 0)
-    applied = min(-balance, inv["total"]) if balance < 0 else 0
+    if inv["total"] < 0:
+        applied = inv["total"]
+    else:
+        applied = min(-balance, inv["total"]) if balance < 0 else 0
     inv["starting_balance"] = balance
     inv["ending_balance"] = balance + applied
     if applied:
@@ -174,6 +181,10 @@ def mark_paid(ctx: Ctx, inv: Record, *, out_of_band: bool = False) -> None:
                next_payment_attempt=None, paid_out_of_band=out_of_band)
     inv["status_transitions"]["paid_at"] = now
     ctx.put("invoice", inv)
+    if out_of_band:
+        # "Paying an invoice or marking it uncollectible via the API will set this field
+        # to false" (Stripe API reference, Customer object, ``delinquent``).
+        set_delinquent(ctx, ctx.get("customer", inv["customer"]), False)
     emit(ctx, "invoice.paid", "invoice", inv, {"status": "open", "paid": False})
     emit(ctx, "invoice.payment_succeeded", "invoice", inv)
 

@@ -280,3 +280,32 @@ def test_proration_always_invoice_and_credit_note_refund(client: stripe.StripeCl
     assert client.v1.customers.retrieve(cust.id).balance == -1000
     refunded = client.v1.charges.retrieve(client.v1.refunds.retrieve(str(note.refund)).charge)
     assert refunded.amount_refunded == 600
+
+
+def test_a_downgrade_credits_the_balance_and_the_renewal_uses_it(
+        client: stripe.StripeClient) -> None:
+    """A prorated downgrade invoiced at once totals less than zero: nothing is due, the
+    credit goes to the customer's balance, and the next invoice (the renewal) takes it off
+    what is charged (Stripe, "Customer invoice balance")."""
+    price = _catalog(client, amount=3000)
+    cust = _customer(client)
+    sub = client.v1.subscriptions.create({"customer": cust.id,
+                                          "items": [{"price": price.id, "quantity": 4}]})
+    item = sub["items"].data[0]
+    down = client.v1.subscriptions.update(sub.id, {
+        "items": [{"id": item.id, "quantity": 1}], "proration_behavior": "always_invoice",
+        "expand": ["latest_invoice"]})
+    credit = down.latest_invoice
+    assert isinstance(credit, stripe.Invoice)
+    assert credit.total < 0 and credit.amount_due == 0 and credit.status == "paid"
+    assert credit.amount_paid == 0 and credit.ending_balance == credit.total
+    assert client.v1.customers.retrieve(cust.id).balance == credit.total
+    later = client.v1.invoice_items.create({"customer": cust.id, "amount": 10000,
+                                           "currency": "usd"})
+    manual = client.v1.invoices.create({"customer": cust.id,
+                                        "pending_invoice_items_behavior": "include"})
+    assert later.id and manual.total == 10000
+    paid = client.v1.invoices.pay(manual.id)
+    assert paid.starting_balance == credit.total and paid.ending_balance == 0
+    assert paid.amount_due == paid.amount_paid == 10000 + credit.total
+    assert client.v1.customers.retrieve(cust.id).balance == 0

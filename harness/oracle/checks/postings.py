@@ -26,7 +26,8 @@ RENEWAL = "subscription_cycle"
 
 def mapped_invoices(view: View) -> Iterator[tuple[Row, str, Decimal, list[str], str]]:
     """(invoice, currency, total, CRM refs, subsidiary) of each finalized invoice with a
-    positive total whose account's legal entity has a subsidiary."""
+    total (a negative one: the credit of a downgrade) whose account's legal entity has a
+    subsidiary."""
     for inv in view.billing.invoices:
         if inv.get("status") not in FINALIZED:
             continue
@@ -34,7 +35,7 @@ def mapped_invoices(view: View) -> Iterator[tuple[Row, str, Decimal, list[str], 
         subsidiary = view.subsidiary_for(account)
         currency = str(inv.get("currency") or "").upper()
         total = from_minor(int(inv.get("total") or 0), currency)
-        if subsidiary is None or total <= 0:
+        if subsidiary is None or not total:
             continue
         yield inv, currency, total, [str(account["Id"])] if account else [], subsidiary
 
@@ -59,10 +60,12 @@ def amounts(view: View, code: str, currency_code: str, what: str, source_id: str
            C.ERP_INVOICE_CURRENCY_MISMATCH, C.ERP_INVOICE_WRONG_SUBSIDIARY,
            C.ERP_INVOICE_WRONG_CUSTOMER)
 def invoices(view: View) -> Iterator[Violation]:
-    """Every finalized billing invoice (positive total, mapped legal entity) has exactly one
-    ERP invoice (externalId = the invoice id) of its total, less any proration credit memo
-    ``cr:{invoice id}``, in its currency, subsidiary and ERP customer."""
+    """Every finalized billing invoice with a positive total (mapped legal entity) has
+    exactly one ERP invoice (externalId = the invoice id) of its total, less any proration
+    credit memo ``cr:{invoice id}``, in its currency, subsidiary and ERP customer."""
     for inv, currency, total, crm, subsidiary in mapped_invoices(view):
+        if total < 0:
+            continue  # a credit: proration_credits checks it
         inv_id = str(inv["id"])
         posted = view.erp_invoices.get(inv_id, ())
         erp_ids = [str(t["id"]) for t in posted]
@@ -93,6 +96,39 @@ def invoices(view: View) -> Iterator[Violation]:
                                 f"ERP invoice {txn['id']} of {inv_id} is for customer "
                                 f"{txn.get('entity')}, not {' or '.join(customers)}",
                                 crm=crm, billing=[inv_id], erp=[txn["id"]])
+
+
+@invariant(C.ERP_CREDIT_MEMO_MISSING, C.ERP_CREDIT_MEMO_DUPLICATE,
+           C.ERP_CREDIT_MEMO_AMOUNT_MISMATCH)
+def proration_credits(view: View) -> Iterator[Violation]:
+    """An invoice whose credits outweigh its charges (a downgrade, a product removed,
+    prorated) is posted as a credit memo ``cr:{invoice id}`` for what it credits, less any
+    ERP invoice of its charges: what billing credits the customer's balance, the ERP holds
+    as the customer's credit."""
+    for inv, currency, total, crm, _ in mapped_invoices(view):
+        if total > 0:
+            continue
+        inv_id = str(inv["id"])
+        memos = view.proration_credits(inv_id)
+        charges = sum((dec(t.get("foreigntotal")) for t in view.erp_invoices.get(inv_id, ())),
+                      Decimal(0))
+        if not memos:
+            yield violation(C.ERP_CREDIT_MEMO_MISSING,
+                            f"invoice {inv_id} credits {-total} {currency} (a downgrade); no "
+                            f"ERP credit memo cr:{inv_id}", crm=crm, billing=[inv_id])
+            continue
+        if len(memos) > 1:
+            yield violation(C.ERP_CREDIT_MEMO_DUPLICATE,
+                            f"invoice {inv_id} has {len(memos)} proration credit memos",
+                            crm=crm, billing=[inv_id], erp=[str(m["id"]) for m in memos])
+        credited = sum((dec(m.get("foreigntotal")) for m in memos), Decimal(0)) - charges
+        if credited != -total or any(view.symbol(m) != currency for m in memos):
+            yield violation(C.ERP_CREDIT_MEMO_AMOUNT_MISMATCH,
+                            f"ERP credit memo(s) of {inv_id} credit {credited} "
+                            f"{view.symbol(memos[0])} net of charges; billing credits "
+                            f"{-total} {currency} (difference {credited + total})", crm=crm,
+                            billing=[inv_id], erp=[str(m["id"]) for m in memos],
+                            expected=-total, actual=credited, difference=credited + total)
 
 
 def _partials(payments: tuple[Row, ...], inv_id: str) -> bool:

@@ -171,6 +171,12 @@ def pay_invoice(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
         if inv["status"] != "open":
             raise InvalidRequest("Invoice is not open.", param="invoice")
         invoices.mark_paid(ctx, inv, out_of_band=True)
+        # Paid is paid: the first invoice paid out of band makes an incomplete subscription
+        # active, as a charge would (Stripe, "Subscription statuses").
+        sub = ctx.store.get("subscription", inv["subscription"]) if inv["subscription"] \
+            else None
+        if sub is not None and sub["status"] in ("past_due", "incomplete", "unpaid"):
+            subscriptions.set_status(ctx, sub, "active")
         return inv
     if inv["status"] == "draft":
         invoices.finalize(ctx, inv)
