@@ -9,12 +9,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from integration_layer.clients import AmbiguousOutcome, RetryPolicy
+from integration_layer.clients import AmbiguousOutcome, BillingClient, PermanentError, RetryPolicy
 from integration_layer.service.inbox import NoDedupeInbox
 from integration_layer.service.money import FloatMoney
-from integration_layer.service.outcomes import Drop
+from integration_layer.service.outcomes import Drop, Wait
 from integration_layer.service.parts import HonourRetryAfter, Parts
 from integration_layer.service.stripe_fields import PreBasilReader
 
@@ -96,6 +96,84 @@ class LenientEntities:
         return parent
 
 
+class ProcessingDay:
+    """Dates every ERP posting by the day the integration processes it: the posting goes
+    without a ``tranDate`` and NetSuite dates it today."""
+
+    name = "processing-day"
+
+    def invoice(self, invoice: dict[str, Any]) -> str | None:
+        return None
+
+    def payment(self, invoice: dict[str, Any]) -> str | None:
+        return None
+
+    def credit(self, note: dict[str, Any]) -> str | None:
+        return None
+
+
+class InvoiceTotal:
+    """Posts the invoice's total as the payment, whatever billing collected."""
+
+    name = "invoice-total"
+
+    def amount(self, invoice: dict[str, Any]) -> int:
+        return int(invoice.get("total") or 0) if int(invoice.get("amount_paid") or 0) else 0
+
+
+class LineAmountsOnly:
+    """Posts each billing line's amount as the ERP line, without tax lines: exclusive tax
+    is lost, inclusive tax is booked as revenue."""
+
+    name = "no-tax-lines"
+
+    def line(self, amount: int, tax: int, inclusive: int) -> tuple[int, int]:
+        return amount, 0
+
+
+class DropNegativeProrations:
+    """Posts only the charges of an amendment: proration lines that credit are dropped."""
+
+    name = "drop-negative-prorations"
+
+    def keep(self, amount: int, proration: bool) -> bool:
+        return not (proration and amount < 0)
+
+
+class LeaveCreditUnapplied:
+    """Posts what was paid but never applies the customer's credit in the ERP."""
+
+    name = "leave-credit-unapplied"
+    applies = False
+
+
+class RetryRefusals:
+    """Treats a vendor's permanent refusal as a passing hitch: tries again, and again."""
+
+    name = "retry-refusals"
+
+    def on_permanent(self, exc: PermanentError) -> Exception | None:
+        return Wait(f"retrying a refused write: {exc}")
+
+
+class DropRefusals:
+    """Logs a vendor's permanent refusal and acknowledges the event: nobody is told."""
+
+    name = "drop-refusals"
+
+    def on_permanent(self, exc: PermanentError) -> Exception | None:
+        return Drop(f"refused by the vendor, given up: {exc}")
+
+
+class CancelNow:
+    """Cancels the subscription the moment the contract asks to cancel at period end."""
+
+    name = "cancel-now"
+
+    async def cancel(self, billing: BillingClient, sub_id: str, key: str | None) -> None:
+        await billing.cancel_subscription(sub_id)
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -143,6 +221,38 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             "posts an unmapped legal entity to the parent subsidiary",
             "scenarios/test_compensation.py: ERP_POSTED_UNMAPPED_ENTITY (invoice posted to the "
             "wrong entity)"),
+    Variant("invoice-total-as-payment", replace(REFERENCE, collected=InvoiceTotal()),
+            "posts the invoice total as the payment amount",
+            "scenarios/test_payments_not_in_full.py: ERP_PAYMENT_AMOUNT_MISMATCH, "
+            "ERP_PAYMENT_MISSING (more posted than was paid, or refused as over-applied)"),
+    Variant("dates-by-processing-day", replace(REFERENCE, dates=ProcessingDay()),
+            "dates ERP postings by the day it processes them, not the business event",
+            "scenarios/test_posting_dates.py: ERP_POSTING_WRONG_DATE (a late month-end "
+            "invoice dated the next month)"),
+    Variant("ignores-tax", replace(REFERENCE, tax=LineAmountsOnly()),
+            "posts billing's line amounts without tax lines",
+            "scenarios/test_taxes.py: ERP_TAX_MISMATCH, ERP_TAX_JURISDICTION_MISMATCH "
+            "(no tax booked)"),
+    Variant("drops-negative-prorations", replace(REFERENCE, prorations=DropNegativeProrations()),
+            "drops the credit lines of an amendment's proration",
+            "scenarios/test_downgrades.py: ERP_CREDIT_MEMO_MISSING, ERP_INVOICE_AMOUNT_MISMATCH "
+            "(downgrade credits never reach the ERP)"),
+    Variant("leaves-credit-unapplied", replace(REFERENCE, credits=LeaveCreditUnapplied()),
+            "never applies in the ERP the customer credit billing applied",
+            "scenarios/test_downgrades.py: ERP_PAYMENT_NOT_APPLIED (the renewal stays open in "
+            "the ERP)"),
+    Variant("retries-refusals", replace(REFERENCE, refusals=RetryRefusals()),
+            "retries a write the vendor refused for good, again and again",
+            "scenarios/test_vendor_refusals.py: VENDOR_REFUSAL_RETRIED (the same refused "
+            "write sent over and over)"),
+    Variant("drops-refusals", replace(REFERENCE, refusals=DropRefusals()),
+            "drops an event whose write the vendor refused, without parking it",
+            "scenarios/test_vendor_refusals.py: VENDOR_REFUSAL_NOT_PARKED (a refusal nobody "
+            "is told about)"),
+    Variant("cancels-immediately", replace(REFERENCE, cancellation=CancelNow()),
+            "cancels at once when the contract asks to cancel at period end",
+            "scenarios/test_cancellation_at_period_end.py: SUBSCRIPTION_CANCELLED_EARLY "
+            "(service cut before the end of the paid period)"),
 )}
 
 
