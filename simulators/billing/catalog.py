@@ -115,7 +115,5 @@ def create_tax_rate(ctx: Ctx, p: dict[str, Any]) -> Record:
         "state": p.get("state"), "tax_type": p.get("tax_type"),
         "_percentage": p["percentage"],
     }
-    if rate["inclusive"]:
-        raise InvalidRequest("This fake supports exclusive tax rates only.", param="inclusive")
     ctx.put("tax_rate", rate)
     return rate

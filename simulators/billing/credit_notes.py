@@ -34,8 +34,9 @@ def _total_from_lines(inv: Record, lines: list[dict[str, Any]]) -> int:
             else:
                 qty = line.get("quantity") or src.get("quantity") or 1
                 share = src["amount"] * qty // max(src.get("quantity") or 1, 1)
-                tax = sum(t["amount"] for t in src["tax_amounts"]) * qty // \
-                    max(src.get("quantity") or 1, 1)
+                # An inclusive tax is inside the line's amount already.
+                tax = sum(t["amount"] for t in src["tax_amounts"] if not t.get("inclusive")) \
+                    * qty // max(src.get("quantity") or 1, 1)
                 total += share + tax
         else:
             if line.get("unit_amount") is None:

@@ -22,15 +22,26 @@ DEFAULT_DUNNING_DAYS = (3, 5, 7)  # retry 3, 5 and 7 days after each failure (St
 
 
 def tax_amounts(ctx: Ctx, amount: int, rate_ids: list[str]) -> list[dict[str, Any]]:
+    """A line's tax per rate. An exclusive rate adds its percentage of the taxable amount;
+    an inclusive one is already inside the line's amount, which "never changes" whatever
+    the rate (Stripe, "Tax rates": ``inclusive``): the taxable amount is the line's amount
+    less the inclusive taxes, each rate's tax its percentage of that, rounded half up."""
+    rates = [r for r in (ctx.store.get("tax_rate", rid) for rid in rate_ids) if r is not None]
+    inclusive = sum((Decimal(r["_percentage"]) for r in rates if r["inclusive"]), Decimal(0))
+    taxable = (Decimal(amount) * 100 / (100 + inclusive)).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP)
     out = []
-    for rid in rate_ids:
-        rate = ctx.store.get("tax_rate", rid)
-        if rate is None:
-            continue
-        tax = (Decimal(amount) * Decimal(rate["_percentage"]) / 100).quantize(
+    included = [r for r in rates if r["inclusive"]]
+    for rate in rates:
+        tax = (taxable * Decimal(rate["_percentage"]) / 100).quantize(
             Decimal(1), rounding=ROUND_HALF_UP)
-        out.append({"amount": int(tax), "inclusive": False, "tax_rate": rid,
-                    "taxability_reason": None, "taxable_amount": amount})
+        if rate["inclusive"] and rate is included[-1]:
+            # The inclusive taxes and the taxable amount add up to the line exactly.
+            tax = Decimal(amount) - taxable - sum(
+                (Decimal(t["amount"]) for t in out if t["inclusive"]), Decimal(0))
+        out.append({"amount": int(tax), "inclusive": bool(rate["inclusive"]),
+                    "tax_rate": rate["id"], "taxability_reason": None,
+                    "taxable_amount": int(taxable)})
     return out
 
 
@@ -58,16 +69,18 @@ def _totals(inv: Record) -> None:
     per_rate: dict[str, dict[str, Any]] = {}
     for line in lines:
         for t in line["tax_amounts"]:
-            agg = per_rate.setdefault(t["tax_rate"], {"amount": 0, "inclusive": False,
+            agg = per_rate.setdefault(t["tax_rate"], {"amount": 0, "inclusive": t["inclusive"],
                                                       "tax_rate": t["tax_rate"],
                                                       "taxability_reason": None,
                                                       "taxable_amount": 0})
             agg["amount"] += t["amount"]
             agg["taxable_amount"] += t["taxable_amount"]
     tax = sum(t["amount"] for t in per_rate.values())
-    total = subtotal + tax
-    inv.update(subtotal=subtotal, subtotal_excluding_tax=subtotal, tax=tax or None,
-               total=total, total_excluding_tax=subtotal,
+    # Line amounts include inclusive taxes: only exclusive ones are added to the total.
+    inclusive = sum(t["amount"] for t in per_rate.values() if t["inclusive"])
+    total = subtotal + tax - inclusive
+    inv.update(subtotal=subtotal, subtotal_excluding_tax=subtotal - inclusive, tax=tax or None,
+               total=total, total_excluding_tax=total - tax,
                total_tax_amounts=list(per_rate.values()), amount_due=total,
                amount_remaining=total - inv.get("amount_paid", 0))
 

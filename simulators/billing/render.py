@@ -121,7 +121,8 @@ def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict
                          "total_tax_amounts", "tax"):
                 out.pop(gone, None)
             out["total_taxes"] = [
-                {"amount": t["amount"], "tax_behavior": "exclusive",
+                {"amount": t["amount"],
+                 "tax_behavior": "inclusive" if t.get("inclusive") else "exclusive",
                  "tax_rate_details": {"tax_rate": t["tax_rate"]},
                  "taxability_reason": "standard_rated", "taxable_amount": t["taxable_amount"],
                  "type": "tax_rate_details"} for t in obj.get("total_tax_amounts", [])]
@@ -168,7 +169,8 @@ def _render_line(ctx: Ctx, line: Record, basil: bool) -> dict[str, Any]:
                                                    "proration": line.get("proration", False),
                                                    "subscription": None}})
         out.pop("proration", None)
-        out["taxes"] = [{"amount": t["amount"], "tax_behavior": "exclusive",
+        out["taxes"] = [{"amount": t["amount"],
+                         "tax_behavior": "inclusive" if t.get("inclusive") else "exclusive",
                          "tax_rate_details": {"tax_rate": t["tax_rate"]},
                          "taxability_reason": "standard_rated",
                          "taxable_amount": t["taxable_amount"], "type": "tax_rate_details"}

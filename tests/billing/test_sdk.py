@@ -309,3 +309,50 @@ def test_a_downgrade_credits_the_balance_and_the_renewal_uses_it(
     assert paid.starting_balance == credit.total and paid.ending_balance == 0
     assert paid.amount_due == paid.amount_paid == 10000 + credit.total
     assert client.v1.customers.retrieve(cust.id).balance == 0
+
+
+def test_inclusive_and_exclusive_tax_rates(client: stripe.StripeClient) -> None:
+    """An exclusive rate adds tax to the price; an inclusive one is inside it, so the total
+    stays the price (Stripe, "Tax rates"). Rates are listed and filtered by ``active``."""
+    vat = client.v1.tax_rates.create({"display_name": "VAT", "percentage": "20",
+                                      "inclusive": True, "country": "GB"})
+    sales = client.v1.tax_rates.create({"display_name": "Sales tax", "percentage": "8.875",
+                                        "inclusive": False, "country": "US", "state": "NY"})
+    old = client.v1.tax_rates.create({"display_name": "Old VAT", "percentage": "17.5",
+                                      "inclusive": True, "country": "GB", "active": False})
+    active = client.v1.tax_rates.list({"active": True}).data
+    assert {r.id for r in active} == {vat.id, sales.id} and old.id not in {r.id for r in active}
+    assert {r.id for r in client.v1.tax_rates.list({"inclusive": True}).data} == {vat.id, old.id}
+    price = _catalog(client, amount=12000)
+    cust = _customer(client)
+    gross = client.v1.subscriptions.create({"customer": cust.id, "items": [{"price": price.id}],
+                                            "default_tax_rates": [vat.id],
+                                            "expand": ["latest_invoice"]}).latest_invoice
+    assert isinstance(gross, stripe.Invoice)
+    assert (gross.subtotal, gross.total, gross.total_excluding_tax) == (12000, 12000, 10000)
+    assert gross.amount_paid == 12000
+    [amount] = gross["total_taxes"]  # the SDK's pinned (basil or later) shape
+    assert (amount["amount"], amount["tax_behavior"], amount["taxable_amount"]) == (
+        2000, "inclusive", 10000)
+    net = client.v1.subscriptions.create({"customer": cust.id, "items": [{"price": price.id}],
+                                          "default_tax_rates": [sales.id],
+                                          "expand": ["latest_invoice"]}).latest_invoice
+    assert isinstance(net, stripe.Invoice)
+    assert (net.subtotal, net.total, net.total_excluding_tax) == (12000, 13065, 12000)
+    assert net["total_taxes"][0]["amount"] == 1065
+    note = client.v1.credit_notes.create({"invoice": gross.id, "credit_amount": 6000})
+    assert (note.total, note.subtotal) == (6000, 5000)
+
+
+def test_basil_invoices_say_which_taxes_are_inclusive(client: stripe.StripeClient) -> None:
+    vat = client.v1.tax_rates.create({"display_name": "USt", "percentage": "19",
+                                      "inclusive": True, "country": "DE"})
+    price = _catalog(client, amount=11900)
+    cust = _customer(client)
+    sub = client.v1.subscriptions.create({"customer": cust.id, "items": [{"price": price.id}],
+                                          "default_tax_rates": [vat.id]})
+    basil = client.v1.invoices.retrieve(str(sub.latest_invoice),
+                                        options={"stripe_version": "2025-03-31.basil"})
+    [total_tax] = basil["total_taxes"]
+    assert (total_tax["amount"], total_tax["tax_behavior"]) == (1900, "inclusive")
+    assert basil["lines"]["data"][0]["taxes"][0]["tax_behavior"] == "inclusive"

@@ -132,6 +132,14 @@ def create_tax_rate(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record
     return catalog.create_tax_rate(ctx, p)
 
 
+@prices.operation(method="GET", path="/v1/tax_rates", id="GetTaxRates",
+                  summary="List tax rates", params=dict(LIST, active=Bool(), inclusive=Bool()))
+def list_tax_rates(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
+    """Newest first; ``active`` and ``inclusive`` narrow the list."""
+    return filtered(ctx, "tax_rate", p, "/v1/tax_rates",
+                    {"active": "active", "inclusive": "inclusive"})
+
+
 @prices.operation(method="GET", path="/v1/tax_rates/{tax_rate}", id="GetTaxRatesTaxRate",
                   summary="Retrieve a tax rate", params=ONLY_EXPAND, returns="tax_rate")
 def retrieve_tax_rate(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
