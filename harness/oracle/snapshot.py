@@ -77,7 +77,7 @@ class BillingState:
     subscriptions: Sequence[Row] = ()
     invoices: Sequence[Row] = ()
     credit_notes: Sequence[Row] = ()
-    tax_rates: Sequence[Row] = ()  # those the invoices' tax amounts name
+    tax_rates: Sequence[Row] = ()  # active and inactive
 
 
 @dataclass(frozen=True)
@@ -135,17 +135,10 @@ async def read_crm(world: World) -> CrmState:
 
 async def read_billing(world: World) -> BillingState:
     billing = world.billing
-    customers, subs, invoices, notes = await asyncio.gather(
+    customers, subs, invoices, notes, rates = await asyncio.gather(
         billing.customers(), billing.subscriptions("all"), billing.invoices(),
-        billing.credit_notes())
-    named = sorted({_id(t.get("tax_rate")) for inv in invoices
-                    for t in inv.get("total_tax_amounts") or [] if t.get("tax_rate")})
-    rates = [await billing.get(f"/v1/tax_rates/{rate}") for rate in named]
+        billing.credit_notes(), billing.all("/v1/tax_rates"))
     return BillingState(customers, subs, invoices, notes, rates)
-
-
-def _id(value: Any) -> str:
-    return str(value.get("id")) if isinstance(value, Mapping) else str(value)
 
 
 async def read_erp(world: World) -> ErpState:

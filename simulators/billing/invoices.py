@@ -30,7 +30,7 @@ def tax_amounts(ctx: Ctx, amount: int, rate_ids: list[str]) -> list[dict[str, An
     inclusive = sum((Decimal(r["_percentage"]) for r in rates if r["inclusive"]), Decimal(0))
     taxable = (Decimal(amount) * 100 / (100 + inclusive)).quantize(
         Decimal(1), rounding=ROUND_HALF_UP)
-    out = []
+    out: list[dict[str, Any]] = []
     included = [r for r in rates if r["inclusive"]]
     for rate in rates:
         tax = (taxable * Decimal(rate["_percentage"]) / 100).quantize(

@@ -50,6 +50,20 @@ async def prices_for(ctx: FlowContext, codes: list[str], currency: str) -> dict[
     return out
 
 
+async def tax_rates_for(ctx: FlowContext, account_id: str) -> list[str]:
+    """The billing account's active tax rates for the account's legal entity (a rate's
+    ``country`` is the entity's: docs/quote-to-cash.md), which its subscriptions charge."""
+    country = await ctx.links.get("account_entity", account_id)
+    if country is None:
+        account = await ctx.vendors.crm.get("Account", account_id, fields=ACCOUNT_FIELDS)
+        country = str(account.get("Legal_Entity__c") or "").upper()
+        await ctx.links.put("account_entity", account_id, country)
+    rates = ctx.vendors.billing.auto_paginate("/v1/tax_rates", {"active": True, "limit": 100},
+                                              path_template="/v1/tax_rates")
+    return sorted([str(r["id"]) async for r in rates
+                   if str(r.get("country") or "").upper() == country and country])
+
+
 async def close_won(ctx: FlowContext, opp_id: str) -> None:
     crm = ctx.vendors.crm
     rows = await crm.query(
@@ -73,14 +87,18 @@ async def close_won(ctx: FlowContext, opp_id: str) -> None:
             raise Park("NO_LINE_ITEMS", f"opportunity {opp_id} has no line items")
         currency = str(opp.get("CurrencyIsoCode") or "USD")
         prices = await prices_for(ctx, sorted(quantities), currency)
+        taxes = await tax_rates_for(ctx, account_id)
 
         async def create(resumed: bool) -> str:
             billing = ctx.vendors.billing
-            params = {"customer": customer_id,
-                      "items": [{"price": prices[c], "quantity": q}
-                                for c, q in sorted(quantities.items()) if q > 0],
-                      "metadata": {"crm_opportunity_id": opp_id, "crm_account_id": account_id,
-                                   "correlation_id": ctx.flow_id}}
+            params: dict[str, Any] = {
+                "customer": customer_id,
+                "items": [{"price": prices[c], "quantity": q}
+                          for c, q in sorted(quantities.items()) if q > 0],
+                "metadata": {"crm_opportunity_id": opp_id, "crm_account_id": account_id,
+                             "correlation_id": ctx.flow_id}}
+            if taxes:
+                params["default_tax_rates"] = taxes
 
             async def send(key: str | None) -> str:
                 sub = await billing.create_subscription(params, idempotency_key=key or "")
