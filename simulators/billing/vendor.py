@@ -13,7 +13,15 @@ from simulators.billing.context import Ctx
 from simulators.billing.cycle import customers_on_account_clock, run_until
 from simulators.billing.events import account_version, share_restored_keys
 from simulators.billing.versions import DEFAULT_VERSION
-from simulators.engine.vendor import ErrorReply, Headers, Scope, Vendor, header, retry_after_header
+from simulators.engine.vendor import (
+    ErrorReply,
+    Headers,
+    Scope,
+    Vendor,
+    header,
+    json_of,
+    retry_after_header,
+)
 
 if TYPE_CHECKING:
     from simulators.engine.runtime import Simulation
@@ -106,6 +114,14 @@ class StripeVendor(Vendor):
         if status == 429 and kind == "lock_timeout":
             headers.append((b"stripe-should-retry", b"true"))
         return ErrorReply(status, orjson.dumps({"error": err}), headers)
+
+    def error_code(self, body: bytes) -> str | None:
+        """Stripe's ``error.code``, else its ``error.type`` (a card decline's ``code`` is
+        ``card_declined``; some errors carry a type only)."""
+        found = json_of(body)
+        error = found.get("error") if isinstance(found, dict) else None
+        code = (error.get("code") or error.get("type")) if isinstance(error, dict) else None
+        return str(code) if code else None
 
     def lock_key(self, scope: Scope) -> str | None:
         # Writes to one object serialize on it; a second concurrent write gets

@@ -11,7 +11,7 @@ from simulators.crm.limits import count_call
 from simulators.crm.org import forget, org_of
 from simulators.crm.records import seed_org
 from simulators.crm.wire import dumps
-from simulators.engine.vendor import ErrorReply, Headers, Scope, Vendor, retry_after_header
+from simulators.engine.vendor import ErrorReply, Headers, Scope, Vendor, json_of, retry_after_header
 
 if TYPE_CHECKING:
     from simulators.engine.runtime import Simulation
@@ -48,6 +48,13 @@ class SalesforceVendor(Vendor):
         if ref.startswith("00D") and len(ref) in (15, 18):
             return to_18(ref)
         return org_id_for(sim, ref)  # a client id
+
+    def error_code(self, body: bytes) -> str | None:
+        """Salesforce answers a list of errors: the first one's ``errorCode``."""
+        found = json_of(body)
+        first = found[0] if isinstance(found, list) and found else None
+        code = first.get("errorCode") if isinstance(first, dict) else None
+        return str(code) if code else None
 
     def error(
         self,

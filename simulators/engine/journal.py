@@ -43,6 +43,7 @@ class JournalEntry:
     body_digest: str | None = None  # blake2b-64 of the request body (None: no body)
     trace_id: str | None = None  # the W3C traceparent's trace-id, when the client sent one
     detail: dict[str, Any] | None = None  # {"request": ..., "response": ...} (set_detail)
+    error_code: str | None = None  # the vendor's error code of a 4xx answer (its envelope's)
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -51,6 +52,7 @@ class JournalEntry:
             "duration_ms": round(self.duration_ms, 3), "idempotency_key": self.idempotency_key,
             "faults": list(self.faults), "retry_after": self.retry_after,
             "body_digest": self.body_digest, "trace_id": self.trace_id,
+            "error_code": self.error_code,
         }
         if self.detail is not None:
             out.update(self.detail)
@@ -59,11 +61,11 @@ class JournalEntry:
 
 def _entry(kept: tuple[Any, ...]) -> JournalEntry:
     (seq, wall, tenant, method, path, query, status, duration_ms, key, faults, retry_after,
-     digest, trace_id, detail) = kept
+     digest, trace_id, detail, error_code) = kept
     return JournalEntry(seq, wall, tenant, method, path, query, status, duration_ms, key,
                         faults, retry_after,
                         digest.hex() if isinstance(digest, bytes) else digest, trace_id,
-                        detail)
+                        detail, error_code)
 
 
 def _text(body: bytes) -> dict[str, Any]:
@@ -171,7 +173,8 @@ class RequestJournal:
     def record(self, wall: float, tenant: str, method: str, path: str, query: str, status: int,
                duration_ms: float, idempotency_key: str | None, faults: tuple[str, ...],
                retry_after: str | None, body_digest: str | bytes | None = None,
-               trace_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
+               trace_id: str | None = None, detail: dict[str, Any] | None = None,
+               error_code: str | None = None) -> None:
         """``body_digest`` as hex or as the digest's bytes (hex on read: 24 bytes less
         in each of the entries kept)."""
         # Every API request lands here: a plain tuple is one allocation, where a
@@ -181,7 +184,8 @@ class RequestJournal:
         if bucket is None:
             bucket = self._entries[tenant] = deque(maxlen=self.per_tenant)
         bucket.append((self._seq, wall, tenant, method, path, query, status, duration_ms,
-                       idempotency_key, faults, retry_after, body_digest, trace_id, detail))
+                       idempotency_key, faults, retry_after, body_digest, trace_id, detail,
+                       error_code))
 
     def entries(self, tenant: str | None = None, since: int = 0) -> list[JournalEntry]:
         buckets = [self._entries.get(tenant, deque())] if tenant else list(self._entries.values())

@@ -24,6 +24,8 @@ from simulators.engine.tenancy import Tenant
 from simulators.engine.vendor import STASHED_BODY, ErrorReply, header
 
 __all__ = ["ASGIApp", "Message", "Receive", "Send", "SimApp", "SimMiddleware", "SimulatedReset"]
+# How much of a refused request's answer is kept to read the vendor's error code from.
+REFUSAL_BODY = 4096
 
 
 class SimulatedReset(ConnectionResetError):
@@ -179,7 +181,7 @@ class SimMiddleware(SimApp):
         if detail is not None:
             receive = detail.wrap_receive(receive)
         started = time.perf_counter()
-        box: list[Any] = [0, None]
+        box: list[Any] = [0, None, None]  # status, Retry-After, a refusal's body
         extra = vendor.response_headers(sim, tenant, scope)
 
         def answer(message: Message) -> Awaitable[None]:
@@ -193,6 +195,10 @@ class SimMiddleware(SimApp):
                         box[1] = v.decode()
                 if extra:
                     message["headers"] = [*headers, *extra]
+            elif 400 <= box[0] < 500:
+                # A refusal's body, for the vendor's error code in the journal (a harness
+                # tells "refused for good" from "made already" by it).
+                box[2] = (box[2] or b"") + bytes(message.get("body") or b"")[:REFUSAL_BODY]
             return send(message)
 
         capture: Send = answer if detail is None else detail.tap(answer)
@@ -240,7 +246,8 @@ class SimMiddleware(SimApp):
                 digest.hexdigest() if digest is not None else
                 _stashed_digest(scope) if has_body else None,
                 trace[3:35].decode("latin-1") if trace and len(trace) >= 35 else None,
-                None if detail is None else detail.detail(scope.get(STASHED_BODY)))
+                None if detail is None else detail.detail(scope.get(STASHED_BODY)),
+                vendor.error_code(box[2]) if box[2] else None)
             sim.metrics.request(method, status, elapsed)
             if tenant is not None and method != "GET" and sim.statedir is not None:
                 sim.persist_header(tenant)

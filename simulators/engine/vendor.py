@@ -90,6 +90,14 @@ class Vendor:
         body = orjson.dumps({"error": {"code": code or kind, "message": message}})
         return ErrorReply(status, body, _retry_after(retry_after))
 
+    def error_code(self, body: bytes) -> str | None:
+        """The error code of an error answer's body (``{"error": {"code": ...}}`` here;
+        each vendor reads its own envelope), None when it names none."""
+        found = json_of(body)
+        error = found.get("error") if isinstance(found, dict) else None
+        code = error.get("code") if isinstance(error, dict) else None
+        return str(code) if code else None
+
     def lock_key(self, scope: Scope) -> str | None:
         """An object a write locks for its duration (None: no lock)."""
         return None
@@ -132,3 +140,11 @@ def _retry_after(seconds: float | None) -> Headers:
 
 
 retry_after_header = _retry_after
+
+
+def json_of(body: bytes) -> Any:
+    """A JSON body, or None when it is not JSON."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None

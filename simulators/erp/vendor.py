@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from simulators.engine.vendor import ErrorReply, Headers, Scope, Vendor, header, retry_after_header
+from simulators.engine.vendor import (
+    ErrorReply,
+    Headers,
+    Scope,
+    Vendor,
+    header,
+    json_of,
+    retry_after_header,
+)
 from simulators.erp import auth, errors, mirror, setup
 from simulators.erp.context import TOKENS, Ctx
 
@@ -55,6 +63,17 @@ class NetSuiteVendor(Vendor):
     def resolve_tenant_ref(self, sim: Simulation, ref: str) -> str:
         entry = auth.clients(sim).get(ref)
         return str(entry["account"]) if entry else ref
+
+    def error_code(self, body: bytes) -> str | None:
+        """NetSuite's first ``o:errorDetails`` entry's ``o:errorCode`` (an OAuth error's
+        ``error``)."""
+        found = json_of(body)
+        if not isinstance(found, dict):
+            return None
+        details = found.get("o:errorDetails")
+        first = details[0] if isinstance(details, list) and details else None
+        code = first.get("o:errorCode") if isinstance(first, dict) else found.get("error")
+        return str(code) if isinstance(code, str) and code else None
 
     def error(
         self,
