@@ -21,7 +21,7 @@ DISCONTINUED = Product("SKU-LEGACY-1", "Legacy connector", "Software",
                        {"USD": Decimal("25.00"), "GBP": Decimal("20.00"),
                         "EUR": Decimal("23.00")})
 # The reference parks at the first refusal; a SUT that retries or drops it never does.
-PARK_WITHIN = 30.0
+PARK_WITHIN = 20.0
 
 
 def test_permanent_refusals_are_parked_then_posted_once_after_the_fix(q2c: Q2CRunner) -> None:

@@ -68,7 +68,7 @@ def invariant(*codes: str, needs: Iterable[str] = ()) -> Callable[[CheckFn], Che
         name = fn.__name__
         if name in REGISTRY and REGISTRY[name].fn is not fn:
             raise ValueError(f"a check named {name!r} is registered already")
-        doc = (fn.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        doc = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
         REGISTRY[name] = Check(name, fn, frozenset(codes), wanted, doc)
         return fn
 
