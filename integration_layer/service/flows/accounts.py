@@ -75,6 +75,9 @@ async def erp_customer(ctx: FlowContext, account: dict[str, Any]) -> str:
 
 async def sync_account(ctx: FlowContext, account_id: str) -> None:
     account = await ctx.vendors.crm.get("Account", account_id, fields=ACCOUNT_FIELDS)
+    # The legal entity decides the subscriptions' tax rates (flows.deals.tax_rates_for).
+    await ctx.links.put("account_entity", account_id,
+                        str(account.get("Legal_Entity__c") or "").upper())
     customer_id = await billing_customer(ctx, account)
     if account.get("Billing_Customer_Id__c") != customer_id:
         await ctx.vendors.crm.update("Account", account_id, {

@@ -85,6 +85,16 @@ def list_prices(pact: Pact) -> None:
                  "has_more": match.bool(False)}))
 
 
+def list_tax_rates(pact: Pact) -> None:
+    """The account's active tax rates, whose ``country`` picks a legal entity's (none set
+    up here: the subscription is created without tax rates)."""
+    (_call(pact, "a list of the active tax rates", "GET", "/v1/tax_rates")
+     .with_query_parameter("active", "true")
+     .with_query_parameter("limit", "100")
+     .will_respond_with(200)
+     .with_body({"data": match.type([]), "has_more": match.bool(False)}))
+
+
 def list_all_prices(pact: Pact) -> None:
     """An amendment that adds no product still lists the active prices (all of them)."""
     (_call(pact, "a list of the active prices", "GET", "/v1/prices",

@@ -31,6 +31,7 @@ def test_a_deal_closed_won_gets_its_subscription_and_contract(contract: Contract
                                      "Quantity": match.number(ids.QUANTITY)}, min=1),
                     crm_calls.CLOSED_WON_STATE)
     billing_calls.list_prices(billing)
+    billing_calls.list_tax_rates(billing)
     billing_calls.create_subscription(billing)
     crm_calls.upsert_contract(crm)
     crm_calls.update(crm, "an activation of a draft contract", "Contract", ids.CONTRACT,
@@ -41,6 +42,7 @@ def test_a_deal_closed_won_gets_its_subscription_and_contract(contract: Contract
                                                                 regex=r"^sub_\w+$")},
                      crm_calls.CLOSED_WON_STATE)
     contract.link("billing_customer", ids.ACCOUNT, ids.CUSTOMER)  # the account sync's
+    contract.link("account_entity", ids.ACCOUNT, "US")  # the account sync's too
     events.change_event(contract.message("crm"), "an Opportunity UPDATE change event to "
                         "Closed Won", ("an opportunity {opportunity} was closed won",
                                        crm_calls.CLOSED_WON_STATE[1]),
