@@ -28,17 +28,18 @@ def tax_per_document(view: View) -> Iterator[Violation]:
     ERP credit memo come to the billing invoice's or credit note's tax."""
     for inv, currency, _, crm, _ in mapped_invoices(view):
         inv_id = str(inv["id"])
-        posted = view.erp_invoices.get(inv_id, ())
-        if not posted:
-            continue
+        posted, credits = view.erp_invoices.get(inv_id, ()), view.proration_credits(inv_id)
+        if not posted and not credits:
+            continue  # nothing posted: the invoice checks say so
         billed = sum((from_minor(int(t.get("amount") or 0), currency)
                       for t in inv.get("total_tax_amounts") or ()), Decimal(0))
-        for txn in posted:
-            booked = view.tax_of(txn) - sum(
-                (view.tax_of(c) for c in view.proration_credits(inv_id)), Decimal(0))
+        credited = sum((view.tax_of(c) for c in credits), Decimal(0))
+        for txn in posted or credits[:1]:
+            booked = (view.tax_of(txn) if posted else Decimal(0)) - credited
             if booked != billed:
+                what = "invoice" if posted else "proration credit memo"
                 yield violation(C.ERP_TAX_MISMATCH,
-                                f"ERP invoice {txn['id']} of {inv_id} books {booked} "
+                                f"ERP {what} {txn['id']} of {inv_id} books {booked} "
                                 f"{currency} of tax; billing charged {billed} {currency} "
                                 f"(difference {booked - billed})", crm=crm, billing=[inv_id],
                                 erp=[txn["id"]], expected=billed, actual=booked)

@@ -102,3 +102,25 @@ def test_a_rate_created_after_an_invoice_does_not_apply_to_it() -> None:
     untaxed = invoice(total=10000, currency="gbp")
     report = check(gb(inv=untaxed, erp_tax="0", erp_total="100.00", rates=[later]))
     assert report.ok, report.summary()
+
+
+def test_a_downgrades_credit_gives_back_its_tax() -> None:
+    """A taxed downgrade: billing credits 12.00 of VAT with the 72.00; the credit memo's
+    tax lines must give back exactly that."""
+    down = invoice("in_2", total=-7200, status="paid", paid=0, currency="gbp",
+                   reason="subscription_update", tax=[
+                       {"amount": -1200, "inclusive": True, "tax_rate": "txr_gb",
+                        "taxable_amount": -6000}])
+    def posted(memo_tax: str) -> Snapshot:
+        return deal(entity="GB", invoices=[vat_invoice(), down], tax_rates=[GB_VAT],
+                    transactions=[
+                        txn("10", "CustInvc", "in_1", "120.00", subsidiary="2", currency="2"),
+                        txn("11", "CustPymt", "pay:in_1", "120.00", subsidiary="2",
+                            currency="2"),
+                        txn("12", "CustCred", "cr:in_2", "72.00", subsidiary="2",
+                            currency="2")],
+                    tax_lines={"10": Decimal("-20.00"), "12": Decimal(memo_tax)})
+    assert check(posted("12.00")).ok, check(posted("12.00")).summary()
+    wrong = check(posted("0"))
+    assert wrong.codes() == [codes.ERP_TAX_JURISDICTION_MISMATCH, codes.ERP_TAX_MISMATCH]
+    assert wrong.by_code(codes.ERP_TAX_MISMATCH)[0].refs.erp == ("12",)
