@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from harness.data import DataFactory
 from harness.drivers import World
+from harness.drivers.base import DriverError
 from harness.oracle import Oracle, Report, Severity, codes
 from tests.harness.handsut import HandSut, Synced, new_deal
 from tests.harness.support import Stack, run
@@ -173,3 +177,50 @@ def test_missing_delinquent_flag() -> None:
     report = check("delinquent-missing", build)
     only(report, codes.BILLING_STATUS_MISMATCH, Severity.COSMETIC)
     assert report.violations[0].details == {"expected": "Delinquent", "actual": None}
+
+
+def test_a_posting_dated_by_another_day_is_read_from_the_erp() -> None:
+    async def build(world: World, sut: HandSut, factory: DataFactory) -> None:
+        synced = await sut.sync_account(await new_deal(world, factory.deal("US")))
+        for invoice in await sut.close_won(synced):
+            invoice["status_transitions"]["finalized_at"] += 2 * 86400  # processed later
+            await sut.post_invoice(synced, invoice)
+            invoice["status_transitions"]["finalized_at"] -= 2 * 86400
+            await sut.post_payment(synced, invoice)
+
+    report = check("wrong-date", build)
+    only(report, codes.ERP_POSTING_WRONG_DATE, Severity.COMPLIANCE)
+    assert report.violations[0].details["actual"] > report.violations[0].details["expected"]
+
+
+def test_a_refusal_in_the_erp_journal_against_the_dlq() -> None:
+    """A write the ERP refuses for good (an inactive item), read from the ERP's journal
+    with its error code: unparked it is a violation; a DLQ naming the code matches it."""
+    async def refused(parked: list[Any]) -> Report:
+        stack = Stack(seed=11)
+        world = await World.provision(stack.endpoints, 11, "refusal")
+        factory = DataFactory(11, "refusal")
+        sut = HandSut(world)
+        await sut.setup(factory)
+        try:
+            synced = await sut.sync_account(await new_deal(world, factory.deal("US")))
+            code = synced.crm.deal.lines[0].product.code
+            await world.erp.update("serviceSaleItem", sut.items[code], {"isInactive": True})
+            invoice = (await sut.close_won(synced))[0]
+            with pytest.raises(DriverError):
+                await sut.post_invoice(synced, invoice)
+
+            async def dlq() -> list[Any]:
+                return parked
+
+            async with Oracle(world, checks=["vendor_refusals"], dlq=dlq) as oracle:
+                return await oracle.check()
+        finally:
+            await world.aclose()
+
+    unparked = run(refused([]))
+    only(unparked, codes.VENDOR_REFUSAL_NOT_PARKED, Severity.COMPLIANCE)
+    assert unparked.violations[0].details["error_code"] == "INVALID_FLD_VALUE"
+    assert unparked.counts["refusals.permanent"] == 1
+    parked = run(refused([{"reason": "VENDOR_REJECTED:INVALID_FLD_VALUE", "detail": "x"}]))
+    assert parked.ok, parked.summary()
