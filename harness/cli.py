@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from harness import epoch
 from harness.contracts import cli as contracts_cli
@@ -129,6 +130,15 @@ def _demo_command(args: argparse.Namespace) -> int:
                             manifest=Path(args.manifest) if args.manifest else None,
                             out=Path(args.out), concurrency=args.concurrency,
                             progress=not args.no_progress, traffic=args.traffic))
+
+
+def _mutation_command(args: argparse.Namespace) -> int:
+    from harness.mutation import main as mutation
+
+    return mutation(modules=args.modules, sample=args.sample, seed=args.seed,
+                    workers=args.workers, deadline=args.deadline, workdir=Path(args.workdir),
+                    json_path=Path(args.json) if args.json else None,
+                    fail_under=args.fail_under)
 
 
 def _verify_command(args: argparse.Namespace) -> int:
@@ -270,6 +280,24 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the load stops after this long at the latest (default 240)")
     soak.add_argument("--out", help="keep each run's logs and reports here")
     soak.set_defaults(func=_soak_command)
+    mut = sub.add_parser("mutation", help=(
+        "the mutation score of the scenario suites over the reference's flow modules "
+        "(mutmut); print the score, the time and every surviving mutant"))
+    mut.add_argument("--modules", default="main",
+                     help="main (invoices, books, deals, accounts; default), all (the flow "
+                          "package), or comma-separated paths")
+    mut.add_argument("--sample", type=int, default=None,
+                     help="judge a seeded sample of N mutants per module (default: all)")
+    mut.add_argument("--seed", type=int, default=1, help="the sample's and the suites' seed")
+    mut.add_argument("--workers", type=int, default=2, help="mutants judged at once (2)")
+    mut.add_argument("--deadline", type=float, default=20.0,
+                     help="a scenario's deadline for each wait (default 20 s)")
+    mut.add_argument("--workdir", default=".fintwin/mutation",
+                     help="where the project is copied and mutmut works")
+    mut.add_argument("--json", help="write the verdicts as JSON to this file")
+    mut.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
+                     help="exit 1 when the score is below this")
+    mut.set_defaults(func=_mutation_command)
     contracts_cli.register(sub)
     load_cli.add_parser(sub)
     return parser

@@ -47,7 +47,7 @@ import pytest
 import harness.report as reporting
 from harness import epoch as epochs
 from harness.manifest import VENDORS, ManifestError, load_manifest, reference_manifest_path
-from harness.scenario import Q2CRunner
+from harness.scenario import SETTLE_TIMEOUT, Q2CRunner
 from harness.stack import MODES, Stack, StackConfig, StackError, Tenant, create_stack, scoped_plan
 from harness.waiting import eventually as wait_for
 from harness.waiting import until as wait_until
@@ -82,6 +82,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fintwin-traffic", action="store_true",
                     help="keep the bodies of the SUT's requests and of the webhooks it got "
                          "in the results (for fintwin contracts record)")
+    group.addoption("--fintwin-deadline", type=float, default=None, metavar="SECONDS",
+                    help="how long a scenario waits for an awaited outcome or for the "
+                         "systems to settle (default 60; fintwin mutation shortens it)")
     group.addoption("--fintwin-vendor-version", action="append", default=[],
                     metavar="VENDOR=V",
                     help="the API version new tenants start on: billing=2025-03-31.basil "
@@ -317,10 +320,13 @@ def fintwin_record(request: pytest.FixtureRequest) -> Recorder:
 
 
 @pytest.fixture
-def q2c(fintwin_stack: Stack, tenant: Tenant, fintwin_record: Recorder) -> Q2CRunner:
+def q2c(request: pytest.FixtureRequest, fintwin_stack: Stack, tenant: Tenant,
+        fintwin_record: Recorder) -> Q2CRunner:
     """This test's tenant driven through quote-to-cash (:mod:`harness.scenario`):
     ``q2c.run(async_scenario)``."""
-    return Q2CRunner(fintwin_stack, tenant, fintwin_record)
+    deadline = request.config.getoption("--fintwin-deadline")
+    return Q2CRunner(fintwin_stack, tenant, fintwin_record,
+                     timeout=SETTLE_TIMEOUT if deadline is None else float(deadline))
 
 
 def _record(item: pytest.Item) -> dict[str, Any]:

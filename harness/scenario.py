@@ -444,16 +444,20 @@ class Q2CRunner:
     """The ``q2c`` fixture: ``q2c.run(scenario)`` runs ``async def scenario(q: Q2C)`` on a
     fresh event loop with this test's tenant."""
 
-    def __init__(self, stack: Stack, tenant: Tenant, record: Recorder | None = None) -> None:
+    def __init__(self, stack: Stack, tenant: Tenant, record: Recorder | None = None, *,
+                 timeout: float = SETTLE_TIMEOUT) -> None:
         self.stack = stack
         self.tenant = tenant
         self.record = record
+        self.timeout = timeout
 
     def run(self, scenario: Callable[[Q2C], Awaitable[T]], *,
-            timeout: float = SETTLE_TIMEOUT) -> T:
+            timeout: float | None = None) -> T:
+        """``timeout``: the scenario's deadline for each wait (default: the run's,
+        ``--fintwin-deadline``)."""
         async def main() -> T:
             q = Q2C(self.stack, self.tenant, self.stack.world(self.tenant),
-                    record=self.record, timeout=timeout)
+                    record=self.record, timeout=self.timeout if timeout is None else timeout)
             try:
                 return await scenario(q)
             finally:

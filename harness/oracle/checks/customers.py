@@ -66,6 +66,26 @@ def erp_customers(view: View) -> Iterator[Violation]:
                     expected=expected, actual=cust.get("subsidiary"))
 
 
+@invariant(C.CUSTOMER_NAME_MISMATCH)
+def customer_names(view: View) -> Iterator[Violation]:
+    """The billing and the ERP customer of a CRM account carry the account's name: the
+    name billing puts on the customer's invoices and the ERP on its receivables."""
+    for account_id, account in view.accounts.items():
+        name = account.get("Name")
+        if not name:
+            continue
+        named = [("billing", str(c["id"]), c.get("name"))
+                 for c in view.billing_customers.get(account_id, ())]
+        named += [("erp", str(c["id"]), c.get("companyname"))
+                  for c in view.erp_customers.get(account_id, ())]
+        for system, customer_id, found in named:
+            if found != name:
+                yield violation(C.CUSTOMER_NAME_MISMATCH,
+                                f"{system} customer {customer_id} of account {account_id} is "
+                                f"named {found!r}, the account {name!r}", crm=[account_id],
+                                **{system: [customer_id]}, expected=name, actual=found)
+
+
 def writeback(record_id: str, field: str, value: Any, expected: list[str]
               ) -> Iterator[Violation]:
     """A CRM field that mirrors an id of another system: empty or another id."""
