@@ -138,7 +138,8 @@ def _mutation_command(args: argparse.Namespace) -> int:
     return mutation(modules=args.modules, sample=args.sample, seed=args.seed,
                     workers=args.workers, deadline=args.deadline, workdir=Path(args.workdir),
                     json_path=Path(args.json) if args.json else None,
-                    fail_under=args.fail_under)
+                    fail_under=args.fail_under,
+                    only=[m.strip() for m in args.mutants.split(",") if m.strip()])
 
 
 def _verify_command(args: argparse.Namespace) -> int:
@@ -294,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a scenario's deadline for each wait (default 20 s)")
     mut.add_argument("--workdir", default=".fintwin/mutation",
                      help="where the project is copied and mutmut works")
+    mut.add_argument("--mutants", default="",
+                     help="judge only these mutants (comma-separated names, as the report "
+                          "lists them), e.g. the survivors of the last run")
     mut.add_argument("--json", help="write the verdicts as JSON to this file")
     mut.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
                      help="exit 1 when the score is below this")

@@ -214,11 +214,20 @@ def statuses(work: Path, modules: Iterable[str]) -> dict[str, str]:
 
 
 def run(plan: Plan, work: Path, *, root: Path = ROOT, log: Path | None = None,
-        equivalent: Mapping[str, str] | None = None, timeout: float | None = None) -> Result:
-    """Prepare ``work``, judge the plan's mutants with mutmut, and read the verdicts."""
+        equivalent: Mapping[str, str] | None = None, timeout: float | None = None,
+        only: Sequence[str] = ()) -> Result:
+    """Prepare ``work``, judge the plan's mutants with mutmut (``only``: just these, e.g.
+    the survivors of a run, once a scenario or an invariant is there to kill them), and
+    read the verdicts."""
     prepare(plan, work, root)
     names = mutant_names(work, plan.modules)
     chosen = choose(names, plan.sample, plan.seed)
+    if only:
+        unknown = sorted(set(only) - {n for ns in names.values() for n in ns})
+        if unknown:
+            raise ValueError(f"no such mutant(s) of {', '.join(plan.modules)}: "
+                             f"{', '.join(unknown)}")
+        chosen = list(only)
     started = time.monotonic()
     done = _mutmut(work, "run", "--max-children", str(plan.workers), *chosen,
                    log=log or work / "mutmut.log", timeout=timeout)
@@ -301,7 +310,8 @@ def to_json(result: Result) -> dict[str, object]:
 
 def main(*, modules: str = "main", sample: int | None = None, seed: int = 1,
          workers: int = 2, deadline: float = 20.0, workdir: Path = Path(".fintwin/mutation"),
-         json_path: Path | None = None, fail_under: float | None = None) -> int:
+         json_path: Path | None = None, fail_under: float | None = None,
+         only: Sequence[str] = ()) -> int:
     chosen = {"main": MAIN_MODULES, "all": ALL_MODULES}.get(modules) or tuple(
         m.strip() for m in modules.split(",") if m.strip())
     plan = Plan(modules=chosen, sample=sample, seed=seed, workers=workers,
@@ -310,7 +320,7 @@ def main(*, modules: str = "main", sample: int | None = None, seed: int = 1,
     work = workdir if workdir.is_absolute() else ROOT / workdir
     print(f"fintwin mutation: judging in {work} (mutmut's log: {work / 'mutmut.log'})",
           flush=True)
-    result = run(plan, work)
+    result = run(plan, work, only=only)
     print(report(result))
     if json_path is not None:
         json_path.write_text(json.dumps(to_json(result), indent=2))
