@@ -169,6 +169,24 @@ def mutant_names(work: Path, modules: Sequence[str]) -> dict[str, list[str]]:
     return names
 
 
+_DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+print(json.dumps({name: get_diff_for_mutant(name) for name in sys.argv[1:]}))
+"""
+
+
+def mutant_diffs(work: Path, names: Sequence[str]) -> dict[str, str]:
+    """Each mutant's diff against the original function (as ``mutmut show`` prints it),
+    read in one process."""
+    if not names:
+        return {}
+    done = subprocess.run([sys.executable, "-c", _DIFFS, *names], cwd=work,
+                          capture_output=True, text=True, check=True)
+    diffs: dict[str, str] = json.loads(done.stdout)
+    return diffs
+
+
 def choose(names: Mapping[str, list[str]], sample: int | None, seed: int) -> list[str]:
     """Every mutant, or a seeded sample of ``sample`` per module."""
     chosen: list[str] = []
@@ -241,11 +259,10 @@ def run(plan: Plan, work: Path, *, root: Path = ROOT, log: Path | None = None,
     by_name = {n: m for m, ns in names.items() for n in ns}
     mutants = [Mutant(n, by_name[n], found.get(n, "not checked"), equivalent=known.get(n))
                for n in chosen]
+    diffs = mutant_diffs(work, [m.name for m in mutants
+                                if m.status not in (KILLED, "timeout")])
     for mutant in mutants:
-        if mutant.status not in (KILLED, "timeout"):
-            shown = _mutmut(work, "show", mutant.name)
-            mutant.diff = "\n".join(line for line in shown.stdout.splitlines()
-                                    if not line.startswith("#")).strip()
+        mutant.diff = diffs.get(mutant.name, "")
     every = {n for ns in names.values() for n in ns}
     stale = sorted(n for n in known if n.startswith(tuple(module_name(m) + "."
                                                               for m in plan.modules))
