@@ -73,7 +73,7 @@ test: lint typecheck pytest pytest-local pytest-edges verify contracts
 soak: $(STAMP)
 	$(BIN)/fintwin soak --runs $(or $(RUNS),20)
 
-# The mutation score of the suites (not part of `make test`: ~40 min on 2 cores for the
+# The mutation score of the suites (not part of `make test`: ~1 hour on 2 busy cores for the
 # default sample): mutmut over the reference's main flow modules, each mutant judged by the
 # scenario tests that reach its function (docs/mutation.md). SAMPLE=none judges every
 # mutant (hours); MODULES=all adds dispatch and context.
