@@ -87,6 +87,25 @@ def _location(value: str) -> Any:
     return match.regex(value, regex=rf"^(https?://[^/]+)?{re.escape(head)}/[^/]+$")
 
 
+def _promised(ex: Exchange, body: Any) -> Any:
+    """What a provider state can promise of an answer. A CRM change-event poll answers
+    the events of whatever the org did before it (catalog products, accounts...), which
+    depends on when the SUT polled; its state sets up an account, so the recorded events
+    keep only the header every change event has (entity, change type, record ids), not
+    the fields of the entity that happened to come first."""
+    if ex.provider != "crm" or not ex.path.endswith("/changeEvents") \
+            or not isinstance(body, dict) or not isinstance(body.get("events"), list):
+        return body
+    events = []
+    for event in body["events"]:
+        if isinstance(event, dict) and isinstance(event.get("payload"), dict):
+            header_ = event["payload"].get("ChangeEventHeader")
+            event = {**event, "payload": {"ChangeEventHeader": header_}
+                     if header_ is not None else {}}
+        events.append(event)
+    return {**body, "events": events}
+
+
 def _http(pact: Pact, description: str, states: list[State], ex: Exchange,
           answers: list[Exchange]) -> None:
     interaction = pact.upon_receiving(description)
@@ -113,7 +132,8 @@ def _http(pact: Pact, description: str, states: list[State], ex: Exchange,
     location = header(ex.response_headers, "location")
     if location:
         interaction = interaction.with_header("Location", _location(location))
-    merged = common([body_of(a.response_body, header(a.response_headers, "content-type"))
+    merged = common([_promised(ex, body_of(a.response_body,
+                                           header(a.response_headers, "content-type")))
                      for a in answers])
     if merged is not Absent and merged != {}:
         interaction.with_body(matchers(merged), "application/json")

@@ -4,15 +4,16 @@ that moved; and what recording reads from the traffic (shapes, merged answers)."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.contracts.pactfiles import find
-from harness.contracts.record import record
+from harness.contracts.record import _promised, record
 from harness.contracts.shapes import Absent, common, path_template, query_shape
-from harness.contracts.traffic import from_results
+from harness.contracts.traffic import Exchange, from_results
 from harness.contracts.verify import Target, verify, verify_provider
 from harness.demo import DemoOptions, run_demo
 from simulators.billing.versions import BASIL
@@ -80,3 +81,24 @@ def test_paths_queries_and_answers_are_generalised() -> None:
     assert common(answers) == {"id": "a", "n": 1, "tags": []}
     assert common([{"k": 1}, {"k": "1"}]) == {}
     assert common([None]) is Absent
+
+
+def test_a_change_event_poll_promises_only_the_event_header() -> None:
+    """Which entity's events a poll answered first depends on when the SUT polled (under
+    load, a first poll saw only the catalog's Product2 events and its recorded pact asked
+    the provider for IsActive and ProductCode); the state sets up an account, so the
+    recorded events keep only the header."""
+    event = {"replayId": 1, "event": {"replayId": 1},
+             "payload": {"IsActive": True, "ProductCode": "P-1",
+                         "ChangeEventHeader": {"entityName": "Product2",
+                                               "changeType": "CREATE", "recordIds": ["01t"]}}}
+    ex = Exchange("crm", "t", 1, "GET", "/services/data/v59.0/fintwin/changeEvents", "",
+                  {}, "", 200, {"content-type": "application/json"},
+                  json.dumps({"events": [event]}))
+    promised = _promised(ex, json.loads(ex.response_body))
+    assert promised["events"][0]["payload"] == {
+        "ChangeEventHeader": event["payload"]["ChangeEventHeader"]}
+    assert promised["events"][0]["replayId"] == 1
+    other = Exchange("billing", "t", 2, "GET", "/v1/customers/cus_1", "", {}, "", 200, {},
+                     '{"id": "cus_1"}')
+    assert _promised(other, {"id": "cus_1"}) == {"id": "cus_1"}
