@@ -7,6 +7,7 @@ from typing import Any
 from simulators.billing.context import Ctx
 from simulators.billing.errors import InvalidRequest
 from simulators.billing.events import changed, emit
+from simulators.billing.metadata import updated_metadata
 from simulators.engine.store import Record
 
 
@@ -17,8 +18,13 @@ def create_product(ctx: Ctx, p: dict[str, Any]) -> Record:
         "active": p.get("active", True), "created": now, "updated": now,
         "default_price": None, "description": p.get("description"), "images": [],
         "livemode": False, "metadata": p.get("metadata") or {}, "name": p["name"],
-        "tax_code": None, "type": "service", "unit_label": p.get("unit_label"), "url": None,
+        "package_dimensions": _dimensions(p.get("package_dimensions")),
+        "shippable": p.get("shippable"), "statement_descriptor": p.get("statement_descriptor"),
+        "tax_code": p.get("tax_code"), "type": p.get("type") or "service",
+        "unit_label": p.get("unit_label"), "url": p.get("url"),
     }
+    if p.get("images"):
+        prod["images"] = list(p["images"])
     if ctx.store.get("product", prod["id"]) is not None:
         raise InvalidRequest(f"Product already exists. ({prod['id']})", param="id",
                              code="resource_already_exists")
@@ -27,20 +33,34 @@ def create_product(ctx: Ctx, p: dict[str, Any]) -> Record:
     return prod
 
 
+def _dimensions(given: dict[str, Any] | None) -> dict[str, float] | None:
+    # Stripe answers the dimensions as JSON numbers (the SDK's PackageDimensions: float).
+    return None if not given else {k: float(v) for k, v in given.items()}
+
+
+PRODUCT_FIELDS = ("name", "description", "active", "unit_label", "statement_descriptor",
+                  "shippable", "url", "tax_code")
+
+
 def update_product(ctx: Ctx, prod: Record, p: dict[str, Any]) -> Record:
     before = dict(prod)
-    for key in ("name", "description", "active", "unit_label"):
+    for key in PRODUCT_FIELDS:
         if key in p and p[key] is not None:
             prod[key] = p[key]
+    if "package_dimensions" in p:
+        prod["package_dimensions"] = _dimensions(p["package_dimensions"])
+    if p.get("images") is not None:
+        prod["images"] = list(p["images"])
     if "metadata" in p:
-        prod["metadata"] = {**prod["metadata"], **(p["metadata"] or {})}
+        prod["metadata"] = updated_metadata(prod["metadata"], p["metadata"])
     if p.get("default_price"):
         ctx.get("price", p["default_price"], "default_price")
         prod["default_price"] = p["default_price"]
     prod["updated"] = ctx.now()
     ctx.put("product", prod)
     emit(ctx, "product.updated", "product", prod,
-         changed(before, prod, ("name", "description", "active", "metadata", "default_price")))
+         changed(before, prod, (*PRODUCT_FIELDS, "metadata", "default_price",
+                                "package_dimensions", "images")))
     return prod
 
 
@@ -63,6 +83,11 @@ def create_price(ctx: Ctx, p: dict[str, Any]) -> Record:
     else:
         raise InvalidRequest("Missing required param: product.", param="product",
                              code="parameter_missing")
+    if p.get("billing_scheme") == "tiered":
+        # Tiered prices need ``tiers`` and ``tiers_mode``, which this fake does not model:
+        # refused by name rather than billed per unit (docs/billing.md, "Left out").
+        raise InvalidRequest("fintwin does not model tiered prices: billing_scheme=tiered "
+                             "is not supported.", param="billing_scheme")
     if p.get("unit_amount") is None:
         raise InvalidRequest("Missing required param: unit_amount.", param="unit_amount",
                              code="parameter_missing")
@@ -98,7 +123,7 @@ def update_price(ctx: Ctx, price: Record, p: dict[str, Any]) -> Record:
         if p.get(key) is not None:
             price[key] = p[key]
     if "metadata" in p:
-        price["metadata"] = {**price["metadata"], **(p["metadata"] or {})}
+        price["metadata"] = updated_metadata(price["metadata"], p["metadata"])
     ctx.put("price", price)
     emit(ctx, "price.updated", "price", price,
          changed(before, price, ("active", "nickname", "lookup_key", "metadata")))
@@ -116,4 +141,22 @@ def create_tax_rate(ctx: Ctx, p: dict[str, Any]) -> Record:
         "_percentage": p["percentage"],
     }
     ctx.put("tax_rate", rate)
+    emit(ctx, "tax_rate.created", "tax_rate", rate)
+    return rate
+
+
+TAX_RATE_FIELDS = ("active", "country", "description", "display_name", "jurisdiction",
+                   "state", "tax_type")
+
+
+def update_tax_rate(ctx: Ctx, rate: Record, p: dict[str, Any]) -> Record:
+    before = dict(rate)
+    for key in TAX_RATE_FIELDS:
+        if p.get(key) is not None:
+            rate[key] = p[key]
+    if "metadata" in p:
+        rate["metadata"] = updated_metadata(rate["metadata"], p["metadata"])
+    ctx.put("tax_rate", rate)
+    emit(ctx, "tax_rate.updated", "tax_rate", rate,
+         changed(before, rate, (*TAX_RATE_FIELDS, "metadata")))
     return rate

@@ -13,6 +13,7 @@ from typing import Any
 from simulators.billing.context import Ctx
 from simulators.billing.errors import CardError, InvalidRequest
 from simulators.billing.events import changed, emit
+from simulators.billing.metadata import updated_metadata
 from simulators.engine.frozen import NO_METADATA, FrozenDict, FrozenList
 from simulators.engine.shapes import Shape
 from simulators.engine.store import Record
@@ -70,7 +71,8 @@ def create_customer(ctx: Ctx, p: dict[str, Any]) -> Record:
         "discount": None, "email": p.get("email"), "invoice_prefix": cust_id[4:12].upper(),
         "invoice_settings": _NO_INVOICE_SETTINGS,
         "livemode": False, "metadata": p.get("metadata") or NO_METADATA, "name": p.get("name"),
-        "next_invoice_sequence": 1, "phone": p.get("phone"), "preferred_locales": _NO_LOCALES,
+        "next_invoice_sequence": 1, "phone": p.get("phone"),
+        "preferred_locales": p.get("preferred_locales") or _NO_LOCALES,
         "shipping": None, "tax_exempt": "none", "test_clock": clock_id,
     })
     ctx.put("customer", cust)
@@ -101,12 +103,12 @@ def _set_default_pm(ctx: Ctx, cust: Record, pm_id: str) -> None:
 
 def update_customer(ctx: Ctx, cust: Record, p: dict[str, Any]) -> Record:
     before = {k: cust.get(k) for k in CUSTOMER_FIELDS}
-    for key in ("name", "email", "description", "phone", "address", "balance"):
+    for key in ("name", "email", "description", "phone", "address", "balance",
+                "preferred_locales"):
         if key in p:
             cust[key] = p[key]
     if "metadata" in p:
-        merged = {**cust["metadata"], **(p["metadata"] or {})}
-        cust["metadata"] = {k: v for k, v in merged.items() if v != ""}
+        cust["metadata"] = updated_metadata(cust["metadata"], p["metadata"])
     settings = p.get("invoice_settings") or {}
     if settings.get("default_payment_method"):
         _set_default_pm(ctx, cust, settings["default_payment_method"])

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from simulators.billing.context import Ctx
+from simulators.billing.metadata import updated_metadata
 from simulators.billing.render import render
 from simulators.billing.versions import DEFAULT_VERSION
 from simulators.engine.credentials import new_secret
@@ -132,7 +133,7 @@ def update_webhook_endpoint(ctx: Ctx, we: Record, p: dict[str, Any]) -> Record:
         if p.get(key) is not None:
             we[key] = p[key]
     if "metadata" in p:
-        we["metadata"] = {**we["metadata"], **(p["metadata"] or {})}
+        we["metadata"] = updated_metadata(we["metadata"], p["metadata"])
     if p.get("disabled") is not None:
         we["status"] = "disabled" if p["disabled"] else "enabled"
     ctx.put("webhook_endpoint", we)

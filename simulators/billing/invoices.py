@@ -13,6 +13,7 @@ from simulators.billing.context import Ctx
 from simulators.billing.customers import set_delinquent
 from simulators.billing.errors import InvalidRequest, StateError
 from simulators.billing.events import emit
+from simulators.billing.metadata import updated_metadata
 from simulators.billing.payments import attempt_charge, new_payment_intent, resolve_payment_method
 from simulators.billing.periods import days
 from simulators.engine.store import Record
@@ -284,7 +285,7 @@ def update_draft(ctx: Ctx, inv: Record, p: dict[str, Any]) -> Record:
         if p.get(key) is not None:
             inv[key] = p[key]
     if "metadata" in p:
-        inv["metadata"] = {**inv["metadata"], **(p["metadata"] or {})}
+        inv["metadata"] = updated_metadata(inv["metadata"], p["metadata"])
     ctx.put("invoice", inv)
     prev = {k: v for k, v in before.items() if inv.get(k) != v}
     emit(ctx, "invoice.updated", "invoice", inv, prev or None)

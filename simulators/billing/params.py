@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.billing.errors import InvalidRequest
-from simulators.engine.frozen import NO_METADATA, FrozenDict
+from simulators.billing.metadata import CLEAR_ALL
+from simulators.engine.frozen import FrozenDict
 from simulators.engine.params import (
     MAX_INT,
     Bool,
@@ -96,7 +97,7 @@ class Metadata(Param):
 
     def check(self, value: Any, path: str) -> Any:
         if value == "":
-            return NO_METADATA
+            return CLEAR_ALL  # an update removes every key (billing.metadata)
         if not isinstance(value, dict):
             raise ParamError("invalid", path, value,
                              message="Invalid object: metadata must be a hash")

@@ -8,6 +8,7 @@ from simulators.billing.context import Ctx
 from simulators.billing.customers import TEST_CARDS, attach_payment_method, decline
 from simulators.billing.errors import InvalidRequest
 from simulators.billing.events import emit
+from simulators.billing.metadata import updated_metadata
 from simulators.billing.render import render
 from simulators.engine.store import Record
 
@@ -27,11 +28,13 @@ def resolve_payment_method(ctx: Ctx, customer: Record, explicit: str | None,
 
 def new_payment_intent(ctx: Ctx, amount: int, currency: str, customer: str | None,
                        *, invoice: str | None = None, description: str | None = None,
-                       metadata: dict[str, str] | None = None) -> Record:
+                       metadata: dict[str, str] | None = None,
+                       capture_method: str = "automatic") -> Record:
     pi: Record = {
         "id": ctx.new_id("pi_"), "object": "payment_intent", "amount": amount,
         "amount_capturable": 0, "amount_received": 0, "canceled_at": None,
-        "capture_method": "automatic", "client_secret": None, "confirmation_method": "automatic",
+        "cancellation_reason": None, "capture_method": capture_method,
+        "client_secret": None, "confirmation_method": "automatic",
         "created": ctx.now(customer), "currency": currency, "customer": customer,
         "description": description, "invoice": invoice, "last_payment_error": None,
         "latest_charge": None, "livemode": False, "metadata": metadata or {},
@@ -55,12 +58,15 @@ def attempt_charge(ctx: Ctx, pi: Record, pm: Record | None) -> tuple[bool, Recor
         return False, None
     decline_code = TEST_CARDS.get(pm.get("_template", ""), ("", "", None, None))[3]
     ok = decline_code is None
+    # A manual-capture intent only authorizes: the charge succeeds uncaptured and the
+    # intent waits in requires_capture (Stripe docs, "Place a hold on a payment method").
+    captured = ok and pi["capture_method"] != "manual"
     customer = pi["customer"]
     charge: Record = {
         "id": ctx.new_id("ch_"), "object": "charge", "amount": pi["amount"],
-        "amount_captured": pi["amount"] if ok else 0, "amount_refunded": 0,
+        "amount_captured": pi["amount"] if captured else 0, "amount_refunded": 0,
         "balance_transaction": None, "billing_details": pm["billing_details"],
-        "captured": ok, "created": ctx.now(customer), "currency": pi["currency"],
+        "captured": captured, "created": ctx.now(customer), "currency": pi["currency"],
         "customer": customer, "description": pi["description"], "disputed": False,
         "failure_code": None if ok else ("expired_card" if decline_code == "expired_card"
                                          else "card_declined"),
@@ -79,7 +85,13 @@ def attempt_charge(ctx: Ctx, pi: Record, pm: Record | None) -> tuple[bool, Recor
     ctx.put("charge", charge)
     pi["latest_charge"] = charge["id"]
     pi["payment_method"] = pm["id"]
-    if ok:
+    if ok and not captured:
+        pi.update(status="requires_capture", amount_capturable=pi["amount"],
+                  last_payment_error=None)
+        ctx.put("payment_intent", pi)
+        emit(ctx, "charge.succeeded", "charge", charge)
+        emit(ctx, "payment_intent.amount_capturable_updated", "payment_intent", pi)
+    elif ok:
         pi.update(status="succeeded", amount_received=pi["amount"], last_payment_error=None)
         ctx.put("payment_intent", pi)
         emit(ctx, "charge.succeeded", "charge", charge)
@@ -111,6 +123,10 @@ def create_refund(ctx: Ctx, p: dict[str, Any]) -> Record:
     if charge["status"] != "succeeded":
         raise InvalidRequest(f"Charge {charge['id']} has not succeeded; it cannot be "
                              "refunded.", param="charge")
+    if not charge["captured"]:
+        raise InvalidRequest(f"Charge {charge['id']} has not been captured: cancel its "
+                             "PaymentIntent to release the authorization.", param="charge",
+                             code="charge_not_refundable")
     return refund_charge(ctx, charge, p.get("amount"), reason=p.get("reason"),
                          metadata=p.get("metadata") or {})
 
@@ -118,6 +134,7 @@ def create_refund(ctx: Ctx, p: dict[str, Any]) -> Record:
 def refund_charge(ctx: Ctx, charge: Record, amount: int | None, *, reason: str | None = None,
                   metadata: dict[str, str] | None = None, credit_note: str | None = None
                   ) -> Record:
+    # A partial capture shows the released rest as refunded (capture_payment_intent).
     left = charge["amount"] - charge["amount_refunded"]
     if amount is None:
         amount = left
@@ -144,11 +161,25 @@ def refund_charge(ctx: Ctx, charge: Record, amount: int | None, *, reason: str |
     return refund
 
 
+OFF_SESSION = ("true", "false", "one_off", "recurring")
+
+
 def create_payment_intent(ctx: Ctx, p: dict[str, Any]) -> Record:
+    off_session = p.get("off_session")
+    if off_session is not None:
+        if off_session not in OFF_SESSION:
+            raise InvalidRequest("Invalid off_session: must be a boolean, one_off or "
+                                 "recurring", param="off_session")
+        if not p.get("confirm"):
+            # Stripe API reference, "Create a PaymentIntent": "This parameter can only be
+            # used with confirm=true."
+            raise InvalidRequest("off_session can only be used with confirm=true.",
+                                 param="off_session")
     customer = ctx.get("customer", p["customer"], "customer") if p.get("customer") else None
     pi = new_payment_intent(ctx, p["amount"], p["currency"],
                             customer["id"] if customer else None,
-                            description=p.get("description"), metadata=p.get("metadata"))
+                            description=p.get("description"), metadata=p.get("metadata"),
+                            capture_method=p.get("capture_method") or "automatic")
     if p.get("payment_method"):
         pi["payment_method"] = p["payment_method"]
         pi["status"] = "requires_confirmation"
@@ -158,11 +189,58 @@ def create_payment_intent(ctx: Ctx, p: dict[str, Any]) -> Record:
     return pi
 
 
+def _unexpected_state(pi: Record, action: str) -> InvalidRequest:
+    return InvalidRequest(f"This PaymentIntent could not be {action} because it has a status "
+                          f"of {pi['status']}.", param="payment_intent",
+                          code="payment_intent_unexpected_state")
+
+
+def capture_payment_intent(ctx: Ctx, pi: Record, p: dict[str, Any]) -> Record:
+    if pi["status"] != "requires_capture":
+        raise _unexpected_state(pi, "captured")
+    amount = p.get("amount_to_capture") or pi["amount_capturable"]
+    if amount > pi["amount_capturable"]:
+        raise InvalidRequest(f"The amount_to_capture ({amount}) is greater than the amount "
+                             f"capturable ({pi['amount_capturable']}).",
+                             param="amount_to_capture")
+    charge = ctx.get("charge", pi["latest_charge"])
+    before = {"captured": False, "amount_captured": 0}
+    # What is not captured is released: Stripe shows it refunded on the charge.
+    charge.update(captured=True, amount_captured=amount,
+                  amount_refunded=charge["amount"] - amount)
+    ctx.put("charge", charge)
+    if p.get("metadata") is not None:
+        pi["metadata"] = updated_metadata(pi["metadata"], p["metadata"])
+    pi.update(status="succeeded", amount_received=amount, amount_capturable=0)
+    ctx.put("payment_intent", pi)
+    emit(ctx, "charge.captured", "charge", charge, before)
+    emit(ctx, "payment_intent.succeeded", "payment_intent", pi)
+    return pi
+
+
+def cancel_payment_intent(ctx: Ctx, pi: Record, p: dict[str, Any]) -> Record:
+    if pi["status"] in ("succeeded", "canceled", "processing"):
+        raise _unexpected_state(pi, "canceled")
+    if pi["status"] == "requires_capture":
+        charge = ctx.get("charge", pi["latest_charge"])
+        charge.update(amount_refunded=charge["amount"], refunded=True)
+        ctx.put("charge", charge)
+        emit(ctx, "charge.refunded", "charge", charge,
+             {"amount_refunded": 0, "refunded": False})
+    pi.update(status="canceled", canceled_at=ctx.now(pi["customer"]), amount_capturable=0,
+              cancellation_reason=p.get("cancellation_reason"))
+    ctx.put("payment_intent", pi)
+    emit(ctx, "payment_intent.canceled", "payment_intent", pi)
+    return pi
+
+
 def confirm_payment_intent(ctx: Ctx, pi: Record, p: dict[str, Any]) -> Record:
     if pi["status"] == "succeeded":
         raise InvalidRequest("This PaymentIntent's payment_method could not be updated because "
                              "it has a status of succeeded.", param="payment_intent",
                              code="payment_intent_unexpected_state")
+    if pi["status"] in ("canceled", "requires_capture"):
+        raise _unexpected_state(pi, "confirmed")
     pm_id = p.get("payment_method") or pi.get("payment_method")
     pm = None
     if pm_id:

@@ -188,11 +188,11 @@ def expand(ctx: Ctx, obj: dict[str, Any], paths: list[str], *, in_list: bool = F
     """Replace id fields named by ``paths`` with the objects they name (dotted, depth <= 4)."""
     for i, path in enumerate(paths):
         parts = path.split(".")
-        if in_list:
-            if parts[0] != "data":
-                continue
-            parts = parts[1:]
-        if len(parts) > MAX_EXPAND_DEPTH:
+        # On a list, ``data.customer`` expands each item's customer (Stripe API reference,
+        # "Expanding responses": "use the data prefix"); a path without it names nothing.
+        if in_list and parts[0] != "data":
+            continue
+        if len(parts) - in_list > MAX_EXPAND_DEPTH:
             raise InvalidRequest(
                 f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
                 f"Property: {path}", param=f"expand[{i}]")
@@ -200,6 +200,12 @@ def expand(ctx: Ctx, obj: dict[str, Any], paths: list[str], *, in_list: bool = F
             raise InvalidRequest(f"This property cannot be expanded ({path}).",
                                  param=f"expand[{i}]")
     return obj
+
+
+# Lists an object leaves out unless expanded, as (object, field) -> (kind, index): a
+# charge's refunds since 2022-11-15 (Stripe changelog, "2022-11-15": "The refunds
+# property on charges is no longer expanded by default").
+_INCLUDABLE: dict[tuple[Any, str], tuple[str, str]] = {("charge", "refunds"): ("refund", "charge")}
 
 
 def _expand_path(ctx: Ctx, node: Any, parts: list[str]) -> bool:
@@ -210,6 +216,12 @@ def _expand_path(ctx: Ctx, node: Any, parts: list[str]) -> bool:
         return False
     head, rest = parts[0], parts[1:]
     value = node[head]
+    included = _INCLUDABLE.get((node.get("object"), head))
+    if value is None and included is not None:
+        listed, by = included
+        found = ctx.store.collection(listed).by_index(by, node["id"])
+        value = node[head] = sublist(f"/v1/{node['object']}s/{node['id']}/{head}",
+                                     [render(ctx, listed, r) for r in reversed(found)])
     if value is None:
         return True  # Stripe expands a null reference to null
     if isinstance(value, str):
@@ -226,5 +238,5 @@ def _expand_path(ctx: Ctx, node: Any, parts: list[str]) -> bool:
         # or the expansion would be written into the store.
         value = node[head] = dict(value)
     if not rest:
-        return isinstance(value, dict) and "id" in value
+        return isinstance(value, dict) and ("id" in value or value.get("object") == "list")
     return _expand_path(ctx, value, rest)

@@ -25,6 +25,7 @@ from simulators.billing.invoices import (
     out_of_retries,
     void,
 )
+from simulators.billing.metadata import updated_metadata
 from simulators.billing.periods import add_interval, days, prorate
 from simulators.billing.render import render
 from simulators.engine.store import Record
@@ -250,7 +251,7 @@ def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
             if new_price["id"] != old_price["id"] or new_qty != old_qty:
                 si.update(price=new_price["id"], quantity=new_qty)
                 if item.get("metadata") is not None:
-                    si["metadata"] = {**si["metadata"], **item["metadata"]}
+                    si["metadata"] = updated_metadata(si["metadata"], item["metadata"])
                 ctx.put("subscription_item", si)
                 changes.append((old_price, new_price, old_qty, new_qty))
                 items_changed = True
@@ -271,8 +272,7 @@ def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
         sub["cancel_at"] = sub["current_period_end"] if p["cancel_at_period_end"] else None
         sub["canceled_at"] = now if p["cancel_at_period_end"] else None
     if "metadata" in p:
-        sub["metadata"] = {k: v for k, v in {**sub["metadata"], **(p["metadata"] or {})}.items()
-                           if v != ""}
+        sub["metadata"] = updated_metadata(sub["metadata"], p["metadata"])
     if p.get("default_payment_method"):
         ctx.get("payment_method", p["default_payment_method"], "default_payment_method")
         sub["default_payment_method"] = p["default_payment_method"]

@@ -28,13 +28,21 @@ from simulators.engine.store import Record
 products = Operations(tags=("Products",))
 prices = Operations(tags=("Prices",))
 
+# Stripe API reference, "Create a product": a package's dimensions are decimals (inches,
+# ounces); the statement descriptor is at most 22 characters.
+PACKAGE_DIMENSIONS = Hash(fields={k: Decimal_(required=True)
+                                  for k in ("height", "length", "weight", "width")})
 PRODUCT_PARAMS: dict[str, Param] = {
     "name": Str(required=True, max_length=250), "id": Str(max_length=255),
     "description": Str(max_length=40000), "active": Bool(), "metadata": Metadata(),
-    "unit_label": Str(max_length=12), "expand": EXPAND,
+    "unit_label": Str(max_length=12), "type": Enum(values=("good", "service")),
+    "statement_descriptor": Str(max_length=22), "package_dimensions": PACKAGE_DIMENSIONS,
+    "shippable": Bool(), "url": Str(max_length=5000),
+    "images": ListOf(Str(max_length=2048), max_items=8), "tax_code": Str(max_length=255),
+    "expand": EXPAND,
 }
 PRODUCT_UPDATE: dict[str, Param] = {
-    **{k: v for k, v in PRODUCT_PARAMS.items() if k != "id"},
+    **{k: v for k, v in PRODUCT_PARAMS.items() if k not in ("id", "type")},
     "name": Str(max_length=250), "default_price": Str(max_length=255)}
 RECURRING = Hash(fields={"interval": Enum(required=True, values=("day", "week", "month", "year")),
                          "interval_count": Int(minimum=1, maximum=365)})
@@ -46,7 +54,8 @@ PRICE_PARAMS: dict[str, Param] = {
                                  "metadata": Metadata(), "active": Bool()}),
     "recurring": RECURRING, "lookup_key": Str(max_length=200), "transfer_lookup_key": Bool(),
     "nickname": Str(max_length=250), "metadata": Metadata(), "active": Bool(),
-    "tax_behavior": Enum(values=("exclusive", "inclusive", "unspecified")), "expand": EXPAND,
+    "tax_behavior": Enum(values=("exclusive", "inclusive", "unspecified")),
+    "billing_scheme": Enum(values=("per_unit", "tiered")), "expand": EXPAND,
 }
 PRICE_UPDATE: dict[str, Param] = {
     "active": Bool(), "lookup_key": Str(max_length=200), "metadata": Metadata(),
@@ -118,14 +127,18 @@ def update_price(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
     return catalog.update_price(ctx, ctx.get("price", path["price"]), p)
 
 
+TAX_RATE_UPDATE: dict[str, Param] = {
+    "active": Bool(), "country": Str(max_length=2), "description": Str(),
+    "display_name": Str(max_length=50), "jurisdiction": Str(max_length=50),
+    "state": Str(max_length=2), "tax_type": Str(max_length=30), "metadata": Metadata(),
+    "expand": EXPAND}
+
+
 @prices.operation(method="POST", path="/v1/tax_rates", id="PostTaxRates",
                   summary="Create a tax rate",
-                  params={"display_name": Str(required=True, max_length=50),
-                          "percentage": Decimal_(required=True), "inclusive": Bool(required=True),
-                          "active": Bool(), "country": Str(max_length=2), "description": Str(),
-                          "jurisdiction": Str(max_length=50), "state": Str(max_length=2),
-                          "tax_type": Str(max_length=30), "metadata": Metadata(),
-                          "expand": EXPAND},
+                  params=dict(TAX_RATE_UPDATE, display_name=Str(required=True, max_length=50),
+                              percentage=Decimal_(required=True),
+                              inclusive=Bool(required=True)),
                   returns="tax_rate")
 def create_tax_rate(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
     """``percentage`` is a decimal string (0-100, four places), kept exact."""
@@ -144,3 +157,20 @@ def list_tax_rates(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[st
                   summary="Retrieve a tax rate", params=ONLY_EXPAND, returns="tax_rate")
 def retrieve_tax_rate(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
     return ctx.get("tax_rate", path["tax_rate"])
+
+
+@prices.operation(method="GET", path="/v1/tax_rates", id="GetTaxRates",
+                  summary="List tax rates",
+                  params=dict(LIST, active=Bool(), inclusive=Bool()))
+def list_tax_rates(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
+    return filtered(ctx, "tax_rate", p, "/v1/tax_rates",
+                    {"active": "active", "inclusive": "inclusive"})
+
+
+@prices.operation(method="POST", path="/v1/tax_rates/{tax_rate}", id="PostTaxRatesTaxRate",
+                  summary="Update a tax rate", params=TAX_RATE_UPDATE, returns="tax_rate")
+def update_tax_rate(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """``percentage`` and ``inclusive`` cannot change (Stripe API reference, "Update a
+    tax rate": create a new rate and archive the old one); invoices already made keep
+    the amounts they were taxed at."""
+    return catalog.update_tax_rate(ctx, ctx.get("tax_rate", path["tax_rate"]), p)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.billing import customers, subscriptions
-from simulators.billing.api.listing import filtered, indexed, listing
+from simulators.billing.api.listing import deleted, filtered, indexed, listing
 from simulators.billing.context import Ctx
 from simulators.billing.errors import InvalidRequest
 from simulators.billing.params import (
@@ -16,6 +16,7 @@ from simulators.billing.params import (
     Enum,
     Hash,
     Int,
+    ListOf,
     Metadata,
     Param,
     Str,
@@ -33,7 +34,7 @@ CUSTOMER_PARAMS: dict[str, Param] = {
     "phone": Str(max_length=20), "address": ADDRESS, "metadata": Metadata(),
     "payment_method": Str(max_length=255), "invoice_settings": INVOICE_SETTINGS,
     "test_clock": Str(max_length=255), "balance": Int(minimum=-99_999_999_999),
-    "expand": EXPAND,
+    "preferred_locales": ListOf(Str(max_length=30), max_items=10), "expand": EXPAND,
 }
 CUSTOMER_UPDATE = {k: v for k, v in CUSTOMER_PARAMS.items()
                    if k not in ("test_clock", "payment_method")}
@@ -57,6 +58,13 @@ def list_customers(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[st
 @ops.operation(method="GET", path="/v1/customers/{customer}", id="GetCustomersCustomer",
                summary="Retrieve a customer", params=ONLY_EXPAND, returns="customer")
 def retrieve_customer(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """A deleted customer answers its stub, ``{"id", "object", "deleted": true}`` (Stripe
+    API reference, "Retrieve a customer": "If it's for a deleted Customer, a subset of
+    the customer's information is returned, including a deleted property that's set to
+    true"); every other operation on it is a 404."""
+    cust = ctx.store.get("customer", path["customer"])
+    if cust is not None and cust.get("deleted"):
+        return deleted("customer", cust["id"])
     return ctx.get("customer", path["customer"])
 
 

@@ -33,6 +33,12 @@ PI_CREATE: dict[str, Param] = {
     "amount": Int(required=True, minimum=1), "currency": CURRENCY,
     "customer": Str(max_length=255), "payment_method": Str(max_length=255),
     "confirm": Bool(), "description": Str(max_length=1000), "metadata": Metadata(),
+    "capture_method": Enum(values=("automatic", "automatic_async", "manual")),
+    # true/false, or one_off/recurring (Stripe API reference, "Create a PaymentIntent":
+    # off_session "boolean | string"); only with confirm=true. Checked by the handler.
+    "off_session": Str(max_length=9), "payment_method_types": ListOf(Str(max_length=30)),
+    "setup_future_usage": Enum(values=("off_session", "on_session")),
+    "statement_descriptor": Str(max_length=22), "receipt_email": Str(max_length=512),
     "expand": EXPAND,
 }
 REFUND_CREATE: dict[str, Param] = {
@@ -83,6 +89,29 @@ def confirm_payment_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) ->
     return payments.confirm_payment_intent(ctx, ctx.get("payment_intent", path["intent"]), p)
 
 
+@ops.operation(method="POST", path="/v1/payment_intents/{intent}/capture",
+               id="PostPaymentIntentsIntentCapture", summary="Capture a payment intent",
+               params={"amount_to_capture": Int(minimum=1), "metadata": Metadata(),
+                       "expand": EXPAND},
+               returns="payment_intent")
+def capture_payment_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """A ``capture_method=manual`` intent in ``requires_capture``: captures all of the
+    authorized amount, or ``amount_to_capture`` (the rest is released; Stripe API
+    reference, "Capture a PaymentIntent")."""
+    return payments.capture_payment_intent(ctx, ctx.get("payment_intent", path["intent"]), p)
+
+
+@ops.operation(method="POST", path="/v1/payment_intents/{intent}/cancel",
+               id="PostPaymentIntentsIntentCancel", summary="Cancel a payment intent",
+               params={"cancellation_reason": Enum(values=(
+                   "abandoned", "duplicate", "fraudulent", "requested_by_customer")),
+                   "expand": EXPAND},
+               returns="payment_intent")
+def cancel_payment_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """Before it succeeds; an uncaptured authorization is released."""
+    return payments.cancel_payment_intent(ctx, ctx.get("payment_intent", path["intent"]), p)
+
+
 @ops.operation(method="GET", path="/v1/charges", id="GetCharges", summary="List charges",
                params=dict(LIST, customer=Str(max_length=255),
                            payment_intent=Str(max_length=255)))
@@ -95,6 +124,18 @@ def list_charges(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str,
                summary="Retrieve a charge", params=ONLY_EXPAND, returns="charge")
 def retrieve_charge(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
     return ctx.get("charge", path["charge"])
+
+
+@ops.operation(method="POST", path="/v1/charges/{charge}/capture", id="PostChargesChargeCapture",
+               summary="Capture a charge",
+               params={"amount": Int(minimum=1), "expand": EXPAND}, returns="charge")
+def capture_charge(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """The uncaptured charge of a manual-capture payment intent (Stripe API reference,
+    "Capture a charge"): the same as capturing the intent."""
+    charge = ctx.get("charge", path["charge"])
+    pi = ctx.get("payment_intent", charge["payment_intent"], "charge")
+    payments.capture_payment_intent(ctx, pi, {"amount_to_capture": p.get("amount")})
+    return charge
 
 
 @ops.operation(method="POST", path="/v1/refunds", id="PostRefunds", summary="Create a refund",
