@@ -64,7 +64,7 @@ def new_line(ctx: Ctx, *, amount: int, currency: str, description: str,
     }
 
 
-def _totals(inv: Record) -> None:
+def totals(inv: Record) -> None:
     lines = inv["_lines"]
     subtotal = sum(line["amount"] for line in lines)
     per_rate: dict[str, dict[str, Any]] = {}
@@ -92,6 +92,43 @@ def create_invoice(ctx: Ctx, customer: Record, *, subscription: Record | None,
                    days_until_due: int | None = None, description: str | None = None,
                    metadata: dict[str, str] | None = None, auto_advance: bool = True,
                    include_pending: bool = True) -> Record:
+    inv = new_invoice(ctx, customer, subscription=subscription, billing_reason=billing_reason,
+                      lines=lines, period=period, collection_method=collection_method,
+                      days_until_due=days_until_due, description=description,
+                      metadata=metadata, auto_advance=auto_advance)
+    if include_pending:
+        for ii in pending_items(ctx, customer, subscription):
+            ii["invoice"] = inv["id"]
+            ctx.put("invoiceitem", ii)
+            inv["_lines"].append(line_from_invoiceitem(ctx, ii))
+    totals(inv)
+    ctx.put("invoice", inv)
+    emit(ctx, "invoice.created", "invoice", inv)
+    return inv
+
+
+def pending_items(ctx: Ctx, customer: Record, subscription: Record | None) -> list[Record]:
+    """The customer's invoice items that the next invoice (of ``subscription``, or one
+    without a subscription) takes."""
+    out = []
+    for ii in ctx.store.collection("invoiceitem").by_index("customer", customer["id"]):
+        if ii.get("invoice") or ii.get("deleted"):
+            continue
+        if subscription is not None and ii.get("subscription") not in (None, subscription["id"]):
+            continue
+        if subscription is None and ii.get("subscription"):
+            continue
+        out.append(ii)
+    return out
+
+
+def new_invoice(ctx: Ctx, customer: Record, *, subscription: Record | None,
+                billing_reason: str, lines: list[Record], period: tuple[int, int],
+                collection_method: str = "charge_automatically",
+                days_until_due: int | None = None, description: str | None = None,
+                metadata: dict[str, str] | None = None, auto_advance: bool = True) -> Record:
+    """A draft invoice's record, not stored (``create_invoice`` stores it; a preview
+    does not)."""
     now = ctx.now(customer["id"])
     currency = (lines[0]["currency"] if lines else
                 (subscription or {}).get("currency") or customer.get("currency") or "usd")
@@ -121,21 +158,7 @@ def create_invoice(ctx: Ctx, customer: Record, *, subscription: Record | None,
         "_lines": list(lines),
         "_subscription_metadata": (subscription or {}).get("metadata", {}),
     }
-    if include_pending:
-        for ii in ctx.store.collection("invoiceitem").by_index("customer", customer["id"]):
-            if ii.get("invoice") or ii.get("deleted"):
-                continue
-            if subscription is not None and \
-                    ii.get("subscription") not in (None, subscription["id"]):
-                continue
-            if subscription is None and ii.get("subscription"):
-                continue
-            ii["invoice"] = inv["id"]
-            ctx.put("invoiceitem", ii)
-            inv["_lines"].append(line_from_invoiceitem(ctx, ii))
-    _totals(inv)
-    ctx.put("invoice", inv)
-    emit(ctx, "invoice.created", "invoice", inv)
+    totals(inv)
     return inv
 
 
@@ -315,7 +338,7 @@ def attach_invoiceitem(ctx: Ctx, inv: Record, ii: Record) -> None:
     ii["invoice"] = inv["id"]
     ctx.put("invoiceitem", ii)
     inv["_lines"].append(line_from_invoiceitem(ctx, ii))
-    _totals(inv)
+    totals(inv)
     ctx.put("invoice", inv)
 
 

@@ -44,7 +44,7 @@ def items_of(ctx: Ctx, sub: Record) -> list[Record]:
                                   .by_index("subscription", sub["id"])) if not si.get("deleted")]
 
 
-def _price(ctx: Ctx, price_id: Any, param: str) -> Record:
+def recurring_price(ctx: Ctx, price_id: Any, param: str) -> Record:
     price = ctx.get("price", price_id, param)
     if price.get("recurring") is None:
         raise InvalidRequest("The price specified is set to `type=one_time` but this field "
@@ -59,7 +59,7 @@ def _period_label(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%d %b %Y")
 
 
-def _item_line(ctx: Ctx, sub: Record, si: Record, period: tuple[int, int]) -> Record:
+def item_line(ctx: Ctx, sub: Record, si: Record, period: tuple[int, int]) -> Record:
     price = ctx.get("price", si["price"])
     product = ctx.store.get("product", price["product"]) or {"name": price["product"]}
     return new_line(ctx, amount=price["unit_amount"] * si["quantity"], currency=price["currency"],
@@ -94,7 +94,7 @@ def create_subscription(ctx: Ctx, p: dict[str, Any]) -> Record:
         if not item.get("price"):
             raise InvalidRequest(f"Missing required param: items[{i}][price].",
                                  param=f"items[{i}][price]", code="parameter_missing")
-        prices.append(_price(ctx, item["price"], f"items[{i}][price]"))
+        prices.append(recurring_price(ctx, item["price"], f"items[{i}][price]"))
     currencies = {pr["currency"] for pr in prices}
     intervals = {(pr["recurring"]["interval"], pr["recurring"]["interval_count"])
                  for pr in prices}
@@ -145,7 +145,7 @@ def create_subscription(ctx: Ctx, p: dict[str, Any]) -> Record:
                   item.get("tax_rates"))
     emit(ctx, "customer.subscription.created", "subscription", sub)
     period = (now, period_end)
-    lines = [_item_line(ctx, sub, si, period) for si in items_of(ctx, sub)]
+    lines = [item_line(ctx, sub, si, period) for si in items_of(ctx, sub)]
     if trial_end:
         for line in lines:
             line.update(amount=0, tax_amounts=[], description="Trial period for "
@@ -229,7 +229,7 @@ def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
     customer = ctx.get("customer", sub["customer"])
     now = ctx.now(customer["id"])
     behavior = p.get("proration_behavior") or "create_prorations"
-    changes: list[tuple[Record | None, Record | None, int, int]] = []  # old price/new price/qty
+    changes: list[Change] = []
     items_changed = False
     for i, item in enumerate(p.get("items") or []):
         if item.get("id"):
@@ -245,7 +245,7 @@ def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
                 changes.append((old_price, None, old_qty, 0))
                 items_changed = True
                 continue
-            new_price = _price(ctx, item["price"], f"items[{i}][price]") \
+            new_price = recurring_price(ctx, item["price"], f"items[{i}][price]") \
                 if item.get("price") else old_price
             new_qty = item.get("quantity") or old_qty
             if new_price["id"] != old_price["id"] or new_qty != old_qty:
@@ -259,7 +259,7 @@ def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
             if not item.get("price"):
                 raise InvalidRequest(f"Missing required param: items[{i}][price].",
                                      param=f"items[{i}][price]", code="parameter_missing")
-            new_price = _price(ctx, item["price"], f"items[{i}][price]")
+            new_price = recurring_price(ctx, item["price"], f"items[{i}][price]")
             if new_price["currency"] != sub["currency"]:
                 raise InvalidRequest("All prices on a subscription must have the same "
                                      "currency.", param=f"items[{i}][price]")
@@ -280,7 +280,9 @@ def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
         sub["default_tax_rates"] = p["default_tax_rates"]
     ctx.put("subscription", sub)
     if items_changed and behavior != "none" and sub["status"] != "trialing":
-        _prorate(ctx, sub, changes, now)
+        # proration_date: prorate as of that instant, as a preview with the same date did
+        # (Stripe API reference, "Update a subscription").
+        _prorate(ctx, sub, changes, p.get("proration_date") or now)
     prev = _previous(sub, before)
     if items_changed:
         prev = dict(prev or {}, items={"object": "list", "data": before_items})
@@ -298,8 +300,19 @@ def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
     return sub
 
 
-def _prorate(ctx: Ctx, sub: Record, changes: list[tuple[Record | None, Record | None, int, int]],
-             now: int) -> None:
+Change = tuple[Record | None, Record | None, int, int]  # old price, new price, old/new qty
+
+
+def _prorate(ctx: Ctx, sub: Record, changes: list[Change], now: int) -> None:
+    for ii in proration_items(ctx, sub, changes, now):
+        ctx.put("invoiceitem", ii)
+        emit(ctx, "invoiceitem.created", "invoiceitem", ii)
+
+
+def proration_items(ctx: Ctx, sub: Record, changes: list[Change], now: int) -> list[Record]:
+    """The invoice items (not stored) that prorate ``changes`` made at ``now``: a credit
+    for the unused time on what was, a charge for the rest of the period on what is."""
+    out: list[Record] = []
     start, end = sub["current_period_start"], sub["current_period_end"]
     remaining, period = max(0, end - now), end - start
     label = _period_label(now)
@@ -322,8 +335,8 @@ def _prorate(ctx: Ctx, sub: Record, changes: list[tuple[Record | None, Record | 
                 "unit_amount": amount, "test_clock": sub.get("test_clock"),
                 "_tax_rates": sub.get("default_tax_rates") or [],
             }
-            ctx.put("invoiceitem", ii)
-            emit(ctx, "invoiceitem.created", "invoiceitem", ii)
+            out.append(ii)
+    return out
 
 
 def cancel_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
@@ -361,7 +374,7 @@ def renew(ctx: Ctx, sub: Record) -> None:
     if sub["status"] == "trialing":
         sub["status"] = "active"
     period = (start, end)
-    lines = [_item_line(ctx, sub, si, period) for si in items_of(ctx, sub)]
+    lines = [item_line(ctx, sub, si, period) for si in items_of(ctx, sub)]
     inv = create_invoice(ctx, customer, subscription=sub, billing_reason="subscription_cycle",
                          lines=lines, period=period, collection_method=sub["collection_method"],
                          days_until_due=sub.get("days_until_due"))

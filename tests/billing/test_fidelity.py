@@ -161,3 +161,61 @@ def test_invoice_list_expands_charge_refunds(client: stripe.StripeClient) -> Non
     assert isinstance(charge, stripe.Charge) and charge.refunds is not None
     assert [r.amount for r in charge.refunds.data] == [200]
     assert client.v1.charges.retrieve(str(inv["charge"])).refunds is None
+
+
+def _subscribed(client: stripe.StripeClient, amount: int = 3000
+                ) -> tuple[stripe.Subscription, stripe.Price]:
+    product = client.v1.products.create({"name": "Seat"})
+    price = client.v1.prices.create({"product": product.id, "unit_amount": amount,
+                                     "currency": "usd", "recurring": {"interval": "month"}})
+    cust = client.v1.customers.create({"payment_method": "pm_card_visa",
+                                       "invoice_settings": {
+                                           "default_payment_method": "pm_card_visa"}})
+    sub = client.v1.subscriptions.create({"customer": cust.id, "items": [{"price": price.id}]})
+    return sub, price
+
+
+def test_create_preview_shows_the_proration_the_update_makes(
+        client: stripe.StripeClient) -> None:
+    # Stripe API reference, "Create a preview invoice": pass the same proration_date to
+    # the update and the proration is the one previewed; prorations are the lines whose
+    # parent.subscription_item_details.proration is true; the preview is not listed.
+    sub, price = _subscribed(client)
+    si = sub["items"].data[0]
+    start, end = si.current_period_start, si.current_period_end
+    midway = start + (end - start) // 2
+    details: Any = {"items": [{"id": si.id, "quantity": 3}], "proration_date": midway}
+    preview = client.v1.invoices.create_preview({"subscription": sub.id,
+                                                 "subscription_details": details})
+    assert preview.id is not None and preview.id.startswith("upcoming_in")
+    prorations = [line.amount for line in preview.lines.data
+                  if line.parent and line.parent.subscription_item_details
+                  and line.parent.subscription_item_details.proration]
+    assert prorations == [-1500, 4500]  # half a month of 1 seat back, of 3 seats charged
+    assert preview.total == 3 * 3000 + 3000  # the renewal at 3 seats, and the prorations
+    assert [i.id for i in client.v1.invoices.list({"customer": str(sub.customer)}).data] \
+        == [str(sub.latest_invoice)]
+    client.v1.subscriptions.update(sub.id, {"items": [{"id": si.id, "quantity": 3}],
+                                            "proration_date": midway})
+    pending = client.v1.invoice_items.list({"customer": str(sub.customer)}).data
+    assert sorted(ii.amount for ii in pending) == sorted(prorations)
+
+
+def test_upcoming_invoice_before_basil_only(client: stripe.StripeClient) -> None:
+    # Stripe changelog, "2025-03-31.basil": the Upcoming Invoice API is removed.
+    sub, _ = _subscribed(client, 2000)
+    upcoming = client.raw_request("get", "/v1/invoices/upcoming", subscription=sub.id,
+                                  stripe_version="2024-06-20")
+    body = client.deserialize(upcoming, api_mode="V1")
+    assert body["amount_due"] == 2000 and "id" not in body.to_dict()
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.raw_request("get", "/v1/invoices/upcoming", subscription=sub.id)
+    assert err.value.http_status == 404
+    with pytest.raises(stripe.InvalidRequestError) as none:
+        client.v1.invoices.create_preview({"customer": str(sub.customer),
+                                           "subscription": "sub_missing"})
+    assert none.value.http_status == 404
+    cust = client.v1.customers.create({"name": "Nothing due"})
+    with pytest.raises(stripe.InvalidRequestError) as nothing:
+        client.v1.invoices.create_preview({"customer": cust.id})
+    assert nothing.value.code == "invoice_upcoming_none"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.billing import customers, events, invoices, subscriptions
+from simulators.billing import customers, events, invoices, previews, subscriptions
 from simulators.billing.api.listing import deleted, filtered
+from simulators.billing.api.subscriptions import ITEM, PRORATION
 from simulators.billing.context import Ctx
 from simulators.billing.errors import InvalidRequest
 from simulators.billing.params import (
@@ -16,13 +17,15 @@ from simulators.billing.params import (
     Bool,
     Currency,
     Enum,
+    Hash,
     Int,
     ListOf,
     Metadata,
     Param,
     Str,
 )
-from simulators.billing.render import render, sublist
+from simulators.billing.render import expand, render, sublist
+from simulators.billing.versions import is_basil
 from simulators.engine.operation import Operations
 from simulators.engine.store import Record
 
@@ -101,6 +104,53 @@ def list_invoices(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str
     return filtered(ctx, "invoice", p, "/v1/invoices",
                     {"customer": "customer", "subscription": "subscription",
                      "status": "status", "collection_method": "collection_method"})
+
+
+PREVIEW_DETAILS = Hash(fields={
+    "items": ListOf(ITEM, max_items=20), "proration_behavior": PRORATION,
+    "proration_date": Int(maximum=2**40), "default_tax_rates": ListOf(Str(max_length=255))})
+
+
+@ops.operation(method="POST", path="/v1/invoices/create_preview", id="PostInvoicesCreatePreview",
+               summary="Create a preview invoice",
+               params={"customer": Str(max_length=255), "subscription": Str(max_length=255),
+                       "subscription_details": PREVIEW_DETAILS, "expand": EXPAND},
+               returns="invoice")
+def create_preview(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """The invoice a customer or subscription would get next, nothing stored; with
+    ``subscription_details[items]``, the prorations that update would make (pass the same
+    ``proration_date`` to the update for the same amounts). Its id starts ``upcoming_in``
+    (Stripe API reference, "Create a preview invoice")."""
+    return previews.preview(ctx, p)
+
+
+@ops.operation(method="GET", path="/v1/invoices/upcoming", id="GetInvoicesUpcoming",
+               summary="Retrieve an upcoming invoice (before 2025-03-31.basil)",
+               params={"customer": Str(max_length=255), "subscription": Str(max_length=255),
+                       "subscription_items": ListOf(ITEM, max_items=20),
+                       "subscription_proration_behavior": PRORATION,
+                       "subscription_proration_date": Int(maximum=2**40),
+                       "subscription_default_tax_rates": ListOf(Str(max_length=255)),
+                       "expand": EXPAND})
+def upcoming_invoice(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
+    """The same preview under its older name, without an id; 2025-03-31.basil removed
+    it (Stripe changelog: "Removes the Upcoming Invoice API"), so a basil request gets
+    Stripe's unrecognized-URL 404."""
+    if is_basil(ctx.version):
+        raise InvalidRequest("Unrecognized request URL (GET: /v1/invoices/upcoming). Please "
+                             "see https://stripe.com/docs or we can help at "
+                             "https://support.stripe.com/.", param=None, status=404)
+    details = {k: v for k, v in (
+        ("items", p.get("subscription_items")),
+        ("proration_behavior", p.get("subscription_proration_behavior")),
+        ("proration_date", p.get("subscription_proration_date")),
+        ("default_tax_rates", p.get("subscription_default_tax_rates"))) if v is not None}
+    inv = previews.preview(ctx, {"customer": p.get("customer"),
+                                 "subscription": p.get("subscription"),
+                                 "subscription_details": details})
+    out = render(ctx, "invoice", inv)
+    del out["id"]  # an upcoming invoice has none (Stripe API reference, "The Invoice object")
+    return expand(ctx, out, p.get("expand") or [])
 
 
 @ops.operation(method="GET", path="/v1/invoices/{invoice}", id="GetInvoicesInvoice",

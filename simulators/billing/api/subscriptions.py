@@ -46,7 +46,8 @@ SUB_CREATE: dict[str, Param] = {
 }
 SUB_UPDATE: dict[str, Param] = {
     "items": ListOf(ITEM, max_items=20), "metadata": Metadata(), "cancel_at_period_end": Bool(),
-    "proration_behavior": PRORATION, "default_payment_method": Str(max_length=255),
+    "proration_behavior": PRORATION, "proration_date": Int(maximum=2**40),
+    "default_payment_method": Str(max_length=255),
     "default_tax_rates": ListOf(Str(max_length=255)), "description": Str(max_length=500),
     "payment_behavior": PAYMENT_BEHAVIOR, "expand": EXPAND,
 }
