@@ -141,6 +141,21 @@ class BillingDriver(Driver):
                         {"invoice_settings": {"default_payment_method": pm["id"]}})
         return str(pm["id"])
 
+    async def give_discount(self, customer_id: str, *, percent_off: str | None = None,
+                            amount_off: int | None = None, currency: str | None = None,
+                            duration: str = "forever") -> str:
+        """A coupon on the customer (as sales ops gives one before the deal closes): its
+        invoices are discounted while it lasts. Returns the coupon id. The customer's
+        ``coupon`` parameter is pre-basil, which READ_VERSION is."""
+        spec: dict[str, Any] = {"duration": duration, "name": "fintwin deal discount"}
+        if percent_off is not None:
+            spec["percent_off"] = percent_off
+        else:
+            spec.update(amount_off=amount_off, currency=(currency or "usd").lower())
+        coupon = await self.post("/v1/coupons", spec)
+        await self.post(f"/v1/customers/{customer_id}", {"coupon": coupon["id"]})
+        return str(coupon["id"])
+
     async def fail_card(self, customer_id: str) -> str:
         return await self.set_card(customer_id, fails=True)
 

@@ -16,12 +16,13 @@ PREFIX_KIND = {
     "si_": "subscription_item", "in_": "invoice", "pi_": "payment_intent", "ch_": "charge",
     "re_": "refund", "cn_": "credit_note", "evt_": "event", "we_": "webhook_endpoint",
     "clock_": "test_helpers.test_clock", "pm_": "payment_method", "ii_": "invoiceitem",
-    "txr_": "tax_rate",
+    "txr_": "tax_rate", "di_": "discount", "promo_": "promotion_code",
 }
 KIND_NOUN = {"test_helpers.test_clock": "test clock", "invoiceitem": "invoice item",
              "payment_method": "PaymentMethod", "payment_intent": "payment_intent",
              "webhook_endpoint": "webhook endpoint", "credit_note": "credit note",
-             "subscription_item": "subscription item", "tax_rate": "tax rate"}
+             "subscription_item": "subscription item", "tax_rate": "tax rate",
+             "promotion_code": "promotion code"}
 
 # Secondary indexes the billing store keeps (kind -> fields).
 INDEXES: dict[str, tuple[str, ...]] = {
@@ -35,6 +36,7 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "credit_note": ("invoice",),
     "price": ("lookup_key", "product"),
     "customer": ("test_clock", "email"),
+    "promotion_code": ("code", "coupon"),
 }
 
 

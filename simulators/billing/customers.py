@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulators.billing import discounts
 from simulators.billing.context import Ctx
 from simulators.billing.errors import CardError, InvalidRequest
 from simulators.billing.events import changed, emit
@@ -44,7 +45,8 @@ _NO_INVOICE_SETTINGS = FrozenDict({"custom_fields": None, "default_payment_metho
 _NO_LOCALES = FrozenList()
 
 CUSTOMER_FIELDS = ("name", "email", "description", "phone", "address", "metadata",
-                   "invoice_settings", "delinquent", "balance", "currency", "preferred_locales")
+                   "invoice_settings", "delinquent", "balance", "currency", "preferred_locales",
+                   "discount")
 
 
 def decline(code: str, *, charge_id: str | None = None,
@@ -82,10 +84,23 @@ def create_customer(ctx: Ctx, p: dict[str, Any]) -> Record:
     default_pm = (p.get("invoice_settings") or {}).get("default_payment_method")
     if default_pm:
         _set_default_pm(ctx, cust, default_pm)
-    if pm_id or default_pm:
+    spec = _discount_spec(p)
+    if spec:
+        cust["discount"] = discounts.new_discount(ctx, spec, "coupon", customer=cust_id)["id"]
+    if pm_id or default_pm or spec:
         ctx.put("customer", cust)
     emit(ctx, "customer.created", "customer", cust, at=cust["created"])  # the same instant
     return cust
+
+
+def _discount_spec(p: dict[str, Any]) -> dict[str, Any] | None:
+    # A customer's coupon or promotion code (before 2025-03-31.basil, which removed both:
+    # the operation refuses them in a basil request).
+    if p.get("coupon"):
+        return {"coupon": p["coupon"]}
+    if p.get("promotion_code"):
+        return {"promotion_code": p["promotion_code"]}
+    return None
 
 
 def _set_default_pm(ctx: Ctx, cust: Record, pm_id: str) -> None:
@@ -109,6 +124,12 @@ def update_customer(ctx: Ctx, cust: Record, p: dict[str, Any]) -> Record:
             cust[key] = p[key]
     if "metadata" in p:
         cust["metadata"] = updated_metadata(cust["metadata"], p["metadata"])
+    spec = _discount_spec(p)
+    if spec:  # replaces the customer's discount
+        old = ctx.store.get("discount", cust["discount"]) if cust.get("discount") else None
+        if old is not None:
+            discounts.remove(ctx, old)
+        cust["discount"] = discounts.new_discount(ctx, spec, "coupon", customer=cust["id"])["id"]
     settings = p.get("invoice_settings") or {}
     if settings.get("default_payment_method"):
         _set_default_pm(ctx, cust, settings["default_payment_method"])

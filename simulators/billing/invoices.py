@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from simulators.billing import discounts
 from simulators.billing.context import Ctx
 from simulators.billing.customers import set_delinquent
 from simulators.billing.errors import InvalidRequest, StateError
@@ -64,9 +65,15 @@ def new_line(ctx: Ctx, *, amount: int, currency: str, description: str,
     }
 
 
-def totals(inv: Record) -> None:
+def totals(ctx: Ctx, inv: Record) -> None:
     lines = inv["_lines"]
     subtotal = sum(line["amount"] for line in lines)
+    left = discounts.apply(ctx, inv)
+    for line in lines:
+        if left[line["id"]] != line["amount"]:  # tax on what the discounts left
+            line["tax_amounts"] = tax_amounts(ctx, left[line["id"]],
+                                              [t["tax_rate"] for t in line["tax_amounts"]])
+    discounted = sum(d["amount"] for d in inv["total_discount_amounts"])
     per_rate: dict[str, dict[str, Any]] = {}
     for line in lines:
         for t in line["tax_amounts"]:
@@ -77,11 +84,19 @@ def totals(inv: Record) -> None:
             agg["amount"] += t["amount"]
             agg["taxable_amount"] += t["taxable_amount"]
     tax = sum(t["amount"] for t in per_rate.values())
-    # Line amounts include inclusive taxes: only exclusive ones are added to the total.
+    # Line amounts include inclusive taxes (on what the discounts left of them): only
+    # exclusive ones are added. total = subtotal - discounts + exclusive tax (Stripe's
+    # Invoice: total "after discounts and taxes", total_excluding_tax "including all
+    # discounts but excluding all tax"; subtotal_excluding_tax "before any invoice level
+    # discount or tax", so less the tax inside the lines before their discounts).
     inclusive = sum(t["amount"] for t in per_rate.values() if t["inclusive"])
-    total = subtotal + tax - inclusive
-    inv.update(subtotal=subtotal, subtotal_excluding_tax=subtotal - inclusive, tax=tax or None,
-               total=total, total_excluding_tax=total - tax,
+    gross_inclusive = sum(
+        t["amount"] for line in lines
+        for t in tax_amounts(ctx, line["amount"], [t["tax_rate"] for t in line["tax_amounts"]])
+        if t["inclusive"])
+    total = subtotal - discounted + tax - inclusive
+    inv.update(subtotal=subtotal, subtotal_excluding_tax=subtotal - gross_inclusive,
+               tax=tax or None, total=total, total_excluding_tax=total - tax,
                total_tax_amounts=list(per_rate.values()), amount_due=total,
                amount_remaining=total - inv.get("amount_paid", 0))
 
@@ -91,19 +106,21 @@ def create_invoice(ctx: Ctx, customer: Record, *, subscription: Record | None,
                    collection_method: str = "charge_automatically",
                    days_until_due: int | None = None, description: str | None = None,
                    metadata: dict[str, str] | None = None, auto_advance: bool = True,
-                   include_pending: bool = True) -> Record:
+                   include_pending: bool = True, discount_ids: list[str] | None = None
+                   ) -> Record:
     inv = new_invoice(ctx, customer, subscription=subscription, billing_reason=billing_reason,
                       lines=lines, period=period, collection_method=collection_method,
                       days_until_due=days_until_due, description=description,
-                      metadata=metadata, auto_advance=auto_advance)
+                      metadata=metadata, auto_advance=auto_advance, discount_ids=discount_ids)
     if include_pending:
         for ii in pending_items(ctx, customer, subscription):
             ii["invoice"] = inv["id"]
             ctx.put("invoiceitem", ii)
             inv["_lines"].append(line_from_invoiceitem(ctx, ii))
-    totals(inv)
+    totals(ctx, inv)
     ctx.put("invoice", inv)
     emit(ctx, "invoice.created", "invoice", inv)
+    discounts.used(ctx, inv)
     return inv
 
 
@@ -126,9 +143,10 @@ def new_invoice(ctx: Ctx, customer: Record, *, subscription: Record | None,
                 billing_reason: str, lines: list[Record], period: tuple[int, int],
                 collection_method: str = "charge_automatically",
                 days_until_due: int | None = None, description: str | None = None,
-                metadata: dict[str, str] | None = None, auto_advance: bool = True) -> Record:
+                metadata: dict[str, str] | None = None, auto_advance: bool = True,
+                discount_ids: list[str] | None = None) -> Record:
     """A draft invoice's record, not stored (``create_invoice`` stores it; a preview
-    does not)."""
+    does not). ``discount_ids``: its own discounts, else those it inherits."""
     now = ctx.now(customer["id"])
     currency = (lines[0]["currency"] if lines else
                 (subscription or {}).get("currency") or customer.get("currency") or "usd")
@@ -158,12 +176,14 @@ def new_invoice(ctx: Ctx, customer: Record, *, subscription: Record | None,
         "_lines": list(lines),
         "_subscription_metadata": (subscription or {}).get("metadata", {}),
     }
-    totals(inv)
+    inv["discounts"] = (discount_ids if discount_ids is not None
+                        else discounts.invoice_discounts(ctx, customer, subscription, now))
+    totals(ctx, inv)
     return inv
 
 
 def line_from_invoiceitem(ctx: Ctx, ii: Record) -> Record:
-    return new_line(ctx, amount=ii["amount"], currency=ii["currency"],
+    line = new_line(ctx, amount=ii["amount"], currency=ii["currency"],
                     description=ii.get("description") or "", period=(ii["period"]["start"],
                                                                      ii["period"]["end"]),
                     price=ii.get("price"), quantity=ii.get("quantity"),
@@ -171,6 +191,9 @@ def line_from_invoiceitem(ctx: Ctx, ii: Record) -> Record:
                     subscription_item=ii.get("subscription_item"), invoice_item=ii["id"],
                     tax_rates=ii.get("_tax_rates", []), metadata=ii.get("metadata", {}),
                     unit_amount=ii.get("unit_amount"))
+    line["discountable"] = ii.get("discountable", True)
+    line["discounts"] = list(ii.get("discounts") or [])
+    return line
 
 
 def finalize(ctx: Ctx, inv: Record) -> Record:
@@ -325,11 +348,16 @@ def create_manual_invoice(ctx: Ctx, p: dict[str, Any]) -> Record:
     if collection == "send_invoice" and p.get("days_until_due") is None:
         raise InvalidRequest("Missing required param: days_until_due.", param="days_until_due",
                              code="parameter_missing")
+    # Stripe API reference, "Create an invoice", discounts: "If not specified, inherits
+    # the discount from the invoice's customer."
+    own = (None if p.get("discounts") is None else
+           discounts.discounts_from(ctx, p["discounts"], "discounts", customer=customer["id"]))
     return create_invoice(ctx, customer, subscription=sub, billing_reason="manual", lines=[],
                           period=(now, now), collection_method=collection,
                           days_until_due=p.get("days_until_due"),
                           description=p.get("description"), metadata=p.get("metadata"),
-                          auto_advance=p.get("auto_advance", False), include_pending=include)
+                          auto_advance=p.get("auto_advance", False), include_pending=include,
+                          discount_ids=own)
 
 
 def attach_invoiceitem(ctx: Ctx, inv: Record, ii: Record) -> None:
@@ -338,7 +366,7 @@ def attach_invoiceitem(ctx: Ctx, inv: Record, ii: Record) -> None:
     ii["invoice"] = inv["id"]
     ctx.put("invoiceitem", ii)
     inv["_lines"].append(line_from_invoiceitem(ctx, ii))
-    totals(inv)
+    totals(ctx, inv)
     ctx.put("invoice", inv)
 
 
@@ -372,10 +400,14 @@ def create_invoiceitem(ctx: Ctx, p: dict[str, Any]) -> Record:
         "period": {"start": now, "end": now}, "price": price_id, "proration": False,
         "quantity": quantity, "subscription": sub["id"] if sub else None,
         "subscription_item": None, "unit_amount": unit, "test_clock": customer.get("test_clock"),
-        "_tax_rates": p.get("tax_rates") or [],
+        "_tax_rates": p.get("tax_rates") or [], "discounts": [],
     }
     for rid in ii["_tax_rates"]:
         ctx.get("tax_rate", rid, "tax_rates")
+    if p.get("discountable") is not None:
+        ii["discountable"] = p["discountable"]
+    ii["discounts"] = discounts.discounts_from(ctx, p.get("discounts"), "discounts",
+                                               customer=customer["id"], invoice_item=ii["id"])
     ctx.put("invoiceitem", ii)
     if p.get("invoice"):
         attach_invoiceitem(ctx, ctx.get("invoice", p["invoice"], "invoice"), ii)

@@ -13,7 +13,7 @@ import orjson
 
 from simulators.billing.context import Ctx, kind_of_id
 from simulators.billing.errors import InvalidRequest
-from simulators.billing.versions import is_basil
+from simulators.billing.versions import is_basil, is_clover
 from simulators.engine.store import Record
 
 MAX_EXPAND_DEPTH = 4  # Stripe API reference, "Expanding responses": at most four levels
@@ -33,13 +33,14 @@ def _public(obj: Record) -> dict[str, Any]:
 
 
 # Kinds render() changes beyond dropping private fields (see below).
-_REWRITTEN = frozenset({"event", "subscription", "subscription_item", "invoice"})
+_REWRITTEN = frozenset({"event", "subscription", "subscription_item", "invoice", "discount",
+                        "promotion_code"})
 
 
 def stored_json(kind: str, obj: Record) -> bytes | None:
     """The record's JSON when it renders exactly as stored (no private field, nothing
     that varies by API version), else None. Skips building a copy per response."""
-    if kind in _REWRITTEN:
+    if kind in _REWRITTEN or (kind == "customer" and obj.get("discount") is not None):
         return None
     body = orjson.dumps(obj)
     # A private key serialises as '"_' (so does a string value that starts with
@@ -92,7 +93,21 @@ def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict
     version = version or ctx.version
     basil = is_basil(version)
     out = _public(obj)
-    if kind == "subscription":
+    if kind in ("subscription", "invoice", "customer"):
+        _discount_fields(ctx, kind, out, version, basil)
+    if kind == "discount":
+        coupon_id = out.pop("coupon")
+        if is_clover(version):
+            out["source"] = {"type": "coupon", "coupon": coupon_id}
+        else:
+            out["coupon"] = _coupon_obj(ctx, coupon_id)
+    elif kind == "promotion_code":
+        coupon_id = out.pop("coupon")
+        if is_clover(version):
+            out["promotion"] = {"type": "coupon", "coupon": coupon_id}
+        else:
+            out["coupon"] = _coupon_obj(ctx, coupon_id)
+    elif kind == "subscription":
         items = [render(ctx, "subscription_item", si, version)
                  for si in reversed(ctx.store.collection("subscription_item")
                                     .by_index("subscription", obj["id"]))
@@ -127,6 +142,26 @@ def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict
                  "taxability_reason": "standard_rated", "taxable_amount": t["taxable_amount"],
                  "type": "tax_rate_details"} for t in obj.get("total_tax_amounts", [])]
     return out
+
+
+def _coupon_obj(ctx: Ctx, coupon_id: str) -> dict[str, Any]:
+    coupon = ctx.store.get("coupon", coupon_id)
+    return _public(coupon) if coupon is not None else {"id": coupon_id, "object": "coupon"}
+
+
+def _discount_fields(ctx: Ctx, kind: str, out: dict[str, Any], version: str,
+                     basil: bool) -> None:
+    """A customer's ``discount`` (an object, not an id); before basil, a subscription's
+    and an invoice's single ``discount`` (the first of ``discounts``), gone in basil."""
+    if kind == "customer":
+        d = ctx.store.get("discount", out["discount"]) if out.get("discount") else None
+        out["discount"] = None if d is None else render(ctx, "discount", d, version)
+        return
+    if basil:
+        out.pop("discount", None)
+        return
+    first = ctx.store.get("discount", out["discounts"][0]) if out.get("discounts") else None
+    out["discount"] = None if first is None else render(ctx, "discount", first, version)
 
 
 def _plan_of(price: dict[str, Any]) -> dict[str, Any] | None:
@@ -208,6 +243,12 @@ def expand(ctx: Ctx, obj: dict[str, Any], paths: list[str], *, in_list: bool = F
 _INCLUDABLE: dict[tuple[Any, str], tuple[str, str]] = {("charge", "refunds"): ("refund", "charge")}
 
 
+def _referenced(ctx: Ctx, obj_id: str) -> dict[str, Any] | None:
+    kind = kind_of_id(obj_id)
+    target = ctx.store.get(kind, obj_id) if kind is not None else None
+    return None if kind is None or target is None else render(ctx, kind, target)
+
+
 def _expand_path(ctx: Ctx, node: Any, parts: list[str]) -> bool:
     if isinstance(node, dict) and node.get("object") == "list" and parts[0] == "data":
         return all(_expand_path(ctx, item, parts[1:]) for item in node["data"]) \
@@ -224,14 +265,16 @@ def _expand_path(ctx: Ctx, node: Any, parts: list[str]) -> bool:
                                      [render(ctx, listed, r) for r in reversed(found)])
     if value is None:
         return True  # Stripe expands a null reference to null
+    if isinstance(value, list) and not rest:  # a list of ids (``discounts``)
+        objects = [_referenced(ctx, v) if isinstance(v, str) else v for v in value]
+        if any(o is None for o in objects):
+            return False
+        node[head] = objects
+        return True
     if isinstance(value, str):
-        kind = kind_of_id(value)
-        if kind is None:
+        value = _referenced(ctx, value)
+        if value is None:
             return False
-        target = ctx.store.get(kind, value)
-        if target is None:
-            return False
-        value = render(ctx, kind, target)
         node[head] = value
     elif rest and isinstance(value, dict) and value.get("object") != "list":
         # A nested hash of the stored record (invoice_settings): expand into a copy,

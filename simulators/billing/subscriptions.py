@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from simulators.billing import discounts
 from simulators.billing.context import Ctx
 from simulators.billing.customers import attach_payment_method, decline, mark_deleted
 from simulators.billing.errors import InvalidRequest, StateError
@@ -32,7 +33,7 @@ from simulators.engine.store import Record
 
 SUB_FIELDS = ("status", "cancel_at_period_end", "cancel_at", "canceled_at", "ended_at",
               "metadata", "default_payment_method", "current_period_start",
-              "current_period_end", "latest_invoice", "trial_end")
+              "current_period_end", "latest_invoice", "trial_end", "discounts")
 # An incomplete subscription whose first invoice is unpaid expires after 23 hours
 # (Stripe docs, "Subscription statuses").
 INCOMPLETE_EXPIRY = 23 * 3600
@@ -139,6 +140,9 @@ def create_subscription(ctx: Ctx, p: dict[str, Any]) -> Record:
         "trial_end": trial_end, "trial_start": now if trial_end else None,
         "_interval": [interval, count], "_incomplete_since": now,
     }
+    sub["discounts"] = discounts.discounts_from(ctx, _discount_specs(p), "discounts",
+                                                customer=customer["id"],
+                                                subscription=sub["id"])
     ctx.put("subscription", sub)
     for item, price in zip(items, prices, strict=True):
         _new_item(ctx, sub, price, item.get("quantity") or 1, item.get("metadata") or {},
@@ -168,6 +172,17 @@ def create_subscription(ctx: Ctx, p: dict[str, Any]) -> Record:
                           charge_id=inv["charge"])
     ctx.put("subscription", sub)
     return sub
+
+
+def _discount_specs(p: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """``discounts``, or before basil the single ``coupon`` / ``promotion_code`` (Stripe
+    changelog, "2025-03-31.basil": those two are removed in favour of ``discounts``; the
+    operation refuses them for a basil request)."""
+    if p.get("coupon"):
+        return [{"coupon": p["coupon"]}]
+    if p.get("promotion_code"):
+        return [{"promotion_code": p["promotion_code"]}]
+    return p.get("discounts")
 
 
 def set_status(ctx: Ctx, sub: Record, status: str) -> None:
@@ -278,6 +293,10 @@ def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
         sub["default_payment_method"] = p["default_payment_method"]
     if p.get("default_tax_rates") is not None:
         sub["default_tax_rates"] = p["default_tax_rates"]
+    specs = _discount_specs(p)
+    if specs is not None:  # replaces the subscription's discounts (Stripe: "Update a
+        sub["discounts"] = discounts.discounts_from(  # subscription", discounts)
+            ctx, specs, "discounts", customer=customer["id"], subscription=sub["id"])
     ctx.put("subscription", sub)
     if items_changed and behavior != "none" and sub["status"] != "trialing":
         # proration_date: prorate as of that instant, as a preview with the same date did

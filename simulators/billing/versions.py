@@ -20,6 +20,11 @@ from simulators.billing.errors import InvalidRequest
 PRE_BASIL = "2024-06-20"
 BASIL = "2025-03-31.basil"
 BASIL_DATE = date(2025, 3, 31)
+# 2025-09-30.clover (Stripe changelog): a discount's coupon moved to ``source.coupon``,
+# a promotion code's to ``promotion.coupon``, neither expanded. The only clover change
+# the fake renders; every other shape from basil on is basil's.
+CLOVER = "2025-09-30.clover"
+CLOVER_DATE = date(2025, 9, 30)
 DEFAULT_VERSION = PRE_BASIL
 _VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\.([a-z]+))?$")
 
@@ -57,9 +62,18 @@ BASIL_CHANGES: tuple[tuple[str, str, str | None], ...] = (
     ("subscription", "current_period_start", "items.data[].current_period_start"),
     ("subscription", "current_period_end", "items.data[].current_period_end"),
     ("subscription item", "plan", None),
+    # "Removes coupon and promotion code parameters with stackable discounts": the single
+    # discount fields go, discounts (a list) stays.
+    ("invoice", "discount", None),
+    ("subscription", "discount", None),
 )
 
 
 @functools.lru_cache(maxsize=256)
 def is_basil(version: str) -> bool:
     return parse_version(version) >= BASIL_DATE
+
+
+@functools.lru_cache(maxsize=256)
+def is_clover(version: str) -> bool:
+    return parse_version(version) >= CLOVER_DATE

@@ -180,7 +180,7 @@ def test_create_preview_shows_the_proration_the_update_makes(
     # Stripe API reference, "Create a preview invoice": pass the same proration_date to
     # the update and the proration is the one previewed; prorations are the lines whose
     # parent.subscription_item_details.proration is true; the preview is not listed.
-    sub, price = _subscribed(client)
+    sub, _ = _subscribed(client)
     si = sub["items"].data[0]
     start, end = si.current_period_start, si.current_period_end
     midway = start + (end - start) // 2

@@ -6,9 +6,18 @@ their order in the route table and the OpenAPI document.
 
 from __future__ import annotations
 
-from simulators.billing.api import catalog, customers, events, invoices, payments, subscriptions
+from simulators.billing.api import (
+    catalog,
+    customers,
+    discounts,
+    events,
+    invoices,
+    payments,
+    subscriptions,
+)
 from simulators.engine.operation import Operations, join
 
 OPERATIONS: Operations = join(
-    customers.ops, catalog.products, catalog.prices, subscriptions.ops, invoices.ops,
+    discounts.ops, customers.ops, catalog.products, catalog.prices, subscriptions.ops,
+    invoices.ops,
     payments.ops, payments.notes, events.ops, events.webhooks, events.clocks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.billing import customers, subscriptions
+from simulators.billing.api.discounts import SINGLE_DISCOUNT, refuse_single_in_basil
 from simulators.billing.api.listing import deleted, filtered, indexed, listing
 from simulators.billing.context import Ctx
 from simulators.billing.errors import InvalidRequest
@@ -34,7 +35,8 @@ CUSTOMER_PARAMS: dict[str, Param] = {
     "phone": Str(max_length=20), "address": ADDRESS, "metadata": Metadata(),
     "payment_method": Str(max_length=255), "invoice_settings": INVOICE_SETTINGS,
     "test_clock": Str(max_length=255), "balance": Int(minimum=-99_999_999_999),
-    "preferred_locales": ListOf(Str(max_length=30), max_items=10), "expand": EXPAND,
+    "preferred_locales": ListOf(Str(max_length=30), max_items=10), **SINGLE_DISCOUNT,
+    "expand": EXPAND,
 }
 CUSTOMER_UPDATE = {k: v for k, v in CUSTOMER_PARAMS.items()
                    if k not in ("test_clock", "payment_method")}
@@ -44,7 +46,8 @@ CUSTOMER_UPDATE = {k: v for k, v in CUSTOMER_PARAMS.items()
                summary="Create a customer", params=CUSTOMER_PARAMS, returns="customer")
 def create_customer(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
     """A ``payment_method`` is attached on create; ``test_clock`` puts the customer on a
-    test clock."""
+    test clock; before basil, ``coupon`` or ``promotion_code`` gives it a discount."""
+    refuse_single_in_basil(ctx, p)
     return customers.create_customer(ctx, p)
 
 
@@ -71,6 +74,7 @@ def retrieve_customer(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Reco
 @ops.operation(method="POST", path="/v1/customers/{customer}", id="PostCustomersCustomer",
                summary="Update a customer", params=CUSTOMER_UPDATE, returns="customer")
 def update_customer(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    refuse_single_in_basil(ctx, p)
     return customers.update_customer(ctx, ctx.get("customer", path["customer"]), p)
 
 

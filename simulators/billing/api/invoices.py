@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.billing import customers, events, invoices, previews, subscriptions
+from simulators.billing.api.discounts import DISCOUNTS
 from simulators.billing.api.listing import deleted, filtered
 from simulators.billing.api.subscriptions import ITEM, PRORATION
 from simulators.billing.context import Ctx
@@ -37,7 +38,8 @@ INVOICE_CREATE: dict[str, Param] = {
     "auto_advance": Bool(), "collection_method": COLLECTION_METHOD,
     "days_until_due": Int(maximum=3650), "description": Str(max_length=1500),
     "metadata": Metadata(),
-    "pending_invoice_items_behavior": Enum(values=("exclude", "include")), "expand": EXPAND,
+    "pending_invoice_items_behavior": Enum(values=("exclude", "include")),
+    "discounts": DISCOUNTS, "expand": EXPAND,
 }
 INVOICEITEM_CREATE: dict[str, Param] = {
     "customer": Str(required=True, max_length=255), "amount": Int(minimum=-99_999_999_999),
@@ -45,7 +47,8 @@ INVOICEITEM_CREATE: dict[str, Param] = {
     "currency": Currency(), "price": Str(max_length=255),
     "description": Str(max_length=500), "invoice": Str(max_length=255),
     "subscription": Str(max_length=255), "metadata": Metadata(),
-    "tax_rates": ListOf(Str(max_length=255)), "expand": EXPAND,
+    "tax_rates": ListOf(Str(max_length=255)), "discounts": DISCOUNTS, "discountable": Bool(),
+    "expand": EXPAND,
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.billing import subscriptions as subs
+from simulators.billing.api.discounts import DISCOUNTS, SINGLE_DISCOUNT, refuse_single_in_basil
 from simulators.billing.api.listing import deleted, indexed, listing
 from simulators.billing.context import Ctx
 from simulators.billing.errors import InvalidRequest
@@ -42,14 +43,16 @@ SUB_CREATE: dict[str, Param] = {
     "collection_method": Enum(values=("charge_automatically", "send_invoice")),
     "days_until_due": Int(maximum=3650), "description": Str(max_length=500),
     "payment_behavior": PAYMENT_BEHAVIOR,
-    "default_tax_rates": ListOf(Str(max_length=255)), "expand": EXPAND,
+    "default_tax_rates": ListOf(Str(max_length=255)), "discounts": DISCOUNTS,
+    **SINGLE_DISCOUNT, "expand": EXPAND,
 }
 SUB_UPDATE: dict[str, Param] = {
     "items": ListOf(ITEM, max_items=20), "metadata": Metadata(), "cancel_at_period_end": Bool(),
     "proration_behavior": PRORATION, "proration_date": Int(maximum=2**40),
     "default_payment_method": Str(max_length=255),
     "default_tax_rates": ListOf(Str(max_length=255)), "description": Str(max_length=500),
-    "payment_behavior": PAYMENT_BEHAVIOR, "expand": EXPAND,
+    "payment_behavior": PAYMENT_BEHAVIOR, "discounts": DISCOUNTS, **SINGLE_DISCOUNT,
+    "expand": EXPAND,
 }
 STATUSES = ("active", "all", "canceled", "ended", "incomplete", "incomplete_expired",
             "past_due", "paused", "trialing", "unpaid")
@@ -60,7 +63,9 @@ STATUSES = ("active", "all", "canceled", "ended", "incomplete", "incomplete_expi
 def create_subscription(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
     """The first invoice is created and finalized at once (a trial's is for zero) and,
     with ``charge_automatically``, charged: a failed charge leaves the subscription
-    ``incomplete`` (with ``error_if_incomplete``, the request fails with the card error)."""
+    ``incomplete`` (with ``error_if_incomplete``, the request fails with the card error).
+    ``discounts`` (coupons, promotion codes) come off every invoice while they last."""
+    refuse_single_in_basil(ctx, p)
     return subs.create_subscription(ctx, p)
 
 
@@ -98,7 +103,8 @@ def retrieve_subscription(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> 
                params=SUB_UPDATE, returns="subscription")
 def update_subscription(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
     """Item changes are prorated as ``proration_behavior`` says (``always_invoice``
-    invoices the proration at once)."""
+    invoices the proration at once); ``discounts`` replaces the subscription's."""
+    refuse_single_in_basil(ctx, p)
     return subs.update_subscription(ctx, ctx.get("subscription", path["subscription"]), p)
 
 
