@@ -8,13 +8,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from simulators.billing import setup_intents
 from simulators.billing.api import OPERATIONS
-from simulators.billing.context import INDEXES
+from simulators.billing.context import INDEXES, Ctx
+from simulators.billing.errors import StripeError
 from simulators.billing.openapi import STYLE
 from simulators.billing.pipeline import pipeline
+from simulators.billing.render import render
 from simulators.billing.states import VOCABULARY
 from simulators.billing.vendor import StripeVendor
-from simulators.billing.versions import BASIL, PRE_BASIL, parse_version
+from simulators.billing.versions import BASIL, DEFAULT_VERSION, PRE_BASIL, parse_version
 from simulators.engine import provider_states
 from simulators.engine.app import SimApp, build_sim_app
 from simulators.engine.control import ControlError, body_json, jsonr, tenant_of
@@ -85,6 +88,47 @@ ACCOUNT_OP = Operation(
     security=[{"simAdminToken": []}])
 
 
+async def authenticate_setup(request: Request) -> Response:
+    """POST /_sim/billing/setup_intents/{id}/authenticate: the cardholder completes
+    (``{"outcome": "complete"}``, the default) or fails 3D Secure for a SetupIntent in
+    ``requires_action`` (what Stripe's test-mode authentication page does); the
+    ``client_secret`` query parameter must be the SetupIntent's."""
+    sim: Simulation = request.scope["fintwin.sim"]
+    tenant = tenant_of(request, create=False)
+    data = await body_json(request) if await request.body() else {}
+    outcome = data.get("outcome", "complete") if isinstance(data, dict) else None
+    if outcome not in ("complete", "fail"):
+        raise ControlError(400, "'outcome' is complete or fail", "outcome")
+    ctx = Ctx(sim, tenant, DEFAULT_VERSION)
+    try:
+        seti = ctx.get("setup_intent", request.path_params["id"])
+        if request.query_params.get("client_secret") != seti["client_secret"]:
+            raise ControlError(400, "client_secret does not match the SetupIntent's",
+                               "client_secret")
+        setup_intents.authenticate(ctx, seti, outcome == "complete")
+    except StripeError as exc:
+        return Response(exc.render(), exc.status, media_type="application/json")
+    sim.persist_header(tenant)
+    return jsonr(render(ctx, "setup_intent", seti))
+
+
+_JSON_ANSWER = {"content": {"application/json": {"schema": {"type": "object"}}}}
+AUTHENTICATE_OP = Operation(
+    "POST", "/_sim/billing/setup_intents/{id}/authenticate", "simBillingAuthenticateSetup",
+    "Complete or fail a SetupIntent's 3D Secure authentication (the cardholder's step)",
+    ("control plane",),
+    [query_param("tenant", {"type": "string", "minLength": 1}, True),
+     query_param("client_secret", {"type": "string", "minLength": 1}, True),
+     {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+    json_body({"type": "object", "properties": {
+        "outcome": {"type": "string", "enum": ["complete", "fail"]}}}, required=False),
+    {"200": {"description": "The SetupIntent", **_JSON_ANSWER},
+     "400": {"description": "Bad request", **_JSON_ANSWER},
+     "401": {"description": "Admin token", **_JSON_ANSWER},
+     "404": {"description": "No such tenant or SetupIntent", **_JSON_ANSWER}},
+    security=[{"simAdminToken": []}])
+
+
 def create_app(settings: SimSettings | None = None) -> SimApp:
     settings = settings or SimSettings()
     sim = Simulation(StripeVendor(), settings, INDEXES)
@@ -100,5 +144,7 @@ def create_app(settings: SimSettings | None = None) -> SimApp:
                           "basicAuth": {"type": "http", "scheme": "basic"}},
         default_security=[{"bearerAuth": []}, {"basicAuth": []}],
         control_extra=[Route("/_sim/billing/account", account_settings, methods=["PUT"]),
+                       Route("/_sim/billing/setup_intents/{id}/authenticate",
+                             authenticate_setup, methods=["POST"]),
                        *provider_states.routes(VOCABULARY)],
-        control_extra_ops=[ACCOUNT_OP, *provider_states.operations()])
+        control_extra_ops=[ACCOUNT_OP, AUTHENTICATE_OP, *provider_states.operations()])

@@ -17,12 +17,13 @@ PREFIX_KIND = {
     "re_": "refund", "cn_": "credit_note", "evt_": "event", "we_": "webhook_endpoint",
     "clock_": "test_helpers.test_clock", "pm_": "payment_method", "ii_": "invoiceitem",
     "txr_": "tax_rate", "di_": "discount", "promo_": "promotion_code",
+    "seti_": "setup_intent",
 }
 KIND_NOUN = {"test_helpers.test_clock": "test clock", "invoiceitem": "invoice item",
              "payment_method": "PaymentMethod", "payment_intent": "payment_intent",
              "webhook_endpoint": "webhook endpoint", "credit_note": "credit note",
              "subscription_item": "subscription item", "tax_rate": "tax rate",
-             "promotion_code": "promotion code"}
+             "promotion_code": "promotion code", "setup_intent": "setupintent"}
 
 # Secondary indexes the billing store keeps (kind -> fields).
 INDEXES: dict[str, tuple[str, ...]] = {
@@ -37,6 +38,7 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "price": ("lookup_key", "product"),
     "customer": ("test_clock", "email"),
     "promotion_code": ("code", "coupon"),
+    "setup_intent": ("customer",),
 }
 
 

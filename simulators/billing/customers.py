@@ -30,9 +30,19 @@ TEST_CARDS: dict[str, tuple[str, str, str | None, str | None]] = {
                                                 "insufficient_funds"),
     "pm_card_chargeDeclinedExpiredCard": ("visa", "0069", "expired_card", "expired_card"),
     "pm_card_chargeCustomerFail": ("visa", "0341", None, "generic_decline"),
+    # Stripe docs, "Testing", "Authentication and setup": 4000002500003155 needs
+    # authentication to be set up, then pays off-session; 4000002760003184 needs it on
+    # every payment, so an off-session charge is declined authentication_required.
+    "pm_card_authenticationRequiredOnSetup": ("visa", "3155", None, None),
+    "pm_card_authenticationRequired": ("visa", "3184", None, "authentication_required"),
 }
+# Test cards whose setup (a SetupIntent's confirmation) needs the cardholder's 3D Secure.
+AUTHENTICATE_ON_SETUP = frozenset({"pm_card_authenticationRequiredOnSetup",
+                                   "pm_card_authenticationRequired"})
 DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",
+    "authentication_required": "Your card was declined. This transaction requires "
+                               "authentication.",
     "insufficient_funds": "Your card has insufficient funds.",
     "expired_card": "Your card has expired.",
 }
@@ -57,7 +67,8 @@ def decline(code: str, *, charge_id: str | None = None,
     if payment_intent is not None:
         extra["payment_intent"] = payment_intent
     return CardError(DECLINE_MESSAGES.get(code, "Your card was declined."),
-                     code="expired_card" if code == "expired_card" else "card_declined",
+                     code=code if code in ("expired_card", "authentication_required")
+                     else "card_declined",
                      decline_code=code, extra=extra)
 
 
@@ -164,6 +175,16 @@ def create_payment_method(ctx: Ctx, p: dict[str, Any]) -> Record:
     if template not in TEST_CARDS:
         template = "pm_card_visa"
     return _new_pm(ctx, template, None, p.get("metadata") or {})
+
+
+def payment_method_for(ctx: Ctx, pm_id: str, customer: Record | None, param: str) -> Record:
+    """The payment method ``pm_id`` names: a test id (``pm_card_visa``) makes a new one,
+    attached to ``customer`` when there is one (declining cards refuse at attach)."""
+    if pm_id in TEST_CARDS:
+        if customer is not None:
+            return attach_payment_method(ctx, pm_id, customer)
+        return _new_pm(ctx, pm_id, None, {})
+    return ctx.get("payment_method", pm_id, param)
 
 
 def _new_pm(ctx: Ctx, template: str, customer: str | None, metadata: dict[str, str]) -> Record:

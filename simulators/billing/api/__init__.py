@@ -20,4 +20,4 @@ from simulators.engine.operation import Operations, join
 OPERATIONS: Operations = join(
     discounts.ops, customers.ops, catalog.products, catalog.prices, subscriptions.ops,
     invoices.ops,
-    payments.ops, payments.notes, events.ops, events.webhooks, events.clocks)
+    payments.ops, payments.setups, payments.notes, events.ops, events.webhooks, events.clocks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.billing import credit_notes, payments
+from simulators.billing import credit_notes, payments, setup_intents
 from simulators.billing.api.listing import filtered
 from simulators.billing.context import Ctx
 from simulators.billing.params import (
@@ -186,3 +186,67 @@ def retrieve_credit_note(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> R
                  summary="Void a credit note", params=ONLY_EXPAND, returns="credit_note")
 def void_credit_note(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
     return credit_notes.void_credit_note(ctx, ctx.get("credit_note", path["id"]))
+
+
+setups = Operations(tags=("Setup intents",))
+SETI_CREATE: dict[str, Param] = {
+    "customer": Str(max_length=255), "payment_method": Str(max_length=255),
+    "confirm": Bool(), "description": Str(max_length=1000), "metadata": Metadata(),
+    "usage": Enum(values=("off_session", "on_session")),
+    "payment_method_types": ListOf(Str(max_length=30)), "return_url": Str(max_length=5000),
+    "expand": EXPAND,
+}
+
+
+@setups.operation(method="POST", path="/v1/setup_intents", id="PostSetupIntents",
+                  summary="Create a SetupIntent", params=SETI_CREATE, returns="setup_intent")
+def create_setup_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """Collects a card for later off-session payments; with ``confirm=true`` confirmed at
+    once. A card that needs 3D Secure (``pm_card_authenticationRequiredOnSetup``) waits in
+    ``requires_action`` until ``POST /_sim/billing/setup_intents/{id}/authenticate``."""
+    return setup_intents.create(ctx, p)
+
+
+@setups.operation(method="GET", path="/v1/setup_intents", id="GetSetupIntents",
+                  summary="List SetupIntents",
+                  params=dict(LIST, customer=Str(max_length=255),
+                              payment_method=Str(max_length=255)))
+def list_setup_intents(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
+    return filtered(ctx, "setup_intent", p, "/v1/setup_intents",
+                    {"customer": "customer", "payment_method": "payment_method"})
+
+
+@setups.operation(method="GET", path="/v1/setup_intents/{intent}", id="GetSetupIntentsIntent",
+                  summary="Retrieve a SetupIntent", params=ONLY_EXPAND, returns="setup_intent")
+def retrieve_setup_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    return ctx.get("setup_intent", path["intent"])
+
+
+@setups.operation(method="POST", path="/v1/setup_intents/{intent}", id="PostSetupIntentsIntent",
+                  summary="Update a SetupIntent",
+                  params={"customer": Str(max_length=255), "payment_method": Str(max_length=255),
+                          "description": Str(max_length=1000), "metadata": Metadata(),
+                          "expand": EXPAND},
+                  returns="setup_intent")
+def update_setup_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    return setup_intents.update(ctx, ctx.get("setup_intent", path["intent"]), p)
+
+
+@setups.operation(method="POST", path="/v1/setup_intents/{intent}/confirm",
+                  id="PostSetupIntentsIntentConfirm", summary="Confirm a SetupIntent",
+                  params={"payment_method": Str(max_length=255),
+                          "return_url": Str(max_length=5000), "expand": EXPAND},
+                  returns="setup_intent")
+def confirm_setup_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    """Succeeds (the card attached to the customer), needs authentication
+    (``requires_action`` with ``next_action``), or fails with the card error (402)."""
+    return setup_intents.confirm(ctx, ctx.get("setup_intent", path["intent"]), p)
+
+
+@setups.operation(method="POST", path="/v1/setup_intents/{intent}/cancel",
+                  id="PostSetupIntentsIntentCancel", summary="Cancel a SetupIntent",
+                  params={"cancellation_reason": Enum(values=(
+                      "abandoned", "duplicate", "requested_by_customer")), "expand": EXPAND},
+                  returns="setup_intent")
+def cancel_setup_intent(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
+    return setup_intents.cancel(ctx, ctx.get("setup_intent", path["intent"]), p)
