@@ -17,7 +17,7 @@ PREFIX_KIND = {
     "re_": "refund", "cn_": "credit_note", "evt_": "event", "we_": "webhook_endpoint",
     "clock_": "test_helpers.test_clock", "pm_": "payment_method", "ii_": "invoiceitem",
     "txr_": "tax_rate", "di_": "discount", "promo_": "promotion_code",
-    "seti_": "setup_intent",
+    "seti_": "setup_intent", "acct_": "account",
 }
 KIND_NOUN = {"test_helpers.test_clock": "test clock", "invoiceitem": "invoice item",
              "payment_method": "PaymentMethod", "payment_intent": "payment_intent",

@@ -46,6 +46,7 @@ from simulators.billing.idempotency import (
 )
 from simulators.billing.params import param_error
 from simulators.billing.render import expand, render, stored_json
+from simulators.billing.vendor import platform_account
 from simulators.billing.versions import DEFAULT_VERSION, parse_version
 from simulators.engine.asgi import JSON, Receive, Scope, read_body
 from simulators.engine.frozen import immutable_values
@@ -124,6 +125,14 @@ def _auth_error(scope: Scope) -> StripeError:
             "or we can help at https://support.stripe.com/.")
     key = auth.split(" ", 1)[-1].strip()
     masked = key[:8] + "*" * max(0, len(key) - 12) + key[-4:] if len(key) > 12 else "***"
+    connected = header(scope, b"stripe-account")
+    if connected is not None and platform_account(raw) is not None:
+        # A valid key naming an account it has not connected (Stripe docs, "Making API
+        # calls for connected accounts").
+        return InvalidRequest(
+            f"The provided key '{masked}' does not have access to account "
+            f"'{connected.decode('latin-1')}' (or that account does not exist). Application "
+            "access may have been revoked.", code="account_invalid", status=403)
     return AuthenticationError(f"Invalid API Key provided: {masked}")
 
 

@@ -57,6 +57,38 @@ def _key_from(auth: bytes | None) -> bytes | None:
     return None
 
 
+def platform_account(auth: bytes | None) -> str | None:
+    """The account an Authorization value's API key names, if any."""
+    # Every request names its account in the same few Authorization values: remembered
+    # whole, parsing one is a dict lookup (bounded: a fuzzer sends thousands of
+    # distinct ones).
+    try:
+        return _ACCOUNTS[auth]
+    except KeyError:
+        pass
+    key = _key_from(auth)
+    account = (None if not key or not key.startswith(_KEY_PREFIXES) or len(key) < 12
+               else account_id_for_key(key.decode("latin-1")))
+    if len(_ACCOUNTS) >= 4096:
+        _ACCOUNTS.clear()
+    _ACCOUNTS[auth] = account
+    return account
+
+
+def connected_tenant(sim: Simulation, platform: str, connected: str) -> str | None:
+    """The tenant of a connected account the platform made (``Stripe-Account``; Stripe
+    docs, "Making API calls for connected accounts"): its own data, apart from the
+    platform's and every other account's. None when the platform has no such account
+    (the request is refused, pipeline.Authenticate)."""
+    tenant = sim.tenants.get(platform)
+    record = tenant.store.get("account", connected) if tenant is not None else None
+    if record is None or record.get("deleted"):
+        return None
+    # Connected account ids are drawn per platform: the platform's id keeps two
+    # platforms' first connected accounts apart.
+    return f"{platform}.{connected}"
+
+
 class StripeVendor(Vendor):
     name = "billing"
     secret_fields = ("_secret", "secret")  # webhook signing secrets (endpoints, outbox)
@@ -74,21 +106,11 @@ class StripeVendor(Vendor):
                        "fault": {"rate": {"per_second": 25, "burst": 25}}},)
 
     def identify(self, sim: Simulation, scope: Scope) -> str | None:
-        # Every request names its account in the same few Authorization values:
-        # remembered whole, parsing one is a dict lookup (bounded: a fuzzer sends
-        # thousands of distinct ones).
-        auth = header(scope, b"authorization")
-        try:
-            return _ACCOUNTS[auth]
-        except KeyError:
-            pass
-        key = _key_from(auth)
-        account = (None if not key or not key.startswith(_KEY_PREFIXES) or len(key) < 12
-                   else account_id_for_key(key.decode("latin-1")))
-        if len(_ACCOUNTS) >= 4096:
-            _ACCOUNTS.clear()
-        _ACCOUNTS[auth] = account
-        return account
+        account = platform_account(header(scope, b"authorization"))
+        connected = header(scope, b"stripe-account")
+        if connected is None or account is None:
+            return account
+        return connected_tenant(sim, account, connected.decode("latin-1"))
 
     def resolve_tenant_ref(self, sim: Simulation, ref: str) -> str:
         return account_id_for_key(ref) if ref.startswith(("sk_", "rk_")) else ref

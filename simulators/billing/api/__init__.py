@@ -7,6 +7,7 @@ their order in the route table and the OpenAPI document.
 from __future__ import annotations
 
 from simulators.billing.api import (
+    accounts,
     catalog,
     customers,
     discounts,
@@ -18,6 +19,6 @@ from simulators.billing.api import (
 from simulators.engine.operation import Operations, join
 
 OPERATIONS: Operations = join(
-    discounts.ops, customers.ops, catalog.products, catalog.prices, subscriptions.ops,
+    discounts.ops, accounts.ops, customers.ops, catalog.products, catalog.prices, subscriptions.ops,
     invoices.ops,
     payments.ops, payments.setups, payments.notes, events.ops, events.webhooks, events.clocks)
