@@ -14,11 +14,12 @@ from simulators.billing.api import (
     events,
     invoices,
     payments,
+    search,
     subscriptions,
 )
 from simulators.engine.operation import Operations, join
 
 OPERATIONS: Operations = join(
-    discounts.ops, accounts.ops, customers.ops, catalog.products, catalog.prices, subscriptions.ops,
-    invoices.ops,
-    payments.ops, payments.setups, payments.notes, events.ops, events.webhooks, events.clocks)
+    search.ops, discounts.ops, accounts.ops, customers.ops, catalog.products, catalog.prices,
+    subscriptions.ops, invoices.ops, payments.ops, payments.setups, payments.notes, events.ops,
+    events.webhooks, events.clocks)
