@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest pytest-local pytest-edges verify contracts pacts soak mutation sim demo bench load clean
+.PHONY: venv test lint typecheck pytest pytest-local pytest-edges verify contracts drift pacts soak mutation sim demo bench load clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -66,7 +66,12 @@ pacts: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider tests/contracts/consumer -rx \
 		--pact-dir $(PACTS)/variants/pre-basil-only --contract-variant pre-basil-only
 
-test: lint typecheck pytest pytest-local pytest-edges verify contracts
+test: lint typecheck pytest pytest-local pytest-edges verify contracts drift
+
+# The billing fake's objects against the stripe SDK's typed classes, every served API
+# version (harness/drift.py): printed in CI, and any unexplained difference fails.
+drift: $(STAMP)
+	$(BIN)/fintwin drift --strict
 
 # The flake hunt (not part of `make test`: ~1-2 hours): the suites and the quick matrix 20
 # times under CPU load, the epochs taken in turn from the default and the edges.

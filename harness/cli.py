@@ -304,7 +304,19 @@ def build_parser() -> argparse.ArgumentParser:
     mut.set_defaults(func=_mutation_command)
     contracts_cli.register(sub)
     load_cli.add_parser(sub)
+    drift = sub.add_parser("drift", help=(
+        "compare every billing object, in each served API version, with the stripe SDK's "
+        "typed classes (missing, invented, nullability, enum)"))
+    drift.add_argument("--verbose", action="store_true", help="list explained differences")
+    drift.add_argument("--strict", action="store_true",
+                       help="exit 1 when any difference is unexplained")
+    drift.set_defaults(func=_drift_command)
     return parser
+
+
+def _drift_command(args: argparse.Namespace) -> int:
+    from harness import drift  # the stripe SDK and a billing fake: only for this command
+    return drift.command(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,7 +17,8 @@ def create_product(ctx: Ctx, p: dict[str, Any]) -> Record:
         "id": p.get("id") or ctx.new_id("prod_"), "object": "product",
         "active": p.get("active", True), "created": now, "updated": now,
         "default_price": None, "description": p.get("description"), "images": [],
-        "livemode": False, "metadata": p.get("metadata") or {}, "name": p["name"],
+        "livemode": False, "marketing_features": [], "metadata": p.get("metadata") or {},
+        "name": p["name"], "tax_details": None,
         "package_dimensions": _dimensions(p.get("package_dimensions")),
         "shippable": p.get("shippable"), "statement_descriptor": p.get("statement_descriptor"),
         "tax_code": p.get("tax_code"), "type": p.get("type") or "service",
@@ -138,6 +139,9 @@ def create_tax_rate(ctx: Ctx, p: dict[str, Any]) -> Record:
         "jurisdiction": p.get("jurisdiction"), "livemode": False,
         "metadata": p.get("metadata") or {}, "percentage": float(p["percentage"]),
         "state": p.get("state"), "tax_type": p.get("tax_type"),
+        # An exclusive percentage rate (the only kind the fake takes) is in effect as is.
+        "effective_percentage": float(p["percentage"]), "flat_amount": None,
+        "jurisdiction_level": None, "rate_type": "percentage",
         "_percentage": p["percentage"],
     }
     ctx.put("tax_rate", rate)

@@ -94,6 +94,8 @@ def create_credit_note(ctx: Ctx, p: dict[str, Any]) -> Record:
         "subtotal": total - tax, "subtotal_excluding_tax": total - tax, "total": total,
         "total_excluding_tax": total - tax, "type": "post_payment" if post else "pre_payment",
         "voided_at": None, "_credit_amount": credit_amount,
+        "post_payment_amount": total if post else 0, "pre_payment_amount": 0 if post else total,
+        "pretax_credit_amounts": [], "shipping_cost": None,
         "lines": {"object": "list", "data": [], "has_more": False,
                   "url": "/v1/credit_notes/lines"},
     }

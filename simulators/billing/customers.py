@@ -79,6 +79,7 @@ def create_customer(ctx: Ctx, p: dict[str, Any]) -> Record:
     cust_id = ctx.new_id("cus_")
     cust = _CUSTOMER({
         "id": cust_id, "object": "customer", "address": p.get("address"),
+        "business_name": None, "individual_name": None,
         "balance": p.get("balance") or 0, "created": ctx.clock_now(clock_id), "currency": None,
         "default_source": None, "delinquent": False, "description": p.get("description"),
         "discount": None, "email": p.get("email"), "invoice_prefix": cust_id[4:12].upper(),

@@ -29,7 +29,7 @@ def resolve_payment_method(ctx: Ctx, customer: Record, explicit: str | None,
 def new_payment_intent(ctx: Ctx, amount: int, currency: str, customer: str | None,
                        *, invoice: str | None = None, description: str | None = None,
                        metadata: dict[str, str] | None = None,
-                       capture_method: str = "automatic") -> Record:
+                       capture_method: str = "automatic", **given: str) -> Record:
     pi: Record = {
         "id": ctx.new_id("pi_"), "object": "payment_intent", "amount": amount,
         "amount_capturable": 0, "amount_received": 0, "canceled_at": None,
@@ -40,6 +40,13 @@ def new_payment_intent(ctx: Ctx, amount: int, currency: str, customer: str | Non
         "latest_charge": None, "livemode": False, "metadata": metadata or {},
         "payment_method": None, "payment_method_types": ["card"],
         "status": "requires_payment_method",
+        "allowed_payment_method_types": None, "amount_details": None,
+        "automatic_payment_methods": None, "excluded_payment_method_types": None,
+        "hooks": None, "next_action": None, "payment_details": None,
+        "payment_method_configuration_details": None, "payment_method_options": None,
+        "payment_record": None, "processing": None, "receipt_email": None,
+        "setup_future_usage": None, "shipping": None, "statement_descriptor": None,
+        "statement_descriptor_suffix": None, **given,
     }
     pi["client_secret"] = f"{pi['id']}_secret_{ctx.tenant.new_id('', 24)}"
     ctx.put("payment_intent", pi)
@@ -81,7 +88,11 @@ def attempt_charge(ctx: Ctx, pi: Record, pm: Record | None) -> tuple[bool, Recor
         "payment_method_details": {"type": "card", "card": {
             "brand": pm["card"]["brand"], "last4": pm["card"]["last4"]}},
         "refunded": False, "refunds": None, "status": "succeeded" if ok else "failed",
+        "authorization_code": None, "calculated_statement_descriptor": "FINTWIN",
+        "failure_balance_transaction": None, "receipt_email": None, "receipt_number": None,
+        "shipping": None, "statement_descriptor": None, "statement_descriptor_suffix": None,
     }
+    charge["receipt_url"] = f"https://pay.stripe.com/receipts/payment/{charge['id']}"
     ctx.put("charge", charge)
     pi["latest_charge"] = charge["id"]
     pi["payment_method"] = pm["id"]
@@ -149,7 +160,12 @@ def refund_charge(ctx: Ctx, charge: Record, amount: int | None, *, reason: str |
         "balance_transaction": None, "charge": charge["id"],
         "created": ctx.now(charge["customer"]), "currency": charge["currency"],
         "metadata": metadata or {}, "payment_intent": charge["payment_intent"],
-        "reason": reason, "status": "succeeded", "credit_note": credit_note,
+        "reason": reason, "status": "succeeded", "_credit_note": credit_note,
+        "customer": charge["customer"], "description": None, "destination_details": None,
+        "failure_balance_transaction": None, "failure_reason": None,
+        "instructions_email": None, "next_action": None,
+        "payment_method": charge["payment_method"], "pending_reason": None,
+        "receipt_number": None,
     }
     ctx.put("refund", refund)
     before = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
@@ -176,10 +192,12 @@ def create_payment_intent(ctx: Ctx, p: dict[str, Any]) -> Record:
             raise InvalidRequest("off_session can only be used with confirm=true.",
                                  param="off_session")
     customer = ctx.get("customer", p["customer"], "customer") if p.get("customer") else None
+    given = {k: p[k] for k in ("receipt_email", "setup_future_usage", "statement_descriptor")
+             if p.get(k) is not None}
     pi = new_payment_intent(ctx, p["amount"], p["currency"],
                             customer["id"] if customer else None,
                             description=p.get("description"), metadata=p.get("metadata"),
-                            capture_method=p.get("capture_method") or "automatic")
+                            capture_method=p.get("capture_method") or "automatic", **given)
     if p.get("payment_method"):
         pi["payment_method"] = p["payment_method"]
         pi["status"] = "requires_confirmation"

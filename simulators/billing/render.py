@@ -34,7 +34,8 @@ def _public(obj: Record) -> dict[str, Any]:
 
 # Kinds render() changes beyond dropping private fields (see below).
 _REWRITTEN = frozenset({"event", "subscription", "subscription_item", "invoice", "discount",
-                        "promotion_code"})
+                        "promotion_code", "payment_intent", "charge", "credit_note",
+                        "invoiceitem"})
 
 
 def stored_json(kind: str, obj: Record) -> bytes | None:
@@ -107,6 +108,24 @@ def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict
             out["promotion"] = {"type": "coupon", "coupon": coupon_id}
         else:
             out["coupon"] = _coupon_obj(ctx, coupon_id)
+    elif kind == "invoiceitem":
+        _invoiceitem(ctx, out, basil)
+    elif kind in ("payment_intent", "charge") and basil:
+        out.pop("invoice", None)  # BASIL_CHANGES: invoice payments are their own objects
+    elif kind == "credit_note":
+        refund_id = out.pop("refund", None)
+        if basil:
+            refund = ctx.store.get("refund", refund_id) if refund_id else None
+            out["refunds"] = [] if refund is None else [
+                {"amount_refunded": refund["amount"], "payment_record_refund": None,
+                 "refund": refund_id, "type": "refund"}]
+            out["total_taxes"] = [
+                {"amount": t["amount"], "tax_behavior": "exclusive",
+                 "tax_rate_details": {"tax_rate": t["tax_rate"]},
+                 "taxability_reason": "standard_rated", "taxable_amount": t["taxable_amount"],
+                 "type": "tax_rate_details"} for t in out.pop("tax_amounts", None) or []]
+        else:
+            out["refund"] = refund_id
     elif kind == "subscription":
         items = [render(ctx, "subscription_item", si, version)
                  for si in reversed(ctx.store.collection("subscription_item")
@@ -122,9 +141,11 @@ def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict
                                total=len(items))
     elif kind == "subscription_item":
         out["price"] = _price_obj(ctx, obj["price"])
-        out["plan"] = None if basil else _plan_of(out["price"])
+        # Still there from basil on (stripe-python 16's SubscriptionItem, generated for
+        # 2026-10-28, declares plan non-null; `fintwin drift` found the fake nulling it).
+        out["plan"] = _plan_of(out["price"])
     elif kind == "invoice":
-        lines = [_render_line(ctx, line, basil) for line in obj.get("_lines", [])]
+        lines = [_render_line(ctx, line, basil, obj["id"]) for line in obj.get("_lines", [])]
         out["lines"] = sublist(f"/v1/invoices/{obj['id']}/lines", lines, total=len(lines))
         if basil:
             sub = out.pop("subscription", None)
@@ -164,6 +185,35 @@ def _discount_fields(ctx: Ctx, kind: str, out: dict[str, Any], version: str,
     out["discount"] = None if first is None else render(ctx, "discount", first, version)
 
 
+def _invoiceitem(ctx: Ctx, out: dict[str, Any], basil: bool) -> None:
+    """An invoice item in the version's shape: basil moved ``price`` under ``pricing`` and
+    ``subscription`` / ``subscription_item`` under ``parent`` (BASIL_CHANGES)."""
+    rates = [ctx.store.get("tax_rate", r) for r in out.get("_tax_rates", [])]
+    out["tax_rates"] = [_public(r) for r in rates if r is not None]
+    out["net_amount"] = out["amount"]  # after discounts, before tax: none while pending
+    out["proration_details"] = {"discount_amounts": []}
+    out["quantity_decimal"] = str(out.get("quantity") or 1)
+    out["frozen_fields"] = None
+    out["invoicing_rules"] = None
+    unit = out.get("unit_amount")
+    price_id = out.get("price")
+    if not basil:
+        out["unit_amount_decimal"] = None if unit is None else str(unit)
+        price = ctx.store.get("price", price_id) if price_id else None
+        out["plan"] = _plan_of(_public(price)) if price is not None else None
+        return
+    out.pop("price", None)
+    out.pop("unit_amount", None)
+    sub, si = out.pop("subscription", None), out.pop("subscription_item", None)
+    price = ctx.store.get("price", price_id) if price_id else None
+    out["pricing"] = {"type": "price_details", "unit_amount_decimal": str(unit or 0),
+                      "price_details": None if price is None else {
+                          "price": price_id, "product": price["product"]}}
+    out["parent"] = None if sub is None else {
+        "type": "subscription_details",
+        "subscription_details": {"subscription": sub, "subscription_item": si}}
+
+
 def _plan_of(price: dict[str, Any]) -> dict[str, Any] | None:
     rec = price.get("recurring")
     if not rec:
@@ -182,8 +232,12 @@ def _price_obj(ctx: Ctx, price_id: str) -> dict[str, Any]:
     return _public(price) if price is not None else {"id": price_id, "object": "price"}
 
 
-def _render_line(ctx: Ctx, line: Record, basil: bool) -> dict[str, Any]:
+def _render_line(ctx: Ctx, line: Record, basil: bool, invoice: str) -> dict[str, Any]:
     out = _public(line)
+    out["invoice"] = invoice
+    out["subtotal"] = line["amount"]  # before discounts and tax (the Invoice Line Item)
+    out["pretax_credit_amounts"] = []
+    out["quantity_decimal"] = None if line.get("quantity") is None else str(line["quantity"])
     price_id = out.pop("price", None)
     if basil:
         price = ctx.store.get("price", price_id) if price_id else None
@@ -191,7 +245,9 @@ def _render_line(ctx: Ctx, line: Record, basil: bool) -> dict[str, Any]:
             "type": "price_details", "unit_amount_decimal": str(line.get("unit_amount", 0)),
             "price_details": {"price": price_id,
                               "product": price["product"] if price else None}}
-        sub = out.pop("subscription", None)
+        # ``subscription`` stays on the line from basil on as well (stripe-python 16's
+        # InvoiceLineItem declares it); ``subscription_item`` moved under ``parent``.
+        sub = out.get("subscription")
         si = out.pop("subscription_item", None)
         ii = out.get("invoice_item")
         out["parent"] = ({"type": "subscription_item_details", "invoice_item_details": None,
@@ -211,7 +267,12 @@ def _render_line(ctx: Ctx, line: Record, basil: bool) -> dict[str, Any]:
                          "taxable_amount": t["taxable_amount"], "type": "tax_rate_details"}
                         for t in line.get("tax_amounts", [])]
         out.pop("tax_amounts", None)
+        for gone in ("type", "invoice_item", "unit_amount"):  # BASIL_CHANGES
+            out.pop(gone, None)
     else:
+        # Before basil a line's unit price is ``unit_amount_excluding_tax``, a decimal
+        # string (the Invoice Line Item object, 2024-06-20).
+        out["unit_amount_excluding_tax"] = str(out.pop("unit_amount", 0) or 0)
         out["price"] = None if price_id is None else _price_obj(ctx, price_id)
         out["plan"] = None if out["price"] is None else _plan_of(out["price"])
     return out

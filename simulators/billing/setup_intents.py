@@ -49,7 +49,8 @@ def create(ctx: Ctx, p: dict[str, Any]) -> Record:
                                             "request_three_d_secure": "automatic"}},
         "payment_method_types": list(p.get("payment_method_types") or ["card"]),
         "single_use_mandate": None, "status": "requires_payment_method",
-        "usage": p.get("usage") or "off_session",
+        "usage": p.get("usage") or "off_session", "allowed_payment_method_types": None,
+        "attach_to_self": None, "excluded_payment_method_types": None,
     }
     # The client secret is a credential (Stripe.js confirms with it): unguessable.
     seti["client_secret"] = f"{seti['id']}_secret_{ctx.tenant.new_id('', 24)}"

@@ -78,7 +78,8 @@ def _new_item(ctx: Ctx, sub: Record, price: Record, quantity: int, metadata: dic
     si: Record = {"id": ctx.new_id("si_"), "object": "subscription_item",
                   "created": ctx.now(sub["customer"]), "metadata": metadata,
                   "price": price["id"], "quantity": quantity, "subscription": sub["id"],
-                  "tax_rates": tax_rates or [], "discounts": [],
+                  "tax_rates": tax_rates or [], "discounts": [], "billed_until": None,
+                  "billing_thresholds": None, "current_trial": None,
                   "_tax_rates": tax_rates or []}
     ctx.put("subscription_item", si)
     return si
@@ -139,6 +140,21 @@ def create_subscription(ctx: Ctx, p: dict[str, Any]) -> Record:
         "start_date": now, "status": "incomplete", "test_clock": customer.get("test_clock"),
         "trial_end": trial_end, "trial_start": now if trial_end else None,
         "_interval": [interval, count], "_incomplete_since": now,
+        # What Stripe answers for a subscription without automatic tax, thresholds,
+        # pending updates or trial settings (Stripe API reference, "The Subscription
+        # object").
+        "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+        "billing_cycle_anchor_config": None,
+        "billing_mode": {"flexible": None, "type": "classic", "updated_at": None},
+        "billing_schedules": [], "billing_thresholds": None,
+        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+        "next_pending_invoice_item_invoice": None,
+        "payment_settings": {"payment_method_options": None, "payment_method_types": None,
+                             "save_default_payment_method": "off"},
+        "pending_invoice_item_interval": None, "pending_setup_intent": None,
+        "status_details": None,
+        "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
     }
     sub["discounts"] = discounts.discounts_from(ctx, _discount_specs(p), "discounts",
                                                 customer=customer["id"],
@@ -404,13 +420,15 @@ def renew(ctx: Ctx, sub: Record) -> None:
     # invoice.created, then finalizes it (and charges it) if auto_advance is still
     # true ("How subscriptions work", invoice lifecycle). Integrations use that hour to
     # hold an invoice (auto_advance=false); billing.cycle runs the finalization.
-    inv["_finalize_at"] = ctx.now(customer["id"]) + RENEWAL_DRAFT_SECONDS
+    inv["_finalize_at"] = inv["automatically_finalizes_at"] = \
+        ctx.now(customer["id"]) + RENEWAL_DRAFT_SECONDS
     ctx.put("invoice", inv)
 
 
 def finalize_renewal(ctx: Ctx, inv: Record) -> None:
     """The end of a renewal invoice's draft hour: finalize and charge unless held."""
     inv.pop("_finalize_at", None)
+    inv["automatically_finalizes_at"] = None
     if inv["status"] != "draft" or not inv.get("auto_advance", True):
         ctx.put("invoice", inv)
         return

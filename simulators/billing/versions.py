@@ -55,13 +55,23 @@ BASIL_CHANGES: tuple[tuple[str, str, str | None], ...] = (
     ("invoice line", "price", "pricing.price_details.price"),
     ("invoice line", "plan", None),
     ("invoice line", "proration", "parent.subscription_item_details.proration"),
-    ("invoice line", "subscription", "parent.subscription_item_details.subscription"),
     ("invoice line", "subscription_item",
      "parent.subscription_item_details.subscription_item"),
+    ("payment intent", "invoice", None),
+    ("charge", "invoice", None),
+    ("credit note", "refund", "refunds"),
+    ("invoice item", "price", "pricing.price_details.price"),
+    ("invoice item", "subscription", "parent.subscription_details.subscription"),
+    ("invoice item", "subscription_item", None),  # parent.subscription_details
+    ("invoice item", "unit_amount", None),
+    ("invoice item", "plan", None),
+    ("invoice item", "unit_amount_decimal", "pricing.unit_amount_decimal"),
     ("invoice line", "tax_amounts", "taxes"),
+    ("invoice line", "type", None),
+    ("invoice line", "invoice_item", None),  # under parent.invoice_item_details
+    ("invoice line", "unit_amount_excluding_tax", None),
     ("subscription", "current_period_start", "items.data[].current_period_start"),
     ("subscription", "current_period_end", "items.data[].current_period_end"),
-    ("subscription item", "plan", None),
     # "Removes coupon and promotion code parameters with stackable discounts": the single
     # discount fields go, discounts (a list) stays.
     ("invoice", "discount", None),

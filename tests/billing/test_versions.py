@@ -24,15 +24,33 @@ def shapes() -> Iterator[dict[str, dict[str, Any]]]:
         states = States(client, "sk_test_versions_table")
         states.given("a paid invoice {invoice} exists for subscription {subscription}",
                      {"invoice": "in_Shapes", "subscription": "sub_Shapes"})
+        auth = {"Authorization": states.values["authorization"]}
+        old = client.get("/v1/invoices/in_Shapes",
+                         headers={**auth, "Stripe-Version": PRE_BASIL}).json()
+        note = client.post("/v1/credit_notes", data={"invoice": "in_Shapes", "amount": "100",
+                                                      "refund_amount": "100"},
+                           headers=auth).json()
+        price = old["lines"]["data"][0]["price"]["id"]
+        item = client.post("/v1/invoiceitems", data={
+            "customer": old["customer"], "price": price, "subscription": "sub_Shapes"},
+            headers=auth).json()
         out: dict[str, dict[str, Any]] = {}
         for version in (PRE_BASIL, BASIL):
-            headers = {"Authorization": states.values["authorization"],
-                       "Stripe-Version": version}
+            headers = {**auth, "Stripe-Version": version}
             invoice = client.get("/v1/invoices/in_Shapes", headers=headers).json()
             sub = client.get("/v1/subscriptions/sub_Shapes", headers=headers).json()
             out[version] = {"invoice": invoice, "invoice line": invoice["lines"]["data"][0],
                             "subscription": sub,
-                            "subscription item": sub["items"]["data"][0]}
+                            "subscription item": sub["items"]["data"][0],
+                            "payment intent": client.get(
+                                f"/v1/payment_intents/{old['payment_intent']}",
+                                headers=headers).json(),
+                            "charge": client.get(f"/v1/charges/{old['charge']}",
+                                                 headers=headers).json(),
+                            "invoice item": client.get(f"/v1/invoiceitems/{item['id']}",
+                                                       headers=headers).json(),
+                            "credit note": client.get(f"/v1/credit_notes/{note['id']}",
+                                                      headers=headers).json()}
         yield out
 
 
