@@ -192,6 +192,9 @@ def new_discount(ctx: Ctx, spec: dict[str, Any], param: str, *, customer: str,
     if promo is not None:
         promo["times_redeemed"] += 1
         ctx.put("promotion_code", promo)
+    if invoice_item is None and invoice is None:
+        # A customer's or a subscription's discount (Stripe: customer.discount.created).
+        emit(ctx, "customer.discount.created", "discount", discount)
     return discount
 
 

@@ -80,6 +80,8 @@ def test_amount_off_once_applies_to_the_first_invoice_only(
     paid = [i.amount_paid for i in client.v1.invoices.list({"subscription": sub.id}).data]
     assert paid == [10_000, 7_500]
     assert client.v1.subscriptions.retrieve(sub.id).discounts == []
+    types = [e.type for e in client.v1.events.list({"limit": 100}).data]
+    assert "customer.discount.created" in types and "customer.discount.deleted" in types
 
 
 def test_promotion_code_repeating_for_two_months(client: stripe.StripeClient) -> None:
