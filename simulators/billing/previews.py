@@ -21,6 +21,7 @@ from simulators.billing.invoices import line_from_invoiceitem, new_invoice, pend
 from simulators.billing.periods import add_interval
 from simulators.billing.subscriptions import (
     Change,
+    added_price,
     item_line,
     items_of,
     proration_items,
@@ -117,13 +118,7 @@ def _plan(ctx: Ctx, sub: Record, items: list[dict[str, Any]]
                 changes.append((old_price, new_price, si["quantity"], qty))
                 si.update(price=new_price["id"], quantity=qty)
         else:
-            if not item.get("price"):
-                raise InvalidRequest(f"Missing required param: {at}[price].",
-                                     param=f"{at}[price]", code="parameter_missing")
-            new_price = recurring_price(ctx, item["price"], f"{at}[price]")
-            if new_price["currency"] != sub["currency"]:
-                raise InvalidRequest("All prices on a subscription must have the same "
-                                     "currency.", param=f"{at}[price]")
+            new_price = added_price(ctx, sub, item, at)
             qty = item.get("quantity") or 1
             changes.append((None, new_price, 0, qty))
             new_id = ctx.new_id("si_")

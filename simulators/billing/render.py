@@ -96,16 +96,11 @@ def render(ctx: Ctx, kind: str, obj: Record, version: str | None = None) -> dict
     out = _public(obj)
     if kind in ("subscription", "invoice", "customer"):
         _discount_fields(ctx, kind, out, version, basil)
-    if kind == "discount":
+    if kind in ("discount", "promotion_code"):
         coupon_id = out.pop("coupon")
-        if is_clover(version):
-            out["source"] = {"type": "coupon", "coupon": coupon_id}
-        else:
-            out["coupon"] = _coupon_obj(ctx, coupon_id)
-    elif kind == "promotion_code":
-        coupon_id = out.pop("coupon")
-        if is_clover(version):
-            out["promotion"] = {"type": "coupon", "coupon": coupon_id}
+        if is_clover(version):  # a reference under source / promotion, not expanded
+            out["source" if kind == "discount" else "promotion"] = {"type": "coupon",
+                                                                    "coupon": coupon_id}
         else:
             out["coupon"] = _coupon_obj(ctx, coupon_id)
     elif kind == "invoiceitem":

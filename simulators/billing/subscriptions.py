@@ -60,6 +60,19 @@ def _period_label(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%d %b %Y")
 
 
+def added_price(ctx: Ctx, sub: Record, item: dict[str, Any], at: str) -> Record:
+    """The price of an item ``item`` (parameter ``at``) adds to ``sub``: given, recurring,
+    active, in the subscription's currency."""
+    if not item.get("price"):
+        raise InvalidRequest(f"Missing required param: {at}[price].", param=f"{at}[price]",
+                             code="parameter_missing")
+    price = recurring_price(ctx, item["price"], f"{at}[price]")
+    if price["currency"] != sub["currency"]:
+        raise InvalidRequest("All prices on a subscription must have the same currency.",
+                             param=f"{at}[price]")
+    return price
+
+
 def item_line(ctx: Ctx, sub: Record, si: Record, period: tuple[int, int]) -> Record:
     price = ctx.get("price", si["price"])
     product = ctx.store.get("product", price["product"]) or {"name": price["product"]}
@@ -287,13 +300,7 @@ def update_subscription(ctx: Ctx, sub: Record, p: dict[str, Any]) -> Record:
                 changes.append((old_price, new_price, old_qty, new_qty))
                 items_changed = True
         else:
-            if not item.get("price"):
-                raise InvalidRequest(f"Missing required param: items[{i}][price].",
-                                     param=f"items[{i}][price]", code="parameter_missing")
-            new_price = recurring_price(ctx, item["price"], f"items[{i}][price]")
-            if new_price["currency"] != sub["currency"]:
-                raise InvalidRequest("All prices on a subscription must have the same "
-                                     "currency.", param=f"items[{i}][price]")
+            new_price = added_price(ctx, sub, item, f"items[{i}]")
             si = _new_item(ctx, sub, new_price, item.get("quantity") or 1,
                            item.get("metadata") or {}, item.get("tax_rates"))
             changes.append((None, new_price, 0, si["quantity"]))
