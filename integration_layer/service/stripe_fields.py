@@ -44,6 +44,12 @@ class VersionTolerantReader:
         price = line.get("price")
         return _id(price.get("product")) if isinstance(price, dict) else None
 
+    def line_discount(self, line: Obj) -> int:
+        """What coupons took off the line: its ``discount_amounts`` (both API versions).
+        The ERP posts what the customer is charged, net of discounts; the tax is on the
+        net amount already."""
+        return sum(int(d.get("amount") or 0) for d in line.get("discount_amounts") or [])
+
     def subscription_period_end(self, sub: Obj) -> int | None:
         items = (sub.get("items") or {}).get("data") or []
         ends = [i["current_period_end"] for i in items if i.get("current_period_end")]
@@ -73,3 +79,13 @@ class PreBasilReader(VersionTolerantReader):
     def subscription_period_end(self, sub: Obj) -> int | None:
         end = sub.get("current_period_end")
         return int(end) if end else None
+
+
+class GrossAmountsReader(VersionTolerantReader):
+    """FAULTY: reads invoice lines before their discounts (caught by the discounted-deal
+    suite: the ERP invoice is the undiscounted amount, more than billing charged)."""
+
+    name = "gross-amounts"
+
+    def line_discount(self, line: Obj) -> int:
+        return 0

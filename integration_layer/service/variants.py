@@ -16,7 +16,7 @@ from integration_layer.service.inbox import NoDedupeInbox
 from integration_layer.service.money import FloatMoney
 from integration_layer.service.outcomes import Drop, Wait
 from integration_layer.service.parts import HonourRetryAfter, Parts
-from integration_layer.service.stripe_fields import PreBasilReader
+from integration_layer.service.stripe_fields import GrossAmountsReader, PreBasilReader
 
 T = TypeVar("T")
 
@@ -217,6 +217,10 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             "reads only pre-basil Stripe fields",
             "scenarios/test_vendor_upgrade.py: ERP_INVOICE_MISSING (invoices not posted after "
             "the upgrade)"),
+    Variant("ignores-discounts", replace(REFERENCE, stripe=GrossAmountsReader()),
+            "posts invoice lines before their discounts",
+            "scenarios/test_discounts.py: ERP_INVOICE_AMOUNT_MISMATCH (the ERP invoice is the "
+            "undiscounted amount)"),
     Variant("no-legal-entity-check", replace(REFERENCE, entities=LenientEntities()),
             "posts an unmapped legal entity to the parent subsidiary",
             "scenarios/test_compensation.py: ERP_POSTED_UNMAPPED_ENTITY (invoice posted to the "

@@ -40,13 +40,6 @@ def _lines(invoice: dict[str, Any]) -> list[dict[str, Any]]:
     return list((invoice.get("lines") or {}).get("data") or [])
 
 
-def _line_discount(line: dict[str, Any]) -> int:
-    """What coupons took off the line (Stripe's invoice line ``discount_amounts``, in both
-    API versions): the ERP posts what the customer is charged, net of discounts (the tax
-    is already on the net amount)."""
-    return sum(int(d.get("amount") or 0) for d in line.get("discount_amounts") or [])
-
-
 def _line_tax(line: dict[str, Any]) -> tuple[int, int]:
     """(all tax, the part of it included in the line's amount) in minor units. Pre-basil
     lines carry ``tax_amounts`` with ``inclusive``; basil lines ``taxes`` with
@@ -85,7 +78,7 @@ async def _groups(ctx: FlowContext, invoice: dict[str, Any]) -> dict[str, list[i
                 raise Park("PRICE_NOT_MAPPED", f"price {price_id} has no lookup key")
             await ctx.links.put("price_code", price_id, code)
         group = out[code]
-        group[0] += int(line.get("amount") or 0) - _line_discount(line)
+        group[0] += int(line.get("amount") or 0) - ctx.parts.stripe.line_discount(line)
         if not _is_proration(line):
             group[1] += int(line.get("quantity") or 0)
         tax, inclusive = _line_tax(line)
