@@ -159,14 +159,6 @@ def retrieve_tax_rate(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Reco
     return ctx.get("tax_rate", path["tax_rate"])
 
 
-@prices.operation(method="GET", path="/v1/tax_rates", id="GetTaxRates",
-                  summary="List tax rates",
-                  params=dict(LIST, active=Bool(), inclusive=Bool()))
-def list_tax_rates(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
-    return filtered(ctx, "tax_rate", p, "/v1/tax_rates",
-                    {"active": "active", "inclusive": "inclusive"})
-
-
 @prices.operation(method="POST", path="/v1/tax_rates/{tax_rate}", id="PostTaxRatesTaxRate",
                   summary="Update a tax rate", params=TAX_RATE_UPDATE, returns="tax_rate")
 def update_tax_rate(ctx: Ctx, p: dict[str, Any], path: dict[str, str]) -> Record:
