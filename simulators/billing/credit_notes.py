@@ -33,7 +33,10 @@ def _total_from_lines(inv: Record, lines: list[dict[str, Any]]) -> int:
                 total += line["amount"]
             else:
                 qty = line.get("quantity") or src.get("quantity") or 1
-                share = src["amount"] * qty // max(src.get("quantity") or 1, 1)
+                # What the customer was charged for the line: less its discounts (the
+                # tax is on that already).
+                net = src["amount"] - sum(d["amount"] for d in src.get("discount_amounts") or ())
+                share = net * qty // max(src.get("quantity") or 1, 1)
                 # An inclusive tax is inside the line's amount already.
                 tax = sum(t["amount"] for t in src["tax_amounts"] if not t.get("inclusive")) \
                     * qty // max(src.get("quantity") or 1, 1)

@@ -69,6 +69,37 @@ def test_percent_coupon_forever_on_a_subscription(client: stripe.StripeClient) -
     assert discount.source.coupon == coupon.id and discount.end is None  # clover shape
 
 
+
+def test_inclusive_tax_on_a_discounted_line(client: stripe.StripeClient) -> None:
+    """Both branches' rule together: total = subtotal - discounts + exclusive tax, an
+    inclusive tax inside what the discount left; a credit note of the whole line gives
+    back what was charged for it."""
+    cust, price, _ = _setup(client, 12_000)
+    coupon = client.v1.coupons.create({"percent_off": 25, "duration": "forever"})
+    vat = client.v1.tax_rates.create({"display_name": "VAT", "percentage": 20,
+                                      "inclusive": True})
+    sub = client.v1.subscriptions.create({
+        "customer": cust.id, "items": [{"price": price.id}],
+        "discounts": [{"coupon": coupon.id}], "default_tax_rates": [vat.id],
+        "expand": ["latest_invoice"]})
+    inv = sub.latest_invoice
+    assert isinstance(inv, stripe.Invoice)
+    # 12000 less 25 % is 9000, VAT inside it 1500 (9000 / 1.2 = 7500 taxable); before the
+    # discount the VAT inside 12000 was 2000.
+    assert (inv.subtotal, inv.total, inv.amount_paid) == (12_000, 9_000, 9_000)
+    assert inv.total_excluding_tax == 7_500 and inv.subtotal_excluding_tax == 10_000
+    assert [(t.amount, t.taxable_amount, t.tax_behavior) for t in inv.total_taxes or []] \
+        == [(1_500, 7_500, "inclusive")]
+    line = inv.lines.data[0]
+    assert line.amount == 12_000 and line.discount_amounts is not None
+    assert [d.amount for d in line.discount_amounts] == [3_000]
+    assert inv.id is not None and line.id is not None
+    note = client.v1.credit_notes.create({
+        "invoice": inv.id, "lines": [{"type": "invoice_line_item",
+                                      "invoice_line_item": line.id}]})
+    assert note.total == 9_000
+
+
 def test_amount_off_once_applies_to_the_first_invoice_only(
         client: stripe.StripeClient) -> None:
     cust, price, clock = _setup(client, 10_000, clock=True)

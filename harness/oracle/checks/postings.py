@@ -40,16 +40,30 @@ def mapped_invoices(view: View) -> Iterator[tuple[Row, str, Decimal, list[str], 
         yield inv, currency, total, [str(account["Id"])] if account else [], subsidiary
 
 
+def discounts_of(inv: Row, currency: str) -> Decimal:
+    """What coupons took off a billing invoice (Stripe's ``total_discount_amounts``)."""
+    return from_minor(sum(int(d.get("amount") or 0)
+                          for d in inv.get("total_discount_amounts") or ()), currency)
+
+
 def amounts(view: View, code: str, currency_code: str, what: str, source_id: str, txn: Row,
-            amount: Decimal, currency: str, crm: list[str]) -> Iterator[Violation]:
-    """An ERP transaction's amount and currency against billing's."""
+            amount: Decimal, currency: str, crm: list[str], *,
+            discount: Decimal = Decimal(0)) -> Iterator[Violation]:
+    """An ERP transaction's amount and currency against billing's. A difference of
+    exactly the invoice's ``discount`` names its likely cause: lines posted before their
+    discounts (a check of its own would only report the same postings twice)."""
     erp_amount = dec(txn.get("foreigntotal"))
     if erp_amount != amount:
+        cause: dict[str, object] = {}
+        if discount and erp_amount - amount == discount:
+            cause = {"discount": discount, "cause": "discounts not taken off"}
         yield violation(code, f"ERP {what} {txn['id']} of {source_id} is {erp_amount} "
                         f"{view.symbol(txn)}; billing says {amount} {currency} "
-                        f"(difference {erp_amount - amount})", crm=crm, billing=[source_id],
+                        f"(difference {erp_amount - amount}"
+                        + (": exactly the invoice's discounts, not taken off in the ERP)"
+                           if cause else ")"), crm=crm, billing=[source_id],
                         erp=[txn["id"]], expected=amount, actual=erp_amount,
-                        difference=erp_amount - amount)
+                        difference=erp_amount - amount, **cause)
     if view.symbol(txn) != currency:
         yield violation(currency_code, f"ERP {what} {txn['id']} of {source_id} is in "
                         f"{view.symbol(txn)}, billing in {currency}", crm=crm,
@@ -83,7 +97,8 @@ def invoices(view: View) -> Iterator[Violation]:
         for txn in posted:
             yield from amounts(view, C.ERP_INVOICE_AMOUNT_MISMATCH,
                                C.ERP_INVOICE_CURRENCY_MISMATCH, "invoice", inv_id, txn,
-                               total + credits, currency, crm)
+                               total + credits, currency, crm,
+                               discount=discounts_of(inv, currency))
             if str(txn.get("subsidiary")) != subsidiary:
                 yield violation(C.ERP_INVOICE_WRONG_SUBSIDIARY,
                                 f"ERP invoice {txn['id']} of {inv_id} is in subsidiary "

@@ -39,3 +39,24 @@ def test_charges_and_credits_of_one_amendment_net_out() -> None:
     dropped = deal(invoices=[mixed], transactions=[
         txn("10", "CustInvc", "in_2", "40.00"), txn("12", "CustPymt", "pay:in_2", "25.00")])
     assert check(dropped).codes() == [codes.ERP_INVOICE_AMOUNT_MISMATCH]
+
+
+def test_an_invoice_posted_before_its_discounts() -> None:
+    """Billing charged 75.00 after a 25.00 coupon: an ERP invoice of 100.00 is an amount
+    mismatch whose evidence names the discount; one of 75.00 is right. One cause is one
+    violation: no second code for the same posting."""
+    discounted = {**invoice(total=7500), "total_discount_amounts": [
+        {"amount": 2500, "discount": "di_1"}]}
+    right = deal(invoices=[discounted], transactions=[
+        txn("10", "CustInvc", "in_1", "75.00"), txn("11", "CustPymt", "pay:in_1", "75.00")])
+    assert check(right).ok, check(right).summary()
+    gross = deal(invoices=[discounted], transactions=[
+        txn("10", "CustInvc", "in_1", "100.00"), txn("11", "CustPymt", "pay:in_1", "75.00")])
+    [mismatch] = check(gross).violations
+    assert mismatch.code == codes.ERP_INVOICE_AMOUNT_MISMATCH
+    assert mismatch.details["discount"] == Decimal("25.00") == mismatch.details["difference"]
+    assert "discounts" in mismatch.message
+    other = deal(invoices=[discounted], transactions=[
+        txn("10", "CustInvc", "in_1", "90.00"), txn("11", "CustPymt", "pay:in_1", "75.00")])
+    [off] = check(other).violations
+    assert off.code == codes.ERP_INVOICE_AMOUNT_MISMATCH and "discount" not in off.details

@@ -11,9 +11,11 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+from harness.drivers import World as DriverWorld
 from harness.oracle import Oracle, Report
 from harness.sandbox import World, world
 from tests.integration_layer.service.support import (
@@ -50,6 +52,7 @@ class Case:
     finished: str = "settled"  # or the inbox event type that must be finished
     tenant: str | None = None  # a fixed tenant meets the same seeded faults every run
     extra_lines: dict[str, int] = field(default_factory=dict)  # of _micro_price products
+    percent_off: str | None = None  # a coupon on the billing customer before the deal closes
 
 
 async def _inbox_finished(w: World, event_type: str) -> bool:
@@ -64,7 +67,11 @@ def _run(variant: str, case: Case) -> Outcome:
             await case.fault(w)
             account = await w.account("Cyberdyne Systems", entity=case.entity,
                                       currency=case.currency)
-            await w.card(account)
+            customer = await w.card(account)
+            if case.percent_off is not None:
+                async with DriverWorld(w.driver_endpoints(), w.credentials(),
+                                       observer=True) as drivers:
+                    await drivers.billing.give_discount(customer, percent_off=case.percent_off)
             opp = await w.deal(account, case.lines, currency=case.currency,
                                close=not case.extra_lines)
             if case.extra_lines:
@@ -232,3 +239,20 @@ def test_no_legal_entity_check_posts_to_the_parent_subsidiary() -> None:
     assert faulty.erp["CustInvc"] == 1
     assert "ERP_POSTED_UNMAPPED_ENTITY" in faulty.violations, faulty.report.summary()
 
+
+
+def test_ignores_discounts_posts_an_invoice_before_its_coupon() -> None:
+    reference, faulty = _both("ignores-discounts",
+                              Case(_no_fault, {"SKU-SEAT": 2}, percent_off="12.5"))
+    for outcome in (reference, faulty):
+        [inv] = outcome.invoices
+        # 12.5 % of the subtotal, rounded half up to the cent.
+        assert [d["amount"] for d in inv["total_discount_amounts"]] == [(inv["subtotal"] + 4) // 8]
+    [ref_inv], [inv] = reference.invoices, faulty.invoices
+    def erp_invoices(o: Outcome) -> list[str]:
+        return [str(r["foreigntotal"]) for r in o.erp_rows if r["type"] == "CustInvc"]
+
+    assert erp_invoices(reference) == [str(Decimal(ref_inv["total"]) / 100)]
+    assert erp_invoices(faulty) == [str(Decimal(inv["subtotal"]) / 100)]
+    [mismatch] = faulty.report.by_code("ERP_INVOICE_AMOUNT_MISMATCH")
+    assert mismatch.details["cause"] == "discounts not taken off", faulty.report.summary()
