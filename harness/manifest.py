@@ -21,6 +21,8 @@ for the reference; docs/quote-to-cash.md describes the contract)::
     [container]                # containers mode: the SUT's image and its arguments
     image = "fintwin:latest"
     command = ["serve", "integration-layer", "--host", "{host}", "--port", "{port}"]
+    [expected_failures]        # suites this SUT fails on purpose: it lacks the feature
+    "test_dlq_replay.py" = {why = "no dead-letter queue", codes = ["SUT_FEATURE_MISSING"]}
 
 An estate someone else runs (docker-compose.yml; external mode) is described by two more
 tables: ``[fakes]``, where the harness reaches the running fakes (and the CA of their TLS),
@@ -82,7 +84,7 @@ SERVICE_ENV_KEYS = frozenset({"ca_bundle", "database_url", "admin_token", "seed"
 ADMIN_KEYS = ("connections", "replay", "dlq", "idle", "token_header")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TOP_KEYS = {"name", "description", "start", "env", "webhooks", "admin", "inprocess",
-             "settle", "container", "fakes", "network"}
+             "settle", "container", "fakes", "network", "expected_failures"}
 _SETTLE_KEYS = {"quiet"}
 # Without an idle probe, a run counts as settled after this long with nothing happening.
 DEFAULT_QUIET = 4.0
@@ -155,6 +157,22 @@ class ContainerSpec:
 
 
 @dataclass(frozen=True)
+class ExpectedFailure:
+    """A suite (``test_x.py``) or one test (``test_x.py::test_name``) the SUT is expected
+    to fail because it deliberately lacks a feature. The failure must show one of
+    ``codes`` (the oracle's violation codes, the harness's findings, ``NOT_HAPPENED``): a
+    failure of another kind, or a pass, is not what was expected."""
+
+    target: str
+    why: str
+    codes: frozenset[str]
+
+    def matches(self, file_name: str, test_name: str) -> bool:
+        suite, _, test = self.target.partition("::")
+        return suite == file_name and (not test or test == test_name)
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     start: StartSpec
@@ -175,6 +193,13 @@ class Manifest:
     # Where the fakes and the SUT reach each other, where not at the harness's URLs
     # (crm, billing, erp: the SUT's view; sut: the fakes' view).
     network: Mapping[str, str] = field(default_factory=dict)
+    expected_failures: tuple[ExpectedFailure, ...] = ()
+
+    def expected_failure(self, file_name: str, test_name: str) -> ExpectedFailure | None:
+        """The expectation covering the test ``test_name`` of the suite ``file_name``."""
+        found = [e for e in self.expected_failures if e.matches(file_name, test_name)]
+        # A test's own entry wins over its suite's.
+        return max(found, key=lambda e: len(e.target), default=None)
 
     @property
     def multi_tenant(self) -> bool:
@@ -356,9 +381,11 @@ def parse_manifest(data: Mapping[str, Any], *, path: Path | None = None) -> Mani
         if key not in (*VENDORS, "sut"):
             raise fail(f"network.{key}", f"unknown member (known: {', '.join(VENDORS)}, sut)")
         _url(value, f"network.{key}", fail)
+    expected = _expected_failures(_table(data, "expected_failures", fail), fail)
 
     return Manifest(
         name=name, description=description, path=path, factory=factory,
+        expected_failures=expected,
         start=StartSpec(command=None if command is None else tuple(command), url=url,
                         health=health, cwd=None if cwd is None else (base / cwd).resolve(),
                         timeout=float(timeout), env=dict(fixed_env)),
@@ -395,6 +422,36 @@ def _container(table: dict[str, Any], fail: Callable[[str, str], ManifestError]
         raise fail("container.ca_bundle", "must be an absolute path in the container")
     return ContainerSpec(image=image.strip(), command=tuple(command), env=dict(env),
                          ca_bundle=ca_bundle)
+
+
+_TARGET = re.compile(r"^test_\w+\.py(::\w+)?$")
+_CODE_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
+
+
+def _expected_failures(table: Mapping[str, Any], fail: Callable[[str, str], ManifestError]
+                       ) -> tuple[ExpectedFailure, ...]:
+    out = []
+    for target, value in table.items():
+        key = f"expected_failures.{target!r}"
+        if not _TARGET.match(target):
+            raise fail(key, "name a suite file (test_x.py) or one test (test_x.py::test_y)")
+        if not isinstance(value, dict):
+            raise fail(key, "must be a table: {why = \"...\", codes = [\"CODE\", ...]}")
+        bad = sorted(set(value) - {"why", "codes"})
+        if bad:
+            raise fail(f"{key}.{bad[0]}", "unknown key (known: codes, why)")
+        why = value.get("why")
+        if not isinstance(why, str) or not why.strip():
+            raise fail(f"{key}.why", "required: the feature the SUT lacks, in a sentence")
+        codes = value.get("codes")
+        # Codes are required: an expected failure that any failure satisfies would hide a
+        # crash of the SUT or of the stack behind a documented gap.
+        if (not isinstance(codes, list) or not codes
+                or not all(isinstance(c, str) and _CODE_NAME.match(c) for c in codes)):
+            raise fail(f"{key}.codes", "required: the codes the failure shows, e.g. "
+                       "[\"ERP_INVOICE_MISSING\", \"NOT_HAPPENED\"] (one of them is enough)")
+        out.append(ExpectedFailure(target, why.strip(), frozenset(codes)))
+    return tuple(out)
 
 
 def _table(data: Mapping[str, Any], key: str, fail: Callable[[str, str], ManifestError],

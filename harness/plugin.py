@@ -24,6 +24,12 @@ Fixtures:
 The plugin is inert unless a test uses one of these fixtures: no stack is started and
 nothing is recorded for other tests.
 
+Expected failures: a manifest's ``[expected_failures]`` names the suites its SUT fails on
+purpose (it lacks the feature), each with why and the codes its failure shows. Those tests
+are marked ``xfail(strict=True)``: a pass fails the run, and so does a failure that shows
+none of the codes (the SUT or the stack broke in another way). The terminal summary lists
+them with their reasons.
+
 pytest-xdist: each worker is its own pytest session, so each worker starts its own stack
 (in-process, local or containers) and its tests run serially on it; workers never share tenants, as
 tenant ids derive from the test id. The controller picks the seed and hands it to every
@@ -46,9 +52,16 @@ import pytest
 
 import harness.report as reporting
 from harness import epoch as epochs
-from harness.manifest import VENDORS, ManifestError, load_manifest, reference_manifest_path
+from harness.manifest import (
+    VENDORS,
+    ExpectedFailure,
+    ManifestError,
+    load_manifest,
+    reference_manifest_path,
+)
 from harness.scenario import SETTLE_TIMEOUT, Q2CRunner
 from harness.stack import MODES, Stack, StackConfig, StackError, Tenant, create_stack, scoped_plan
+from harness.verify import failure_codes
 from harness.waiting import eventually as wait_for
 from harness.waiting import until as wait_until
 
@@ -60,6 +73,7 @@ RECORD_KEY = pytest.StashKey[dict[str, Any]]()
 COLLECTOR_KEY = pytest.StashKey["reporting.ResultCollector"]()
 SEED_KEY = pytest.StashKey[int]()
 EPOCH_KEY = pytest.StashKey[float]()
+EXPECT_KEY = pytest.StashKey[ExpectedFailure]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -172,6 +186,45 @@ def rerun_command(config: pytest.Config, nodeid: str) -> str:
 
 def _uses_fintwin(item: pytest.Item) -> bool:
     return bool(FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests the manifest expects its SUT to fail (``[expected_failures]``)."""
+    ours = [item for item in items if _uses_fintwin(item)]
+    if not ours:
+        return
+    try:
+        manifest = load_manifest(_manifest_path(config))
+    except ManifestError as exc:
+        raise pytest.UsageError(f"--fintwin-sut: {exc}") from exc
+    if not manifest.expected_failures:
+        return
+    for item in ours:
+        name = str(getattr(item, "originalname", None) or item.name)
+        expected = manifest.expected_failure(item.path.name, name)
+        if expected is None:
+            continue
+        item.stash[EXPECT_KEY] = expected
+        item.add_marker(pytest.mark.xfail(
+            reason=f"{manifest.name} lacks this: {expected.why}", strict=True))
+
+
+def _check_expected(item: pytest.Item, report: pytest.TestReport) -> None:
+    """An xfailed test whose failure shows none of the expected codes is a failure."""
+    expected = item.stash.get(EXPECT_KEY, None)
+    if expected is None or getattr(report, "wasxfail", None) is None:
+        return
+    violations = item.stash.get(RECORD_KEY, {}).get("violations") or []
+    shown = failure_codes({"violations": violations, "longrepr": report.longreprtext})
+    report.fintwin_codes = shown  # type: ignore[attr-defined]
+    if expected.codes & set(shown):
+        return
+    del report.wasxfail
+    report.outcome = "failed"
+    report.sections.append((
+        "fintwin expected failure",
+        f"expected to fail showing {' or '.join(sorted(expected.codes))} ({expected.why}); "
+        f"it failed showing {', '.join(shown) or 'no code'}: not the expected failure"))
 
 
 # -- fixtures ------------------------------------------------------------------------------
@@ -338,12 +391,14 @@ def _record(item: pytest.Item) -> dict[str, Any]:
 # -- recording -----------------------------------------------------------------------------
 
 
-@pytest.hookimpl(wrapper=True)
+# tryfirst: outside pytest's own xfail handling, so the report seen here is final.
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if not _uses_fintwin(item):
         return report
+    _check_expected(item, report)
     config = item.config
     info = run_info(config)
     if call.when == "setup":
@@ -353,6 +408,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     data: dict[str, Any] = {"scenario": item.nodeid, **info}
     if call.when == "teardown":
         data.update(reporting.json_safe(item.stash.get(RECORD_KEY, {})))
+    if getattr(report, "wasxfail", None) is not None:
+        data["expected_failure"] = {"why": report.wasxfail,
+                                    "codes": getattr(report, "fintwin_codes", [])}
     report.fintwin = data  # type: ignore[attr-defined]  # travels to the xdist controller
     if report.failed:
         report.sections.append(("fintwin rerun", rerun_command(config, item.nodeid)))
@@ -388,6 +446,15 @@ class _Reporting:
             f"seed {info['seed']}  epoch {info['epoch']}  stack {info['stack']}  "
             f"chaos {info['chaos']}  "
             f"tests {len(self.collector.tests)}  faults injected {self.collector.fault_total()}")
+        expected = [t for t in self.collector.tests.values() if t["outcome"] == "xfailed"]
+        if expected:
+            terminalreporter.write_line(f"expected failures ({len(expected)}, each showing "
+                                        "a code the manifest names):")
+            for test in expected:
+                info = test.get("expected_failure") or {}
+                terminalreporter.write_line(
+                    f"  {test['nodeid']}: {', '.join(info.get('codes') or [])} - "
+                    f"{info.get('why', '')}")
         for test in self.collector.tests.values():
             if test["outcome"] in ("failed", "error"):
                 terminalreporter.write_line(

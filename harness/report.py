@@ -73,16 +73,18 @@ class ResultCollector:
         if report.failed:
             entry["outcome"] = "failed" if when == "call" else (
                 entry["outcome"] if entry["outcome"] == "failed" else "error")
+        elif getattr(report, "wasxfail", None) is not None:
+            entry["outcome"] = "xfailed"  # the manifest's expected failure, as expected
         elif report.outcome == "skipped" and when in ("setup", "call"):
             entry["outcome"] = "skipped"
         text = getattr(report, "longreprtext", "") or ""
-        if report.failed and text:
+        if (report.failed or getattr(report, "wasxfail", None) is not None) and text:
             entry["longrepr"] = (entry.get("longrepr", "") + text)[-20000:]
         for key in ("scenario", "seed", "epoch", "stack", "chaos", "sut"):
             if key in data:
                 entry[key] = data[key]
         for key in ("tenant", "faults", "deliveries", "journal", "webhooks", "flows",
-                    "violations", "notes", "collect_error"):
+                    "violations", "notes", "collect_error", "expected_failure"):
             if key in data:
                 entry[key] = data[key]
         for section, content in getattr(report, "sections", ()):
@@ -135,7 +137,8 @@ def summarise(tests: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             attempts += len(entries)
             failed_attempts += sum(1 for e in entries if not e.get("ok"))
             duplicates += sum(1 for e in entries if int(e.get("copy") or 0) > 0)
-        for v in test.get("violations") or []:
+        # An expected failure's violations are the gap its manifest documents.
+        for v in [] if test.get("outcome") == "xfailed" else test.get("violations") or []:
             severities[str(v.get("severity"))] += 1
         for flow in test.get("flows") or []:
             if flow.get("latency_s") is not None:

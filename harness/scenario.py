@@ -39,7 +39,15 @@ SETTLE_TIMEOUT = 60.0
 #: Codes of the harness's own findings (beside the oracle's, harness.oracle.codes).
 RETRY_BEFORE_RETRY_AFTER = "RETRY_BEFORE_RETRY_AFTER"
 ERP_WRITE_REFUSED = "ERP_WRITE_REFUSED"
-FINDINGS = frozenset({RETRY_BEFORE_RETRY_AFTER, ERP_WRITE_REFUSED})
+# The scenario needs a control surface the SUT's manifest does not name (a DLQ to read,
+# a replay to ask for): the SUT lacks the feature the scenario exercises.
+SUT_FEATURE_MISSING = "SUT_FEATURE_MISSING"
+FINDINGS = frozenset({RETRY_BEFORE_RETRY_AFTER, ERP_WRITE_REFUSED, SUT_FEATURE_MISSING})
+
+
+class FeatureMissing(Exception):
+    """The SUT's manifest names no ``[admin]`` path the scenario needs. Not an
+    AssertionError: a wait must not take it for "not yet"."""
 
 
 @dataclass(frozen=True)
@@ -412,8 +420,16 @@ class Q2C:
 
     # -- the SUT's control surface (manifest [admin]) ----------------------------------
 
+    def needs(self, path: str, feature: str) -> None:
+        """Fail at once, with SUT_FEATURE_MISSING, unless the manifest names ``[admin].path``."""
+        if getattr(self.stack.manifest.admin, path) is None:
+            raise FeatureMissing(self.finding(
+                SUT_FEATURE_MISSING, f"the SUT's manifest names no [admin].{path}: this "
+                f"scenario needs {feature}", severity="compliance"))
+
     def dlq(self) -> Any:
         """The SUT's parked events for this connection (manifest ``[admin].dlq``)."""
+        self.needs("dlq", "a dead-letter queue to read what the SUT parked")
         response = self.stack.dlq(self.tenant)
         assert response.status_code < 300, \
             f"DLQ read refused: {response.status_code} {response.text[:300]}"
@@ -430,6 +446,7 @@ class Q2C:
 
     def replay(self) -> dict[str, Any]:
         """``POST`` the manifest's replay path for this tenant's connection."""
+        self.needs("replay", "a way to replay what the SUT parked")
         response = self.stack.replay(self.tenant)
         assert response.status_code < 300, \
             f"replay refused: {response.status_code} {response.text[:300]}"
@@ -466,5 +483,6 @@ class Q2CRunner:
         return run_sync(main())
 
 
-__all__ = ["CARD_FAILS", "CARD_OK", "Q2C", "EarlyRetry", "Q2CRunner", "early_retries",
-           "fingerprint", "odd_cents_product", "refused_writes", "same_work", "with_line"]
+__all__ = ["CARD_FAILS", "CARD_OK", "Q2C", "EarlyRetry", "FeatureMissing", "Q2CRunner",
+           "early_retries", "fingerprint", "odd_cents_product", "refused_writes", "same_work",
+           "with_line"]
