@@ -43,7 +43,7 @@ export class ErpClient {
   }
 
   // One HTTP exchange; errors as VendorErrors.
-  async send(method, path, { headers = {}, body, idempotent, auth = true } = {}) {
+  async send(method, path, { headers = {}, body, idempotent, auth = true, renewed = false } = {}) {
     const token = auth ? await this.accessToken() : null;
     let response;
     try {
@@ -57,10 +57,10 @@ export class ErpClient {
       throw new VendorError(`erp: ${method} ${path}: ${err.cause?.code ?? err.message}`, {
         vendor: 'erp', kind: idempotent ? TRANSIENT : AMBIGUOUS, cause: err });
     }
-    if (response.status === 401 && auth) {
+    if (response.status === 401 && auth && !renewed) { // the token expired: one new one
       await response.arrayBuffer();
       await this.accessToken(token);
-      return this.send(method, path, { headers, body, idempotent, auth });
+      return this.send(method, path, { headers, body, idempotent, auth, renewed: true });
     }
     if (response.status >= 400) {
       const text = await response.text();
