@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest pytest-local pytest-edges verify contracts drift pacts soak mutation sim demo bench load clean
+.PHONY: venv test lint typecheck pytest pytest-local pytest-edges pytest-node verify contracts pacts soak sim demo bench load clean mutation drift
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,13 @@ pytest-edges: $(STAMP)
 			--fintwin-epoch $$edge || exit 1; \
 	done
 
+# An integration layer written in Node.js (examples/node-sut: stripe-node, jsforce, fetch),
+# tested through its manifest: npm ci, its own tests, every suite in local mode and a few
+# in external mode, its expected failures checked. Needs Node.js 20+ (skipped loudly
+# without it, unless FINTWIN_REQUIRE_NODE=1).
+pytest-node: $(STAMP)
+	$(BIN)/python examples/node-sut/check.py
+
 # Detection power: each faulty variant of the reference against the suite its defect
 # predicts (the full matrix is `fintwin verify-harness`, see README).
 verify: $(STAMP)
@@ -66,7 +73,7 @@ pacts: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider tests/contracts/consumer -rx \
 		--pact-dir $(PACTS)/variants/pre-basil-only --contract-variant pre-basil-only
 
-test: lint typecheck pytest pytest-local pytest-edges verify contracts drift
+test: lint typecheck pytest pytest-local pytest-edges pytest-node verify contracts drift
 
 # The billing fake's objects against the stripe SDK's typed classes, every served API
 # version (harness/drift.py): printed in CI, and any unexplained difference fails.

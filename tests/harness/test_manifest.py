@@ -202,3 +202,36 @@ def test_factory_attribute_errors_are_named() -> None:
     m = parse_manifest(minimal(inprocess={"factory": "harness.manifest:VENDORS"}))
     with pytest.raises(ManifestError, match="is not callable"):
         m.load_factory()
+
+
+def test_expected_failures_name_a_suite_or_a_test_why_and_codes() -> None:
+    m = parse_manifest(minimal(expected_failures={
+        "test_dlq_replay.py": {"why": "no DLQ", "codes": ["SUT_FEATURE_MISSING"]},
+        "test_amendments.py::test_one": {"why": " no amendments ",
+                                         "codes": ["SUBSCRIPTION_ITEMS_MISMATCH", "NOT_HAPPENED"]},
+        "test_amendments.py": {"why": "the suite", "codes": ["NOT_HAPPENED"]},
+    }))
+    dlq = m.expected_failure("test_dlq_replay.py", "test_anything")
+    assert dlq is not None and dlq.why == "no DLQ" and dlq.codes == {"SUT_FEATURE_MISSING"}
+    one = m.expected_failure("test_amendments.py", "test_one")
+    assert one is not None and one.why == "no amendments", "a test's own entry wins"
+    other = m.expected_failure("test_amendments.py", "test_two")
+    assert other is not None and other.why == "the suite"
+    assert m.expected_failure("test_quote_to_cash.py", "test_one") is None
+    assert parse_manifest(minimal()).expected_failures == ()
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ({"dlq": {"why": "x", "codes": ["A_B"]}}, "name a suite file"),
+    ({"test_x.py::": {"why": "x", "codes": ["A_B"]}}, "name a suite file"),
+    ({"test_x.py": "no DLQ"}, "must be a table"),
+    ({"test_x.py": {"codes": ["A_B"]}}, ".why: required"),
+    ({"test_x.py": {"why": "x"}}, ".codes: required"),
+    ({"test_x.py": {"why": "x", "codes": []}}, ".codes: required"),
+    ({"test_x.py": {"why": "x", "codes": ["lowercase"]}}, ".codes: required"),
+    ({"test_x.py": {"why": "x", "codes": ["A_B"], "strict": False}}, ".strict: unknown key"),
+])
+def test_expected_failure_errors_name_the_entry(table: dict[str, Any], message: str) -> None:
+    with pytest.raises(ManifestError, match=r"^manifest: expected_failures\.") as info:
+        parse_manifest(minimal(expected_failures=table))
+    assert message in str(info.value)

@@ -173,4 +173,70 @@ def test_a_bad_manifest_is_reported_as_a_usage_error(pytester: pytest.Pytester) 
     pytester.makepyfile(test_one="def test_one(tenant):\n    pass\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "--fintwin-sut", "bad.toml")
     assert result.ret != 0
-    result.stdout.fnmatch_lines(["*--fintwin-sut*start.url: must be an http(s) URL*"])
+    # Found when the tests are collected (the manifest names their expected failures).
+    result.stderr.fnmatch_lines(["*--fintwin-sut*start.url: must be an http(s) URL*"])
+
+
+EXPECTING = ECHO_MANIFEST.replace('factory = "tests.harness.test_stack:create_echo_app"', '''\
+factory = "tests.harness.test_stack:create_echo_app"
+[expected_failures]
+"test_gaps.py::test_lacks_it" = {why = "no dunning", codes = ["BILLING_STATUS_MISMATCH"]}
+"test_gaps.py::test_lacks_it_but_passes" = {why = "said to lack it", codes = ["NOT_HAPPENED"]}
+"test_gaps.py::test_lacks_it_but_breaks" = {why = "no dunning", codes = ["BILLING_STATUS_MISMATCH"]}
+"test_gaps.py::test_lacks_a_dlq" = {why = "no DLQ", codes = ["SUT_FEATURE_MISSING"]}
+''').replace('dlq = "/admin/dlq"\n', "")
+
+GAPS = '''
+from harness.scenario import Q2C
+
+
+def test_lacks_it(tenant, fintwin_record):
+    fintwin_record.violations([{"code": "BILLING_STATUS_MISMATCH", "severity": "cosmetic",
+                                "message": "Billing_Status__c is None", "objects": {}}])
+    raise AssertionError("business effects went wrong")
+
+
+def test_lacks_it_but_passes(tenant):
+    pass
+
+
+def test_lacks_it_but_breaks(tenant):
+    raise RuntimeError("the SUT crashed")
+
+
+def test_lacks_a_dlq(q2c):
+    async def scenario(q: Q2C) -> None:
+        q.parked()
+    q2c.run(scenario)
+
+
+def test_covered(tenant):
+    pass
+'''
+
+
+def test_expected_failures_are_xfailed_only_when_they_fail_as_the_manifest_says(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makefile(".toml", echo=EXPECTING)
+    pytester.makepyfile(test_gaps=GAPS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--fintwin-sut",
+                                str(pytester.path / "echo.toml"), "--fintwin-report", "out")
+    result.assert_outcomes(passed=1, xfailed=2, failed=2)
+    out = result.stdout.str()
+    assert "[XPASS(strict)] echo lacks this: said to lack it" in out
+    assert ("expected to fail showing BILLING_STATUS_MISMATCH (no dunning); it failed showing "
+            "no code: not the expected failure") in out
+    assert "expected failures (2, each showing a code the manifest names):" in out
+    assert "test_gaps.py::test_lacks_a_dlq: SUT_FEATURE_MISSING - echo lacks this: no DLQ" in out
+    tests = {t["nodeid"].split("::")[1]: t for t in _report(pytester.path / "out")["tests"]}
+    assert tests["test_lacks_it"]["outcome"] == "xfailed"
+    assert tests["test_lacks_it"]["expected_failure"] == {
+        "why": "echo lacks this: no dunning", "codes": ["BILLING_STATUS_MISMATCH"]}
+    assert tests["test_lacks_it_but_breaks"]["outcome"] == "failed"
+    assert tests["test_lacks_it_but_passes"]["outcome"] == "failed"
+    assert tests["test_covered"]["outcome"] == "passed"
+    summary = _report(pytester.path / "out")["summary"]
+    # The documented gap's violations are not counted against the run; the others are.
+    assert summary["outcomes"] == {"xfailed": 2, "failed": 2, "passed": 1}
+    assert summary["violations_by_severity"]["cosmetic"] == 0
