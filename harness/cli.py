@@ -161,6 +161,12 @@ def _soak_command(args: argparse.Namespace) -> int:
                 paths=args.paths or ["scenarios"], out=args.out)
 
 
+def _init_command(args: argparse.Namespace) -> int:
+    from harness.starter import main as init
+
+    return init(args.dir, args.language, args.name, args.force)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fintwin", description=(
         "Vendor-exact fakes of CRM, billing and ERP, and the harness that drives an "
@@ -311,6 +317,17 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--strict", action="store_true",
                        help="exit 1 when any difference is unexplained")
     drift.set_defaults(func=_drift_command)
+    init = sub.add_parser("init", help=(
+        "write a starter manifest, a conftest and one scenario into your repository, to "
+        "test your own integration layer"))
+    init.add_argument("--language", choices=["python", "node", "other"], default="python",
+                      help="what your service runs on: how it is started and trusts the "
+                           "fakes' local CA (default python)")
+    init.add_argument("--dir", default=".", help="your repository (default: here)")
+    init.add_argument("--name", help="the SUT's name in the manifest (default: the "
+                                     "directory's name)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.set_defaults(func=_init_command)
     return parser
 
 

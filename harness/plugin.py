@@ -5,8 +5,9 @@ Options: ``--fintwin-sut`` (manifest, default the reference SUT's), ``--fintwin-
 every tenant's business clock starts, frozen: :mod:`harness.epoch`; default a fixed
 date, named in the report and every rerun command), ``--fintwin-chaos`` (a chaos
 profile name, a plan file, or ``none``), ``--fintwin-stack`` (inprocess | local |
-external | containers; the containers mode reads ``FINTWIN_IMAGE``, ``FINTWIN_SUT_IMAGE``
-and ``FINTWIN_CONTAINER_NETWORK``: :mod:`harness.stack.containers`) and
+external | containers; by default inprocess for a manifest with an in-process factory,
+else local; the containers mode reads ``FINTWIN_IMAGE``, ``FINTWIN_SUT_IMAGE`` and
+``FINTWIN_CONTAINER_NETWORK``: :mod:`harness.stack.containers`) and
 ``--fintwin-report DIR`` (JSON + HTML report).
 
 Fixtures:
@@ -74,6 +75,7 @@ COLLECTOR_KEY = pytest.StashKey["reporting.ResultCollector"]()
 SEED_KEY = pytest.StashKey[int]()
 EPOCH_KEY = pytest.StashKey[float]()
 EXPECT_KEY = pytest.StashKey[ExpectedFailure]()
+STACK_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,8 +88,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=epochs.HELP)
     group.addoption("--fintwin-chaos", default="none", metavar="PROFILE",
                     help="chaos profile name (e.g. default-chaos), plan file, or none")
-    group.addoption("--fintwin-stack", default="inprocess", choices=sorted(MODES),
-                    help="how to run the fakes and the SUT (default inprocess)")
+    group.addoption("--fintwin-stack", default=None, choices=sorted(MODES),
+                    help="how to run the fakes and the SUT (default: inprocess when the "
+                         "manifest names an [inprocess].factory, else local)")
     group.addoption("--fintwin-sut-option", action="append", default=[], metavar="KEY=VALUE",
                     help="a setting for the SUT, e.g. variant=no-dedupe (in-process: the "
                          "factory's config; local: its environment variable); repeatable")
@@ -137,7 +140,7 @@ def run_info(config: pytest.Config) -> dict[str, Any]:
     """The run's settings, as the report and a rerun need them."""
     info: dict[str, Any] = {
         "seed": config.stash[SEED_KEY], "epoch": epochs.name(config.stash[EPOCH_KEY]),
-        "stack": config.getoption("--fintwin-stack"),
+        "stack": stack_mode(config),
         "chaos": config.getoption("--fintwin-chaos"), "sut": _manifest_path(config)}
     options = sut_options(config)
     if options:
@@ -148,6 +151,21 @@ def run_info(config: pytest.Config) -> dict[str, Any]:
     if config.getoption("--fintwin-traffic"):
         info["traffic"] = True
     return info
+
+
+def stack_mode(config: pytest.Config) -> str:
+    """``--fintwin-stack``; without it ``inprocess`` when the manifest names an in-process
+    factory (a Python SUT), else ``local`` (the manifest's command, any language)."""
+    given = config.getoption("--fintwin-stack")
+    if given:
+        return str(given)
+    if STACK_KEY not in config.stash:
+        try:
+            factory = load_manifest(_manifest_path(config)).factory
+        except ManifestError:  # reported as a usage error where the manifest is used
+            factory = None
+        config.stash[STACK_KEY] = "inprocess" if factory else "local"
+    return config.stash[STACK_KEY]
 
 
 def sut_options(config: pytest.Config) -> dict[str, str]:
