@@ -83,7 +83,8 @@ def test_the_starter_runs_against_a_real_service(tmp_path: Path) -> None:
                       "admin_token": "FINTWIN_ADMIN_TOKEN"}.items():
         text = re.sub(rf'^{key} = "[A-Z_]+"', f'{key} = "{name}"', text, flags=re.M)
     text = text.replace('[webhooks]', '[webhooks]\n# the reference names its connection')
-    text = text.replace('billing = "/webhooks/stripe"', 'billing = "/webhooks/billing/{connection}"')
+    text = text.replace('billing = "/webhooks/stripe"',
+                        'billing = "/webhooks/billing/{connection}"')
     text = text.replace('crm = "/webhooks/salesforce"', 'crm = "/webhooks/crm/{connection}"')
     text = text.replace('admin_token = "FINTWIN_ADMIN_TOKEN"',
                         'admin_token = "FINTWIN_ADMIN_TOKEN"\nconnection_id = "FINTWIN_CONNECTION"')
