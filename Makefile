@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest pytest-local pytest-edges pytest-node verify contracts pacts soak sim demo bench load clean mutation drift
+.PHONY: venv test lint typecheck pytest pytest-local pytest-edges pytest-node verify contracts pacts docs soak sim demo bench load clean mutation drift
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -73,7 +73,15 @@ pacts: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider tests/contracts/consumer -rx \
 		--pact-dir $(PACTS)/variants/pre-basil-only --contract-variant pre-basil-only
 
-test: lint typecheck pytest pytest-local pytest-edges pytest-node verify contracts drift
+# The documentation site (docs/, mkdocs with the material theme): the generated pages
+# (CLI, control plane, endpoint tables, oracle codes, chaos profiles) written from the
+# code, then built with --strict so a broken link or anchor fails; the site is in
+# .fintwin/site. tests/harness/test_docsite.py fails when a committed page is stale.
+docs: $(STAMP)
+	$(BIN)/python -m harness.docsite
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint typecheck pytest pytest-local pytest-edges pytest-node verify contracts drift docs
 
 # The billing fake's objects against the stripe SDK's typed classes, every served API
 # version (harness/drift.py): printed in CI, and any unexplained difference fails.

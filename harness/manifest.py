@@ -1,7 +1,7 @@
 """The SUT manifest: how the harness starts, configures and talks to a system under test.
 
 A manifest is a small TOML file shipped with the SUT (``integration_layer/fintwin-sut.toml``
-for the reference; docs/quote-to-cash.md describes the contract)::
+for the reference; docs/own-sut.md is the reference, docs/quote-to-cash.md the contract)::
 
     name = "reference"
     [start]

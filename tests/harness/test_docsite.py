@@ -1,0 +1,60 @@
+"""The generated pages of the documentation site are written from the code, and kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import docsite
+
+
+def test_every_generated_page_is_up_to_date() -> None:
+    stale = docsite.stale()
+    assert not stale, f"stale generated docs pages {stale}: run `make docs` and commit them"
+
+
+def test_the_cli_page_has_every_subcommand_and_plugin_option() -> None:
+    page = docsite.cli_page()
+    for command in ("sim", "serve", "demo", "verify-harness", "soak", "init", "contracts",
+                    "upgrade-check"):
+        assert f"## fintwin {command}\n" in page
+    for option in ("--fintwin-sut", "--fintwin-seed", "--fintwin-epoch", "--fintwin-stack",
+                   "--fintwin-chaos", "--fintwin-report"):
+        assert f"`{option}`" in page
+    assert "`2026-01-15T09:00:00Z`" in page, "an epoch default shown as an instant"
+    assert "| `--seed` `SEED` | run seed for ids and fault decisions | `0` |" in page
+
+
+def test_the_control_plane_comes_from_every_fakes_openapi_document() -> None:
+    documents = docsite.openapi_documents()
+    page = docsite.control_plane_page(documents)
+    common = page.split("## On every fake")[1].split("##")[0]
+    for route in ("`/_sim/health`", "`/_sim/faults`", "`/_sim/journal`", "`/_sim/clock/advance`"):
+        assert route in common
+    assert "## billing (Stripe-shaped) only" in page
+    billing_only = page.split("## billing (Stripe-shaped) only")[1].split("##")[0]
+    assert "`/_sim/billing/account`" in billing_only
+    sim_paths = {p for d in documents.values() for p in d["paths"] if p.startswith("/_sim")}
+    assert all(f"`{p}`" in page for p in sim_paths), "every /_sim/ path on the page"
+
+
+def test_endpoint_tables_link_the_vendors_pages() -> None:
+    documents = docsite.openapi_documents()
+    billing = docsite.endpoints_snippet("billing", documents["billing"])
+    assert ("| POST | `/v1/customers` | Create a customer | "
+            "[Stripe](https://docs.stripe.com/api/customers) |") in billing
+    crm = docsite.endpoints_snippet("crm", documents["crm"])
+    assert "resources_query.htm" in crm and "fintwin's own" in crm  # /fintwin/changeEvents
+    assert docsite.vendor_page("crm", "/services/data/v{version}/sobjects/{sobject}/{id}") \
+        .endswith("resources_sobject_retrieve.htm")
+    assert docsite.vendor_page("erp", "/services/rest/query/v1/suiteql") \
+        .endswith("section_157909186990.html")
+    assert docsite.vendor_page("billing", "/v1/test_helpers/test_clocks") \
+        == "https://docs.stripe.com/api/test_clocks"
+
+
+def test_write_and_stale_agree(tmp_path: Path) -> None:
+    assert set(docsite.stale(tmp_path)) == set(docsite.pages())
+    written = docsite.write(tmp_path)
+    assert len(written) == len(docsite.pages()) and docsite.stale(tmp_path) == []
+    (tmp_path / "reference" / "cli.md").write_text("edited by hand\n")
+    assert docsite.stale(tmp_path) == ["reference/cli.md"]
