@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         "integration layer through them."))
     sub = parser.add_subparsers(dest="command", required=True)
     sim = sub.add_parser("sim", help="serve one fake (billing, crm or erp)")
-    sim.add_argument("fake", choices=sorted(FAKES))
+    sim.add_argument("fake", choices=sorted(FAKES), help="which fake to serve")
     sim.add_argument("--host", default=DEFAULT_HOST,
                      help="address to bind (default 127.0.0.1: loopback only)")
     sim.add_argument("--port", type=int, default=0, help="port (billing 8002, crm 8001, erp 8003)")
@@ -214,23 +214,25 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--tenant-ttl", type=float,
                      help="forget tenants idle for this many seconds (default 0: never; not "
                           "with --state-dir)")
-    sim.add_argument("--log-level", default="warning")
+    sim.add_argument("--log-level", default="warning", help="uvicorn's log level")
     sim.set_defaults(func=_sim_command)
     docs = sub.add_parser("docs", help="write each fake's API reference (docs/api/*.md)")
     docs.add_argument("--check", action="store_true",
                       help="only report pages that differ from the declarations (exit 1)")
     docs.set_defaults(func=_docs_command)
     srv = sub.add_parser("serve", help="run the reference integration layer (the SUT)")
-    srv.add_argument("service", choices=["integration-layer"])
-    srv.add_argument("--host", default=DEFAULT_HOST)
-    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("service", choices=["integration-layer"], help="what to serve")
+    srv.add_argument("--host", default=DEFAULT_HOST,
+                     help="address to bind (default 127.0.0.1: loopback only)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     srv.add_argument("--variant", help="a faulty variant (see --list-variants)")
-    srv.add_argument("--list-variants", action="store_true")
+    srv.add_argument("--list-variants", action="store_true",
+                     help="print each faulty variant, its defect and the suite that catches it")
     srv.add_argument("--database-url", help="sqlite:///file.db (default) or postgresql://...")
     srv.add_argument("--workers", type=int, help="worker tasks in this process (default 4)")
     srv.add_argument("--config", help="a TOML file of settings (else $FINTWIN_IL_CONFIG); "
                      "then FINTWIN_<SETTING> variables, then these flags, win")
-    srv.add_argument("--log-level", default="info")
+    srv.add_argument("--log-level", default="info", help="the service's log level")
     srv.set_defaults(func=_serve_command)
     demo = sub.add_parser("demo", help="the main job: quote-to-cash under chaos, checked")
     demo.add_argument("--deals", type=int, default=100, help="flows to run (default 100)")
@@ -263,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "quote_to_cash (default: all in scenarios/)")
     ver.add_argument("--quick", action="store_true",
                      help="each variant runs only the scenario its caught_by names")
-    ver.add_argument("--seed", type=int, default=1)
+    ver.add_argument("--seed", type=int, default=1,
+                     help="run seed of every pytest run (same seed, same faults)")
     ver.add_argument("--epoch", type=epoch.argument, default=epoch.resolve(), help=epoch.HELP)
     ver.add_argument("--jobs", type=int, default=2, help="variants run at once (default 2)")
     ver.add_argument("--out", help="keep each run's pytest log and report here")

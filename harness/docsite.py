@@ -115,13 +115,17 @@ def operations(document: Mapping[str, Any]) -> list[Operation]:
 
 
 def _cell(text: Any) -> str:
-    return " ".join(str(text or "").split()).replace("|", "\\|")
+    """Text for a Markdown table cell: one line, pipes escaped, no stray HTML."""
+    flat = " ".join(str(text or "").split())
+    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace("|", "\\|")
 
 
 def _params(op: Mapping[str, Any]) -> str:
     names = [f"`{p['name']}`" for p in op.get("parameters", []) if p.get("in") == "query"]
-    body = ((op.get("requestBody") or {}).get("content") or {})
-    schema = next(iter(body.values()), {}).get("schema", {}) if body else {}
+    body: dict[str, Any] = (op.get("requestBody") or {}).get("content") or {}
+    first: dict[str, Any] = next(iter(body.values()), {})
+    schema: dict[str, Any] = first.get("schema") or {}
     fields = [f"`{k}`" for k in (schema.get("properties") or {})]
     out = ", ".join(names)
     if fields:
@@ -232,6 +236,24 @@ def _default(value: Any, kind: Any = None) -> str:
     return f"`{value}`"
 
 
+def _command_section(title: str, summary: str, parser: argparse.ArgumentParser,
+                     level: int) -> list[str]:
+    """A command's section: what it does, its usage, its arguments; then its own
+    subcommands, a level down."""
+    parser.formatter_class = _formatter
+    usage = parser.format_usage().removeprefix("usage: ").rstrip()
+    # Continuation lines were indented under "usage: "; keep their shape without it.
+    usage = "\n".join(line.removeprefix(" " * len("usage: ")) for line in usage.splitlines())
+    out = [f"{'#' * level} {title}", "", summary[:1].upper() + summary[1:] + ".", "",
+           "```text", usage, "```", ""]
+    rows = _argument_rows(parser)
+    if rows:
+        out += ["| argument | what it does | default |", "|---|---|---|", *rows, ""]
+    for name, text, sub in _subcommands(parser):
+        out += _command_section(f"{title} {name}", text, sub, level=min(level + 1, 4))
+    return out
+
+
 def cli_page() -> str:
     parser = cli.build_parser()
     out = [BANNER.format(source="the argparse parser (harness/cli.py) and the pytest "
@@ -240,11 +262,7 @@ def cli_page() -> str:
            "`fintwin` is installed with the package (`make venv` puts it in `.venv/bin`). "
            "Every subcommand prints this with `--help`.", ""]
     for name, summary, sub in _subcommands(parser):
-        sub.formatter_class = _formatter
-        usage = sub.format_usage().removeprefix("usage: ").strip()
-        out += [f"## fintwin {name}", "", summary[:1].upper() + summary[1:] + ".", "",
-                "```", usage, "```", "", "| argument | what it does | default |",
-                "|---|---|---|", *_argument_rows(sub), ""]
+        out += _command_section(f"fintwin {name}", summary, sub, level=2)
     out += ["## pytest options", "",
             "The fintwin pytest plugin (entry point `pytest11: fintwin`) adds these to "
             "`pytest`; it stays inert unless a test uses one of its fixtures.", "",
@@ -324,8 +342,8 @@ def codes_page() -> str:
            "`[expected_failures]` match on these codes. How the oracle works: "
            "[Concepts](../concepts.md#the-oracle-and-severities).", "",
            "| code | severity |", "|---|---|"]
-    for severity in ("revenue", "compliance", "cosmetic"):
-        out += [f"| `{code}` | {severity} |" for code in by_severity.get(severity, [])]
+    for level in ("revenue", "compliance", "cosmetic"):
+        out += [f"| `{code}` | {level} |" for code in by_severity.get(level, [])]
     out += ["", "## The harness's own findings", "",
             "Not checks of the end state but of how the SUT got there, or why a scenario "
             "could not go on; they fail a test like a violation and show in "
@@ -401,11 +419,11 @@ def main(argv: list[str] | None = None) -> int:
     check = args.parse_args(argv).check
     if check:
         found = stale()
-        for path in found:
-            print(f"docs/{path} is stale: run `make docs`", file=sys.stderr)
+        for name in found:
+            print(f"docs/{name} is stale: run `make docs`", file=sys.stderr)
         return 1 if found else 0
-    for path in write():
-        print(f"wrote {path.relative_to(DOCS.parent)}")
+    for target in write():
+        print(f"wrote {target.relative_to(DOCS.parent)}")
     return 0
 
 

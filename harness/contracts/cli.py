@@ -185,7 +185,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ver.set_defaults(func=_verify_command)
     states = commands.add_parser("states", help="the fakes' provider-state vocabulary "
                                                 "(Markdown)")
-    states.add_argument("--provider", choices=[*PROVIDERS, "all"], default="all")
+    states.add_argument("--provider", choices=[*PROVIDERS, "all"], default="all",
+                        help="whose provider states to list (default all)")
     states.set_defaults(func=_states_command)
     rec = commands.add_parser("record", help=(
         "write Pact v4 files of what a SUT sent and received in a run (one interaction per "
@@ -209,7 +210,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     upgrade = sub.add_parser("upgrade-check", help=(
         "rehearse a vendor API upgrade: the consumer's pacts and the scenario suites at "
         "both versions, diffed (exit 1 when the upgrade breaks the SUT)"))
-    upgrade.add_argument("--vendor", choices=["billing", "crm"], required=True)
+    upgrade.add_argument("--vendor", choices=["billing", "crm"], required=True,
+                         help="the vendor whose API version changes")
     upgrade.add_argument("--from", dest="version_from", required=True, metavar="V",
                          help="billing: a Stripe version (2024-06-20); crm: 59.0")
     upgrade.add_argument("--to", dest="version_to", required=True, metavar="V",
@@ -226,7 +228,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     upgrade.add_argument("--record", action="store_true",
                          help="also record the SUT's contract from its run at --from and "
                               "rehearse it (the default when no pacts are given)")
-    upgrade.add_argument("--seed", type=int, default=1)
+    upgrade.add_argument("--seed", type=int, default=1,
+                         help="run seed of the scenario suites (same seed, same faults)")
     upgrade.add_argument("--jobs", type=int, default=2, help="pytest-xdist workers per run")
     upgrade.add_argument("--out", default=".fintwin/upgrade-check",
                          help="where the report (HTML, JSON) and the runs go")
