@@ -1,10 +1,12 @@
 // The one retry policy every vendor call goes through.
 //
 // A call that fails transiently (429, a 409 the vendor asks us to retry, 5xx, a dropped
-// connection) is tried again after max(Retry-After, backoff): the vendor's Retry-After is a
-// floor, never shortened by our own schedule. After `attempts` tries the error is thrown,
-// still carrying the vendor's Retry-After, so that the inbox schedules the event's next
-// run no sooner than the vendor allowed either.
+// connection) is tried again after a backoff, or after the vendor's Retry-After plus a
+// jitter: Retry-After is a floor, never shortened by our own schedule, and the jitter keeps
+// the retries of many calls off one instant (a vendor refusing every nth request would
+// otherwise meet the same retry at the same place each time). After `attempts` tries the
+// error is thrown, still carrying the Retry-After, so that the inbox schedules the event's
+// next run no sooner than the vendor allowed either.
 
 export const TRANSIENT = 'transient'; // not done; safe to send again
 export const AMBIGUOUS = 'ambiguous'; // may have been done (a non-idempotent write lost)
@@ -51,7 +53,8 @@ export function backoffMs(attempt, { baseMs = 200, capMs = 5000, random = Math.r
 }
 
 export function delayMs(attempt, retryAfterMs, options = {}) {
-  return Math.max(retryAfterMs ?? 0, backoffMs(attempt, options));
+  const backoff = backoffMs(attempt, options);
+  return retryAfterMs == null ? backoff : retryAfterMs + Math.round(backoff / 2);
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,9 +1,9 @@
 // The workers: claim a due event from the inbox, run its flow under one trace, and record
-// what happened. A transient vendor failure runs the event again after max(backoff, the
-// vendor's Retry-After); a missing prerequisite (Wait) soon after; a refusal is logged and
-// the event marked failed (there is no dead-letter queue and no replay).
+// what happened. A transient vendor failure runs the event again after a backoff, never
+// before the vendor's Retry-After; a missing prerequisite (Wait) soon after; a refusal is
+// logged and the event marked failed (there is no dead-letter queue and no replay).
 import { EventEmitter } from 'node:events';
-import { VendorError, backoffMs } from './retry.js';
+import { VendorError, delayMs } from './retry.js';
 import { inTrace, newTraceId } from './trace.js';
 import { Clients, FlowContext, Refused, Wait } from './flows/context.js';
 import { handlerFor } from './flows/dispatch.js';
@@ -114,7 +114,7 @@ export class Workers {
       return;
     }
     if (err instanceof VendorError && err.retryable && row.attempts < MAX_ATTEMPTS) {
-      const delay = Math.max(err.retryAfterMs ?? 0, backoffMs(row.attempts, { baseMs: 500, capMs: 8000 }));
+      const delay = delayMs(row.attempts, err.retryAfterMs, { baseMs: 500, capMs: 8000 });
       this.inbox.retryLater(row, delay, `transient: ${err.message}`);
       this.log.warn?.(`retrying ${row.type} ${row.event_id} in ${delay} ms: ${err.message}`);
       return;

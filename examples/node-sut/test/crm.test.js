@@ -25,7 +25,7 @@ test('jsforce through our transport: the pinned version, Retry-After honoured, o
     const gets = crm.seen.filter((r) => r.method === 'GET');
     assert.equal(gets.length, 2, 'the 429 was sent again once, by our policy (jsforce retries off)');
     assert.ok(gets[0].url.startsWith(`/services/data/v${CRM_API_VERSION}/sobjects/Account/`));
-    assert.deepEqual(waited, [3000]);
+    assert.deepEqual(waited, [3050]);
     assert.match(gets[0].headers.traceparent, /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
     assert.equal(gets[0].headers.authorization, 'Bearer tok');
   } finally {

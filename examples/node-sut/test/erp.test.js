@@ -50,7 +50,7 @@ test('a 429 on a create is sent again after Retry-After; a 400 is not', async ()
     const client = new ErpClient({ base_url: erp.base, client_id: 'a', client_secret: 'b' },
       { wait: async (ms) => waited.push(ms), random: () => 0 });
     assert.equal(await client.createOnce('customerPayment', 'pay:in_1', {}), '7');
-    assert.deepEqual(waited, [2000]);
+    assert.deepEqual(waited, [2050]);
     await assert.rejects(client.createOnce('customerPayment', 'pay:in_2', {}), { code: 'USER_ERROR', kind: 'permanent' });
   } finally {
     await erp.close();

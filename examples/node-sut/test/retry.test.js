@@ -26,9 +26,10 @@ test('backoff stays within half and all of its ceiling', () => {
   assert.equal(backoffMs(20, { baseMs: 200, capMs: 4000, random: () => 1 }), 4000);
 });
 
-test('Retry-After is a floor the backoff never shortens', () => {
-  assert.equal(delayMs(1, 6000, { baseMs: 200, random: () => 1 }), 6000);
-  assert.equal(delayMs(5, 100, { baseMs: 200, random: () => 1 }), 3200);
+test('Retry-After is a floor, with a jitter on top; without it, the backoff', () => {
+  assert.equal(delayMs(1, 6000, { baseMs: 200, random: () => 0 }), 6050);
+  assert.equal(delayMs(1, 6000, { baseMs: 200, random: () => 1 }), 6100);
+  assert.equal(delayMs(5, null, { baseMs: 200, random: () => 1 }), 3200);
 });
 
 test('a 429 is waited out as Retry-After says, then the call succeeds', async () => {
@@ -40,7 +41,7 @@ test('a 429 is waited out as Retry-After says, then the call succeeds', async ()
     return 'done';
   }, { wait: async (ms) => waited.push(ms), random: () => 0 });
   assert.equal(result, 'done');
-  assert.deepEqual(waited, [1500, 1500]);
+  assert.deepEqual(waited, [1550, 1600], 'Retry-After, plus half the backoff');
 });
 
 test('permanent and ambiguous errors are not retried; the last transient one is thrown', async () => {
