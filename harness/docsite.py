@@ -121,6 +121,12 @@ def _cell(text: Any) -> str:
         .replace("|", "\\|")
 
 
+def _path(path: str) -> str:
+    """A route in a table cell: code that may break after each slash, nowhere else."""
+    escaped = path.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "<code>" + escaped.replace("/", "/<wbr>") + "</code>"
+
+
 def _params(op: Mapping[str, Any]) -> str:
     names = [f"`{p['name']}`" for p in op.get("parameters", []) if p.get("in") == "query"]
     body: dict[str, Any] = (op.get("requestBody") or {}).get("content") or {}
@@ -155,15 +161,15 @@ def control_plane_page(documents: Mapping[str, Mapping[str, Any]]) -> str:
            "behind these routes are in [Concepts](../concepts.md).", "",
            "## On every fake", "",
            "| method | path | what it does | parameters |", "|---|---|---|---|"]
-    out += [f"| {m} | `{p}` | {_cell(seen[(m, p)].get('summary'))} | {_params(seen[(m, p)])} |"
-            for m, p in common]
+    out += [f"| {m} | {_path(p)} | {_cell(seen[(m, p)].get('summary'))} | "
+            f"{_params(seen[(m, p)])} |" for m, p in common]
     for fake, vendor in FAKES.items():
         own = [k for k in seen if fake in where[k] and k not in common]
         if not own:
             continue
         out += ["", f"## {fake} ({vendor}-shaped) only", "",
                 "| method | path | what it does | parameters |", "|---|---|---|---|"]
-        out += [f"| {m} | `{p}` | {_cell(seen[(m, p)].get('summary'))} | "
+        out += [f"| {m} | {_path(p)} | {_cell(seen[(m, p)].get('summary'))} | "
                 f"{_params(seen[(m, p)])} |" for m, p in own]
     return "\n".join(out) + "\n"
 
@@ -185,7 +191,8 @@ def endpoints_snippet(fake: str, document: Mapping[str, Any]) -> str:
             url = vendor_page(fake, path)
             link = ("fintwin's own" if url is None else f"[{FAKES[fake]}]({url})"
                     if url.startswith("https://") else f"{FAKES[fake]}: {url}")
-            out.append(f"| {tag} | {method} | `{path}` | {_cell(op.get('summary'))} | {link} |")
+            out.append(f"| {tag} | {method} | {_path(path)} | {_cell(op.get('summary'))} | "
+                       f"{link} |")
     return "\n".join(out) + "\n"
 
 

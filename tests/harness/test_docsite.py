@@ -28,19 +28,19 @@ def test_the_control_plane_comes_from_every_fakes_openapi_document() -> None:
     documents = docsite.openapi_documents()
     page = docsite.control_plane_page(documents)
     common = page.split("## On every fake")[1].split("##")[0]
-    for route in ("`/_sim/health`", "`/_sim/faults`", "`/_sim/journal`", "`/_sim/clock/advance`"):
-        assert route in common
+    for route in ("/_sim/health", "/_sim/faults", "/_sim/journal", "/_sim/clock/advance"):
+        assert docsite._path(route) in common
     assert "## billing (Stripe-shaped) only" in page
     billing_only = page.split("## billing (Stripe-shaped) only")[1].split("##")[0]
-    assert "`/_sim/billing/account`" in billing_only
+    assert docsite._path("/_sim/billing/account") in billing_only
     sim_paths = {p for d in documents.values() for p in d["paths"] if p.startswith("/_sim")}
-    assert all(f"`{p}`" in page for p in sim_paths), "every /_sim/ path on the page"
+    assert all(docsite._path(p) in page for p in sim_paths), "every /_sim/ path on the page"
 
 
 def test_endpoint_tables_link_the_vendors_pages() -> None:
     documents = docsite.openapi_documents()
     billing = docsite.endpoints_snippet("billing", documents["billing"])
-    assert ("| POST | `/v1/customers` | Create a customer | "
+    assert (f"| POST | {docsite._path('/v1/customers')} | Create a customer | "
             "[Stripe](https://docs.stripe.com/api/customers) |") in billing
     crm = docsite.endpoints_snippet("crm", documents["crm"])
     assert "resources_query.htm" in crm and "fintwin's own" in crm  # /fintwin/changeEvents
