@@ -49,7 +49,7 @@ pytest-node: $(STAMP)
 	$(BIN)/python examples/node-sut/check.py
 
 # Detection power: each faulty variant of the reference against the suite its defect
-# predicts (the full matrix is `fintwin verify-harness`, see README).
+# predicts (the full matrix is `fintwin verify-harness`, docs/scenarios.md).
 verify: $(STAMP)
 	$(BIN)/fintwin verify-harness --quick --seed 3
 
@@ -117,6 +117,6 @@ demo: $(STAMP)
 	$(BIN)/fintwin demo
 
 # A cutover load test: 20 sales reps closing deals for a minute against the reference SUT,
-# with the cutover report in .fintwin/load/q2c (README, "Load testing before a cutover").
+# with the cutover report in .fintwin/load/q2c (docs/load.md).
 load: $(STAMP)
 	$(BIN)/fintwin load --scenario q2c --users 20 --duration 60s

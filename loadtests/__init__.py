@@ -1,4 +1,4 @@
-"""Locust load tests of an integration layer through the fakes (see README, "Load testing").
+"""Locust load tests of an integration layer through the fakes (docs/load.md).
 
 Each ``loadtests/<scenario>.py`` is a locustfile: ``locust -f loadtests/q2c.py
 --fintwin-stack .fintwin/load/q2c/stack.json`` (web UI) or ``fintwin load --scenario q2c``

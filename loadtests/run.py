@@ -91,7 +91,7 @@ def _wait_workers(runner: MasterRunner, args: argparse.Namespace,
               f"tunnel to the fakes and to port {args.master_port}, then run\n"
               f"  FINTWIN_LOAD_STACK=<copy of {args.stack}> locust -f {args.locustfile} "
               f"--worker --master-host 127.0.0.1 --master-port {args.master_port}\n"
-              "(README, 'Distributed load')", file=sys.stderr, flush=True)
+              "(docs/load.md, 'Distributed load')", file=sys.stderr, flush=True)
     deadline = time.monotonic() + (REMOTE_WORKER_TIMEOUT if args.remote_workers
                                    else WORKER_TIMEOUT)
     while len(runner.clients.ready) < expected:

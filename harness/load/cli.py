@@ -53,7 +53,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="run Locust distributed: a master and N local worker processes")
     p.add_argument("--remote-workers", type=int, default=0,
                    help="more workers the master waits for, started on other machines "
-                        "(see README, 'Load testing')")
+                        "(docs/load.md, 'Distributed load')")
     p.add_argument("--master-port", type=int, default=0, help="Locust master port (default: "
                                                               "a free one)")
     p.add_argument("--tenants", type=int, default=1,
