@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,8 +170,20 @@ def init(directory: Path, *, language: str = "python", name: str | None = None,
         written.append(path)
     manifest = directory / "fintwin-sut.toml"
     load_manifest(manifest)  # what was written is a valid manifest
-    command = f"pytest {shlex.quote(shown(directory / 'fintwin'))} --fintwin-seed 1"
+    command = f"{pytest_program()} {shlex.quote(shown(directory / 'fintwin'))} --fintwin-seed 1"
     return Written(tuple(written), manifest, command)
+
+
+def pytest_program() -> str:
+    """The pytest that has fintwin's plugin: the one beside this interpreter (a checkout's
+    ``.venv/bin/pytest``) unless it is the one ``pytest`` runs already (an active venv)."""
+    beside = Path(sys.executable).parent / "pytest"
+    if not beside.exists():
+        return "pytest"
+    on_path = shutil.which("pytest")
+    if on_path is not None and Path(on_path).resolve() == beside.resolve():
+        return "pytest"
+    return shlex.quote(shown(beside))
 
 
 def shown(path: Path) -> str:
@@ -193,5 +206,5 @@ def main(directory: str, language: str, name: str | None, force: bool) -> int:
           f"service's, then run\n\n    {done.next_command}\n\n"
           "The harness starts the three fakes and your service (--fintwin-stack local). "
           "fintwin's own suites run the same way from a fintwin checkout:\n\n"
-          f"    pytest scenarios/ --fintwin-sut {shlex.quote(str(done.manifest))}")
+          f"    {pytest_program()} scenarios/ --fintwin-sut {shlex.quote(shown(done.manifest))}")
     return 0

@@ -30,7 +30,7 @@ def test_each_language_gets_a_valid_manifest_a_conftest_and_a_scenario(
     assert manifest.start.command is not None and manifest.start.command[0] == argv0
     assert manifest.env["ca_bundle"] == ca
     assert not manifest.multi_tenant and manifest.admin.idle is None
-    assert done.next_command.startswith("pytest ") and "fintwin" in done.next_command
+    assert done.next_command.split()[0].endswith("pytest") and "fintwin" in done.next_command
     for path in done.files:
         if path.suffix == ".py":
             compile(path.read_text(), str(path), "exec")
@@ -57,6 +57,7 @@ def test_the_command_prints_what_it_wrote_and_what_to_run_next(
     out = capsys.readouterr().out
     assert "wrote repo/fintwin-sut.toml" in out
     assert "pytest repo/fintwin --fintwin-seed 1" in out
+    assert "scenarios/ --fintwin-sut repo/fintwin-sut.toml" in out
     assert cli(["init", "--dir", "repo"]) == 1
     assert "give --force" in capsys.readouterr().err
     assert cli(["init", "--dir", "repo", "--force"]) == 0
