@@ -71,17 +71,9 @@ def test_the_starter_runs_against_a_real_service(tmp_path: Path) -> None:
     text = done.manifest.read_text()
     text = re.sub(r"command = \[.*\]", 'command = ["fintwin", "serve", "integration-layer", '
                   '"--port", "{port}"]', text)
-    for key, name in {"crm_base_url": "FINTWIN_CRM_URL", "crm_client_id": "FINTWIN_CRM_CLIENT_ID",
-                      "crm_client_secret": "FINTWIN_CRM_CLIENT_SECRET",
-                      "crm_webhook_secret": "FINTWIN_CRM_WEBHOOK_SECRET",
-                      "billing_base_url": "FINTWIN_BILLING_URL",
-                      "billing_api_key": "FINTWIN_BILLING_API_KEY",
-                      "billing_webhook_secret": "FINTWIN_BILLING_WEBHOOK_SECRET",
-                      "erp_base_url": "FINTWIN_ERP_URL", "erp_account_id": "FINTWIN_ERP_ACCOUNT_ID",
-                      "erp_client_id": "FINTWIN_ERP_CLIENT_ID",
-                      "erp_client_secret": "FINTWIN_ERP_CLIENT_SECRET",
-                      "ca_bundle": "FINTWIN_CA_BUNDLE", "database_url": "FINTWIN_DATABASE_URL",
-                      "admin_token": "FINTWIN_ADMIN_TOKEN"}.items():
+    # The reference's own variable names, from its manifest.
+    reference = load_manifest(ROOT / "integration_layer" / "fintwin-sut.toml")
+    for key, name in reference.env.items():
         text = re.sub(rf'^{key} = "[A-Z_]+"', f'{key} = "{name}"', text, flags=re.M)
     text = text.replace('[webhooks]', '[webhooks]\n# the reference names its connection')
     text = text.replace('billing = "/webhooks/stripe"',
