@@ -74,11 +74,12 @@ pacts: $(STAMP)
 		--pact-dir $(PACTS)/variants/pre-basil-only --contract-variant pre-basil-only
 
 # The documentation site (docs/, mkdocs with the material theme): the generated pages
-# (CLI, control plane, endpoint tables, oracle codes, chaos profiles) written from the
-# code, then built with --strict so a broken link or anchor fails; the site is in
-# .fintwin/site. tests/harness/test_docsite.py fails when a committed page is stale.
+# (each fake's API reference, CLI, control plane, endpoint tables, oracle codes, chaos
+# profiles) written from the code by `fintwin docs`, then built with --strict so a broken
+# link or anchor fails; the site is in .fintwin/site. tests/harness/test_docsite.py fails
+# when a committed page is stale.
 docs: $(STAMP)
-	$(BIN)/python -m harness.docsite
+	$(BIN)/fintwin docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 test: lint typecheck pytest pytest-local pytest-edges pytest-node verify contracts drift docs

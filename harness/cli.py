@@ -106,16 +106,9 @@ def _serve_command(args: argparse.Namespace) -> int:
 
 
 def _docs_command(args: argparse.Namespace) -> int:
-    from harness import api_docs
+    from harness import docsite
 
-    if args.check:
-        found = api_docs.stale()
-        for fake in found:
-            print(f"docs/api/{fake}.md is out of date: run `fintwin docs`", file=sys.stderr)
-        return 1 if found else 0
-    for path in api_docs.write():
-        print(f"wrote {path}")
-    return 0
+    return docsite.main(build_parser(), check=args.check)
 
 
 def _demo_command(args: argparse.Namespace) -> int:
@@ -216,9 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "with --state-dir)")
     sim.add_argument("--log-level", default="warning", help="uvicorn's log level")
     sim.set_defaults(func=_sim_command)
-    docs = sub.add_parser("docs", help="write each fake's API reference (docs/api/*.md)")
+    docs = sub.add_parser("docs", help="write the documentation's generated pages: each "
+                          "fake's API reference (docs/api/) from its operation declarations, "
+                          "the CLI, the control plane, endpoint tables, oracle codes, chaos "
+                          "profiles")
     docs.add_argument("--check", action="store_true",
-                      help="only report pages that differ from the declarations (exit 1)")
+                      help="only name the pages that differ from the code (exit 1)")
     docs.set_defaults(func=_docs_command)
     srv = sub.add_parser("serve", help="run the reference integration layer (the SUT)")
     srv.add_argument("service", choices=["integration-layer"], help="what to serve")

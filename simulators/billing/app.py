@@ -27,7 +27,8 @@ from simulators.engine.settings import SimSettings
 
 DESCRIPTION = """A Stripe-shaped billing fake (fintwin). Wire format, errors, idempotency,
 API versions (pre-basil and 2025-03-31.basil shapes), events, webhooks and test clocks
-behave as Stripe documents them; see the README's scope section for what is simplified."""
+behave as Stripe documents them; what is simplified: fintwin's docs, "Vendor coverage"
+(docs/coverage/billing.md)."""
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

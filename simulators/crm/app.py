@@ -21,7 +21,8 @@ from simulators.engine.settings import SimSettings
 
 DESCRIPTION = """A Salesforce-shaped CRM fake (fintwin): OAuth tokens, sObject CRUD and
 upsert, SOQL query/queryAll with batches, composite and sObject collections, describe,
-limits and change events. See the README's scope section for what is simplified."""
+limits and change events. What is simplified: fintwin's docs, "Vendor coverage"
+(docs/coverage/crm.md)."""
 
 
 def create_app(settings: SimSettings | None = None) -> SimApp:

@@ -14,7 +14,7 @@ generators (``${authorization}``, ``${customer}``...): the credentials of the te
 States create objects with the ids their parameters name wherever the vendor's id format
 allows it (:func:`named_ids`), so a pact's example ids are the provider's ids.
 
-``GET /_sim/provider-states`` lists the vocabulary (what the README documents).
+``GET /_sim/provider-states`` lists the vocabulary (docs/contracts.md documents it).
 """
 
 from __future__ import annotations

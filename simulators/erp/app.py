@@ -23,7 +23,8 @@ DESCRIPTION = """A NetSuite-shaped ERP fake (fintwin): OAuth 2.0 client credenti
 REST record service (subsidiary, currency, account, accountingPeriod, term, items, customer,
 invoice, creditMemo, customerPayment, journalEntry), a general ledger with NetSuite's
 accounting rules, SuiteQL over an SQL engine, async jobs with idempotency keys and an
-account-wide concurrency limit. See simulators/erp/README.md for what is simplified."""
+account-wide concurrency limit. What is simplified: fintwin's docs, "Vendor coverage"
+(docs/coverage/erp.md)."""
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import docsite
+import pytest
+
+from harness import api_docs, docsite
+from harness.cli import build_parser, main
+
+PARSER = build_parser()
 
 
 def test_every_generated_page_is_up_to_date() -> None:
-    stale = docsite.stale()
+    stale = docsite.stale(PARSER)
     assert not stale, f"stale generated docs pages {stale}: run `make docs` and commit them"
 
 
 def test_the_cli_page_has_every_subcommand_and_plugin_option() -> None:
-    page = docsite.cli_page()
+    page = docsite.cli_page(PARSER)
     for command in ("sim", "serve", "demo", "verify-harness", "soak", "init", "contracts",
-                    "upgrade-check"):
+                    "upgrade-check", "docs"):
         assert f"## fintwin {command}\n" in page
     for option in ("--fintwin-sut", "--fintwin-seed", "--fintwin-epoch", "--fintwin-stack",
                    "--fintwin-chaos", "--fintwin-report"):
         assert f"`{option}`" in page
     assert "`2026-01-15T09:00:00Z`" in page, "an epoch default shown as an instant"
-    assert "| `--seed` `SEED` | run seed for ids and fault decisions | `0` |" in page
+    assert "| `--deals` `DEALS` | flows to run (default 100) | `100` |" in page
 
 
 def test_the_control_plane_comes_from_every_fakes_openapi_document() -> None:
@@ -53,8 +58,25 @@ def test_endpoint_tables_link_the_vendors_pages() -> None:
 
 
 def test_write_and_stale_agree(tmp_path: Path) -> None:
-    assert set(docsite.stale(tmp_path)) == set(docsite.pages())
-    written = docsite.write(tmp_path)
-    assert len(written) == len(docsite.pages()) and docsite.stale(tmp_path) == []
+    assert set(docsite.stale(PARSER, tmp_path)) == set(docsite.pages(PARSER))
+    written = docsite.write(PARSER, tmp_path)
+    assert len(written) == len(docsite.pages(PARSER)) and docsite.stale(PARSER, tmp_path) == []
     (tmp_path / "reference" / "cli.md").write_text("edited by hand\n")
-    assert docsite.stale(tmp_path) == ["reference/cli.md"]
+    assert docsite.stale(PARSER, tmp_path) == ["reference/cli.md"]
+
+
+def test_one_command_writes_every_generated_page_the_api_reference_included(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`fintwin docs` is the one writer of docs/'s generated pages: the fakes' API reference
+    (harness.api_docs, from the operation declarations) is among them, the same text."""
+    generated = docsite.pages(PARSER)
+    assert {f"api/{fake}.md" for fake in api_docs.FAKES} <= set(generated)
+    assert generated["api/billing.md"] == api_docs.page("billing")
+    docs = tmp_path / "docs"
+    assert docsite.main(PARSER, check=True, root=docs) == 1
+    assert "docs/api/billing.md is out of date" in capsys.readouterr().err
+    assert docsite.main(PARSER, root=docs) == 0
+    assert "wrote docs/api/erp.md" in capsys.readouterr().out
+    assert (docs / "api" / "erp.md").read_text() == api_docs.page("erp")
+    assert docsite.main(PARSER, check=True, root=docs) == 0
+    assert main(["docs", "--check"]) == 0, "the committed pages, through the command"
