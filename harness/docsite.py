@@ -29,6 +29,7 @@ from harness import api_docs, plugin
 from harness import epoch as epochs
 from harness.manifest import ADMIN_KEYS, ENV_KEYS, SERVICE_ENV_KEYS, TENANT_ENV_KEYS
 from harness.oracle.codes import SEVERITY
+from harness.oracle.registry import REGISTRY
 from harness.scenario import FINDINGS
 from harness.verify import NOT_HAPPENED
 from simulators.engine.faults.plan import profile_names
@@ -344,7 +345,8 @@ def codes_page() -> str:
     by_severity: dict[str, list[str]] = {}
     for code, severity in SEVERITY.items():
         by_severity.setdefault(str(severity.value), []).append(code)
-    out = [BANNER.format(source="harness/oracle/codes.py and the harness's findings"),
+    out = [BANNER.format(source="harness/oracle/codes.py, the registry of checks and the "
+                                "harness's findings"),
            "# Oracle codes and severities", "",
            "Each violation the oracle finds has a stable code and a severity: **revenue** "
            "(money billed, posted or collected wrongly), **compliance** (the books or the "
@@ -361,6 +363,14 @@ def codes_page() -> str:
             "| code | what it means |", "|---|---|"]
     out += [f"| `{code}` | {FINDING_TEXT.get(code, '')} |"
             for code in sorted({*FINDINGS, NOT_HAPPENED})]
+    out += ["", "## The checks", "",
+            "The oracle is a registry of checks (`harness/oracle/checks/`): each invariant a "
+            "function named after what it checks, declaring the codes it may report. "
+            "`Oracle(world, checks=[...])` runs a selection, `skip=[...]` all but some; "
+            "any selection gives the same violations for the checks it runs.", "",
+            "| check | codes | invariant |", "|---|---|---|"]
+    out += [f"| `{check.name}` | {', '.join(f'`{c}`' for c in sorted(check.codes))} | "
+            f"{_cell(check.doc.replace('``', '`'))} |" for check in REGISTRY.values()]
     return "\n".join(out) + "\n"
 
 

@@ -80,3 +80,11 @@ def test_one_command_writes_every_generated_page_the_api_reference_included(
     assert (docs / "api" / "erp.md").read_text() == api_docs.page("erp")
     assert docsite.main(PARSER, check=True, root=docs) == 0
     assert main(["docs", "--check"]) == 0, "the committed pages, through the command"
+
+
+def test_the_codes_page_lists_every_check_of_the_oracle_with_its_codes() -> None:
+    from harness.oracle.registry import REGISTRY
+
+    page = docsite.codes_page().split("## The checks")[1]
+    assert REGISTRY and all(f"| `{name}` |" in page for name in REGISTRY)
+    assert "`INVOICE_TAX_RATE_MISMATCH`" in page.split("| `tax_rates_by_entity` |")[1]
