@@ -18,8 +18,12 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+
+# Both from the submodule: concurrent.futures caches ProcessPoolExecutor in its own
+# namespace, so after the submodule is imported again (pytester runs in process and
+# forgets the modules each run imported) the cached class pickles a _process_worker
+# that is no longer the module's ("Can't pickle ... not the same object").
+from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 
 from . import translate as local
 
