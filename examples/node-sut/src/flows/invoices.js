@@ -24,6 +24,10 @@ async function productCode(ctx, priceId) {
   return code;
 }
 
+function lineDiscount(line) {
+  return (line.discount_amounts ?? []).reduce((sum, d) => sum + BigInt(d.amount ?? 0), 0n);
+}
+
 // Amount, quantity and tax in minor units per product code.
 async function groups(ctx, invoice) {
   const out = new Map();
@@ -32,7 +36,9 @@ async function groups(ctx, invoice) {
     if (!priceId) throw new Refused('UNMAPPED_LINE', `invoice line ${line.id} has no price`);
     const code = await productCode(ctx, priceId);
     const group = out.get(code) ?? { amount: 0n, quantity: 0, tax: 0n };
-    group.amount += BigInt(line.amount ?? 0);
+    // What the customer is charged: the line net of its coupons' discounts (the tax is
+    // on the net amount already).
+    group.amount += BigInt(line.amount ?? 0) - lineDiscount(line);
     if (!isProration(line)) group.quantity += Number(line.quantity ?? 0);
     group.tax += lineTax(line);
     out.set(code, group);
