@@ -171,6 +171,9 @@ async def _held(stack_file: Path, opts: LoadOptions) -> None:
 
 async def _run(stack: Stack, opts: LoadOptions, out: Path) -> dict[str, Any]:
     enforced = opts.profile()
+    # Wall time, not monotonic: these instants are lined up with the flows' timestamps
+    # that Locust workers write in other processes (and on other machines with
+    # --remote-workers). Transport timing only; no business date comes from them.
     started = time.time()
     setup.say(f"provisioning {opts.tenants} tenant(s)")
     tenants = await setup.provision(stack, opts.tenants, f"load-{opts.scenario}")

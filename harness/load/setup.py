@@ -148,7 +148,7 @@ async def sell_book(stack: Stack, tenant: Tenant, subscriptions: int, epoch: flo
     (the tenant's clocks moved there from the epoch, frozen) and wait
     until the SUT has taken every subscription it made to cash (ERP invoice and payment).
     The book is what the CRM holds closed won, counted at the end."""
-    started = time.time()
+    started = time.monotonic()
     world = stack.world(tenant)
     book_at = first_of_month(epoch)
     data = DataFactory(stack.seed, f"{tenant.label}/book", base_date=epoch_date(book_at))
@@ -200,7 +200,7 @@ async def sell_book(stack: Stack, tenant: Tenant, subscriptions: int, epoch: flo
         renews_at = float(subs["data"][0]["current_period_end"])
     finally:
         await world.aclose()
-    return Book(tenant.label, sold, renews_at, round(time.time() - started, 1), failed)
+    return Book(tenant.label, sold, renews_at, round(time.monotonic() - started, 1), failed)
 
 
 def say(message: str) -> None:

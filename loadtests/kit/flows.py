@@ -57,6 +57,7 @@ class FlowLog:
 
     def record(self, name: str, ms: float, ok: bool, tenant: str, error: str | None,
                started: float) -> None:
+        # Wall time: the master lines these up with its own instants (harness.load.run).
         self.samples.append({"t": round(time.time(), 3), "start": round(started, 3),
                              "name": name, "ms": round(ms, 1), "ok": ok, "tenant": tenant,
                              **({"error": error[:300]} if error else {})})
