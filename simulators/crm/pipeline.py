@@ -35,6 +35,7 @@ from simulators.engine import offload
 from simulators.engine.asgi import Receive, Scope, Send, send_answer
 from simulators.engine.operation import Operation
 from simulators.engine.pipeline import (
+    CheckQuery,
     Exchange,
     Pipeline,
     ReadBody,
@@ -115,15 +116,6 @@ class Version(Step[CrmExchange]):
                 raise E.retired(version) if version in RETIRED else E.not_found()
             if since is not None and float(version) < since:
                 raise E.not_found()  # the resource is younger than the version asked for
-        return run
-
-
-class Validate(Step[CrmExchange]):
-    name = "validate"
-
-    def bind(self, op: Operation) -> StepFn[CrmExchange]:
-        def run(ex: CrmExchange) -> None:
-            ex.query = check_query(op, ex.query, param_error)
         return run
 
 
@@ -213,7 +205,7 @@ class Dispatcher:
 def pipeline(ops: Iterable[Operation]) -> tuple[Pipeline[CrmExchange], Dispatcher]:
     ops = list(ops)
     dispatcher = Dispatcher(ops)
-    steps = [Authenticate(), Version(), ReadBody(("POST", "PATCH", "PUT")), Validate(),
+    steps = [Authenticate(), Version(), ReadBody(("POST", "PATCH", "PUT")), CheckQuery(param_error),
              Call(dispatcher)]
     return Pipeline(steps, start=CrmExchange, fail=fail, collapse=True), dispatcher
 

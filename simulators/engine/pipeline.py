@@ -217,6 +217,23 @@ class ReadBody(Step[Any]):
         return run
 
 
+class CheckQuery(Step[Any]):
+    """The validate step of a vendor whose exchange is a VendorExchange: its declared
+    query parameters checked (``check_query``), a failure in the vendor's ``wording``."""
+
+    name = "validate"
+
+    def __init__(self, wording: Callable[[ParamError], Exception]) -> None:
+        self.wording = wording
+
+    def bind(self, op: Operation) -> StepFn[Any]:
+        wording = self.wording
+
+        def run(ex: Any) -> None:
+            ex.query = check_query(op, ex.query, wording)
+        return run
+
+
 def check_query(op: Operation, query: dict[str, Any],
                 wording: Callable[[ParamError], Exception]) -> dict[str, Any]:
     """The operation's declared query parameters, checked (others ignored, as vendors

@@ -26,6 +26,7 @@ from simulators.engine import offload
 from simulators.engine.asgi import Receive, Scope
 from simulators.engine.operation import Operation
 from simulators.engine.pipeline import (
+    CheckQuery,
     Exchange,
     Pipeline,
     ReadBody,
@@ -154,15 +155,6 @@ class Defer(Step[ErpExchange]):
         return run
 
 
-class Validate(Step[ErpExchange]):
-    name = "validate"
-
-    def bind(self, op: Operation) -> StepFn[ErpExchange]:
-        def run(ex: ErpExchange) -> None:
-            ex.query = check_query(op, ex.query, param_error)
-        return run
-
-
 class Call(Step[ErpExchange]):
     name = "call"
 
@@ -203,7 +195,7 @@ def pipeline(ops: Iterable[Operation], service_time: float = 0.0) -> Pipeline[Er
 
     # Every method but GET and HEAD has its body read (a DELETE's too: the journal's digest).
     steps = [Authenticate(invoke), ReadBody(("POST", "PUT", "PATCH", "DELETE")), Defer(),
-             Validate(), Serve(service_time), Call()]
+             CheckQuery(param_error), Serve(service_time), Call()]
     return Pipeline(steps, start=ErpExchange, fail=fail)
 
 
